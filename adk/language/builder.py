@@ -1,0 +1,455 @@
+"""Parse trees to a typed, validated :class:`~adk.deck.Deck`.
+
+Every statement is checked on its own, so one run reports every error in a deck.
+Names (layers and variables share one namespace) must be defined before use.
+"""
+from __future__ import annotations
+
+import difflib
+import os
+from dataclasses import dataclass, field
+
+from lark import Token, Tree
+
+from .. import checks
+from ..checks.spec import LAYER, LENGTH, WORD, CheckSpec
+from ..deck import (BoolOp, Check, Constraint, Deck, DerivedLayer, DrawnLayer, Layer, LayerExpr,
+                    LayerRef, Rule, Select, Sizing, Span)
+from ..errors import DeckError, Diagnostic
+from ..units import UNITS, Dim, Quantity, canonical_unit, default_unit
+from .parser import ParsedFile, parse_text
+
+_LAYER_OPS = {"and", "or", "not", "xor"}
+_SELECT_OPS = {"inside", "outside", "interacting"}
+_DIM_POWER = {Dim.NUMBER: 0, Dim.LENGTH: 1, Dim.AREA: 2, Dim.PER_AREA: -2}
+_POWER_DIM = {power: dim for dim, power in _DIM_POWER.items()}
+
+
+class _Invalid(Exception):
+    """Abandons the current statement; the diagnostic (if any) is already recorded."""
+
+
+@dataclass
+class _Scope:
+    """Everything defined so far, across the include tree."""
+
+    layers: dict[str, Layer] = field(default_factory=dict)
+    variables: dict[str, Quantity] = field(default_factory=dict)
+    defined_at: dict[str, Span] = field(default_factory=dict)
+    broken: set[str] = field(default_factory=set)  # names whose definition had errors
+    rules: list[Rule] = field(default_factory=list)
+    rule_spans: dict[str, Span] = field(default_factory=dict)
+    header: tuple[str, str, str] | None = None
+    units: str = "um"
+
+
+def load_deck(path: str) -> Deck:
+    """Read, parse and validate the deck at ``path`` with its includes; raise DeckError."""
+    builder = _Builder()
+    text = builder.read(path, None)
+    deck = builder.build_root(path, text)
+    if builder.diagnostics:
+        raise DeckError(builder.diagnostics, builder.sources)
+    return deck
+
+
+def load_text(text: str, path: str = "<deck>") -> Deck:
+    """Validate deck text that is not in a file (includes resolve from the working directory)."""
+    builder = _Builder()
+    builder.sources[path] = text
+    deck = builder.build_root(path, text)
+    if builder.diagnostics:
+        raise DeckError(builder.diagnostics, builder.sources)
+    return deck
+
+
+class _Builder:
+    def __init__(self) -> None:
+        self.diagnostics: list[Diagnostic] = []
+        self.sources: dict[str, str] = {}
+        self.scope = _Scope()
+        self.files: list[str] = []
+        self.stack: list[str] = []
+        self.file = ""
+        self.units = "um"
+
+    # ------------------------------------------------------------ files
+    def read(self, path: str, at: tuple[str, Token] | None) -> str | None:
+        try:
+            with open(path, encoding="utf-8") as handle:
+                text = handle.read()
+        except FileNotFoundError:
+            if at is None:
+                self.diagnostics.append(Diagnostic(path, 1, 1, "no such deck file"))
+            else:
+                self._error(at[1], f"include file not found: {at[0]}")
+            return None
+        except (OSError, UnicodeDecodeError) as exc:
+            reason = exc.strerror if isinstance(exc, OSError) else "not UTF-8 text"
+            self.diagnostics.append(Diagnostic(path, 1, 1, f"cannot read deck: {reason}"))
+            return None
+        self.sources[path] = text
+        return text
+
+    def build_root(self, path: str, text: str | None) -> Deck:
+        if text is not None:
+            self.build_file(path, text)
+        name, title, version = self.scope.header or (
+            os.path.splitext(os.path.basename(path))[0], "", "")
+        return Deck(name, title, version, self.scope.units, dict(self.scope.layers),
+                    dict(self.scope.variables), list(self.scope.rules), path, list(self.files))
+
+    def build_file(self, path: str, text: str) -> None:
+        parsed = parse_text(text, path)
+        self.diagnostics.extend(parsed.errors)
+        self.files.append(path)
+        self.stack.append(os.path.abspath(path))
+        outer_file, outer_units = self.file, self.units
+        self.file, self.units = path, self._file_units(parsed)
+        if len(self.stack) == 1:
+            self.scope.units = self.units
+        for statement in parsed.tree.children:
+            try:
+                getattr(self, "_" + statement.data)(statement)
+            except _Invalid:
+                pass
+        self.file, self.units = outer_file, outer_units
+        self.stack.pop()
+
+    def _file_units(self, parsed: ParsedFile) -> str:
+        found = [s for s in parsed.tree.children if s.data == "units_stmt"]
+        for extra in found[1:]:
+            self._report(extra, "units are declared more than once in this file")
+        if not found:
+            return "um"
+        token = found[0].children[0]
+        unit = canonical_unit(token)
+        if unit not in ("nm", "um", "mm"):
+            self._report(token, f"units must be a length unit (nm, um or mm), not '{token}'")
+            return "um"
+        return unit
+
+    # ------------------------------------------------------------ statements
+    def _deck_header(self, tree: Tree) -> None:
+        name = str(tree.children[0])
+        strings = [_unquote(t) for t in tree.children[1:]]
+        title = strings[0] if strings else ""
+        version = strings[1] if len(strings) > 1 else ""
+        if len(self.stack) > 1:
+            return  # an included deck's header names that deck, not this one
+        if self.scope.header is not None:
+            self._report(tree, "the deck header is given more than once")
+        self.scope.header = (name, title, version)
+
+    def _units_stmt(self, tree: Tree) -> None:
+        """Handled for the whole file by _file_units."""
+
+    def _include_stmt(self, tree: Tree) -> None:
+        token = tree.children[0]
+        relative = _unquote(token)
+        path = os.path.normpath(os.path.join(os.path.dirname(self.file), relative))
+        key = os.path.abspath(path)
+        if key in self.stack:
+            chain = [os.path.relpath(p) for p in self.stack[self.stack.index(key):]] + \
+                [os.path.relpath(key)]
+            self._error(token, "include cycle: " + " -> ".join(chain))
+        if key in (os.path.abspath(f) for f in self.files):
+            return  # included already (a diamond): its names are defined once
+        text = self.read(path, (relative, token))
+        if text is not None:
+            self.build_file(path, text)
+
+    def _layer_stmt(self, tree: Tree) -> None:
+        name_token, source = tree.children[0], tree.children[1]
+        description = _unquote(tree.children[2]) if len(tree.children) > 2 else ""
+        name = str(name_token)
+        self._define(name_token)
+        span = self._span(tree)
+        try:
+            if isinstance(source, Tree) and source.data == "drawn":
+                layer, datatype = (int(x) for x in str(source.children[0]).split("/"))
+                for value, what in ((layer, "layer"), (datatype, "datatype")):
+                    if value > 65535:
+                        self._error(source.children[0], f"{what} number {value} is out of range (0..65535)")
+                self.scope.layers[name] = DrawnLayer(name, layer, datatype, description, span)
+            else:
+                expr = self.layer_expr(source)
+                self.scope.layers[name] = DerivedLayer(name, expr, description, span)
+        except _Invalid:
+            self.scope.broken.add(name)
+            raise
+
+    def _let_stmt(self, tree: Tree) -> None:
+        name_token, expr = tree.children
+        self._define(name_token)
+        try:
+            value = self.value(expr)
+        except _Invalid:
+            self.scope.broken.add(str(name_token))
+            raise
+        self.scope.variables[str(name_token)] = value
+
+    def _rule_stmt(self, tree: Tree) -> None:
+        rule_id = tree.children[0]
+        description, severity = "", "error"
+        for child in tree.children[1:-1]:
+            if isinstance(child, Token):
+                description = _unquote(child)
+            else:
+                severity = str(child.children[0])
+        first = self.scope.rule_spans.get(str(rule_id))
+        if first is not None:
+            self._error(rule_id, f"duplicate rule id '{rule_id}' (first defined at {first})")
+        span = self._span(tree)
+        self.scope.rule_spans.setdefault(str(rule_id), span)
+        check = self.check(tree.children[-1])
+        if first is None:
+            self.scope.rules.append(Rule(str(rule_id), description, severity, check, span))
+
+    def _define(self, token: Token) -> None:
+        name = str(token)
+        first = self.scope.defined_at.get(name)
+        if first is not None:
+            self._error(token, f"'{name}' is already defined at {first}")
+        self.scope.defined_at[name] = self._span(token)
+
+    # ------------------------------------------------------------ checks
+    def check(self, tree: Tree) -> Check:
+        kind_token = tree.children[0]
+        spec = checks.SPECS.get(str(kind_token))
+        if spec is None:
+            self._error(kind_token, f"unknown check '{kind_token}'" +
+                        _suggest(str(kind_token), checks.SPECS))
+        args = [c for c in tree.children[1:] if not _is_constraint(c)]
+        found = [c for c in tree.children[1:] if _is_constraint(c)]
+        layers = self._positional(spec, kind_token, [a for a in args if a.data != "keyword_arg"])
+        params = self._params(spec, [a for a in args if a.data == "keyword_arg"], tree)
+        constraints = self._constraints(spec, found[0] if found else None, tree)
+        self._check_specifics(spec, params, constraints, tree)
+        return Check(spec.kind, layers, params, constraints, self._span(tree))
+
+    def _positional(self, spec: CheckSpec, kind: Token, args: list[Tree]) -> tuple[LayerExpr, ...]:
+        want = len(spec.layers)
+        if len(args) < want or (len(args) > want and not spec.variadic):
+            count = f"at least {want}" if spec.variadic else str(want)
+            self._error(kind, f"{spec.kind} takes {count} layer argument{'s' if want > 1 else ''} "
+                              f"({spec.signature()}), got {len(args)}")
+        return tuple(self.layer_expr(arg) for arg in args)
+
+    def _params(self, spec: CheckSpec, args: list[Tree], check: Tree) -> tuple:
+        params: dict[str, object] = {}
+        for arg in args:
+            name_token, expr = arg.children
+            param = spec.param(str(name_token))
+            if param is None:
+                known = {p.name: p for p in spec.params}
+                hint = _suggest(str(name_token), known) or (
+                    f" ({spec.kind} takes {', '.join(known)})" if known else
+                    f" ({spec.kind} takes no parameters)")
+                self._error(name_token, f"unknown parameter '{name_token}' for {spec.kind}{hint}")
+            if param.name in params:
+                self._error(name_token, f"parameter '{name_token}' is given twice")
+            if param.kind == LAYER:
+                params[param.name] = self.layer_expr(expr)
+            elif param.kind == LENGTH:
+                params[param.name] = self._positive(self.coerce(self.value(expr), Dim.LENGTH, expr),
+                                                    expr, param.name)
+            else:
+                params[param.name] = self._word(expr, param.choices, param.name)
+        for param in spec.params:
+            if param.required and param.name not in params:
+                self._report(check.children[0], f"{spec.kind} needs the parameter "
+                                                f"'{param.name}' ({spec.signature()})")
+        return tuple(params.items())
+
+    def _constraints(self, spec: CheckSpec, tree: Tree | None, check: Tree) -> tuple:
+        if tree is None:
+            if spec.constraint_required:
+                prop = spec.default_prop
+                self._report(check, f"{spec.kind} needs a constraint such as "
+                                    f"'{prop.ops[0]} {_example(prop.dim)}'")
+            return ()
+        if tree.data == "default_constraint":
+            items = [(None, tree.children[0], tree.children[1], tree)]
+        else:
+            items = [(c.children[0], c.children[1], c.children[2], c) for c in tree.children]
+        return tuple(self._constraint(spec, *item) for item in items)
+
+    def _constraint(self, spec: CheckSpec, name: Token | None, op: Token, expr: Tree,
+                    tree: Tree) -> Constraint:
+        prop = spec.default_prop if name is None else spec.prop(str(name))
+        if prop is None:
+            known = {p.name: p for p in spec.props}
+            self._error(name, f"unknown property '{name}' for {spec.kind}" +
+                        (_suggest(str(name), known) or f" ({spec.kind} measures {', '.join(known)})"))
+        if str(op) not in prop.ops:
+            allowed = " or ".join(prop.ops)
+            self._error(op, f"{prop.name} takes {allowed}, not {op}")
+        value = self.coerce(self.value(expr), prop.dim, expr, what=prop.name)
+        if prop.positive and value.value <= 0:
+            self._report(expr, f"{prop.name} limit must be positive")
+        if prop.dim is Dim.NUMBER and value.value != int(value.value):
+            self._report(expr, f"{prop.name} must be a whole number")
+        if not prop.positive and value.value < 0:
+            self._report(expr, f"{prop.name} limit must not be negative")
+        return Constraint(prop.name, str(op), value, self._span(tree))
+
+    def _check_specifics(self, spec: CheckSpec, params: tuple, constraints: tuple,
+                         tree: Tree) -> None:
+        given = dict(params)
+        if spec.kind == "keepout":
+            if ("zone" in given) == ("edge" in given):
+                self._report(tree, "keepout needs exactly one of 'zone LAYER' or 'edge LAYER'")
+            if "edge" in given and not constraints:
+                self._report(tree, "keepout from an edge needs a distance such as '>= 50 um'")
+        if spec.kind == "align" and not constraints:
+            self._report(tree, "align needs a tolerance such as '<= 1 um'")
+
+    # ------------------------------------------------------------ expressions
+    def layer_expr(self, tree: Tree | Token) -> LayerExpr:
+        result = self.expr(tree, expect="layer")
+        if isinstance(result, Quantity):
+            self._report(tree, "expected a layer, got a value")
+        return result
+
+    def value(self, tree: Tree | Token) -> Quantity:
+        result = self.expr(tree, expect="value")
+        if not isinstance(result, Quantity):
+            self._report(tree, "expected a value, got a layer")
+        return result
+
+    def expr(self, tree: Tree | Token, expect: str | None = None) -> Quantity | LayerExpr:
+        kind = tree.data
+        if kind == "paren":
+            return self.expr(tree.children[0], expect)
+        if kind == "quantity":
+            return self._quantity(tree)
+        if kind == "name":
+            return self._name(tree.children[0], expect)
+        if kind == "neg":
+            operand = self.value(tree.children[0])
+            return Quantity(-operand.value, operand.dim)
+        if kind == "call":
+            op = str(tree.children[0].children[0])
+            layer = self.layer_expr(tree.children[1])
+            distance = self.coerce(self.value(tree.children[2]), Dim.LENGTH, tree.children[2])
+            self._positive(distance, tree.children[2], f"{op} distance")
+            return Sizing(op, layer, distance.value)
+        if kind == "binary":
+            return self._binary(tree)
+        raise AssertionError(f"unexpected tree {kind}")  # pragma: no cover
+
+    def _binary(self, tree: Tree) -> Quantity | LayerExpr:
+        left_tree, op_node, right_tree = tree.children
+        op = str(op_node.children[0]) if isinstance(op_node, Tree) else str(op_node)
+        if op in _LAYER_OPS or op in _SELECT_OPS:
+            left, right = self.layer_expr(left_tree), self.layer_expr(right_tree)
+            return BoolOp(op, left, right) if op in _LAYER_OPS else Select(op, left, right)
+        left, right = self.value(left_tree), self.value(right_tree)
+        return self._arithmetic(op, left, right, op_node)
+
+    def _arithmetic(self, op: str, left: Quantity, right: Quantity, at: Token) -> Quantity:
+        if op in "+-":
+            if left.dim is not right.dim:
+                self._error(at, f"unit mismatch: cannot {'add' if op == '+' else 'subtract'} "
+                                f"{right.dim.article} {'to' if op == '+' else 'from'} {left.dim.article}")
+            return Quantity(left.value + right.value if op == "+" else left.value - right.value,
+                            left.dim)
+        if op == "/" and right.value == 0:
+            self._error(at, "division by zero")
+        if Dim.RATIO in (left.dim, right.dim):
+            other = right.dim if left.dim is Dim.RATIO else left.dim
+            if other is Dim.NUMBER and (op == "*" or left.dim is Dim.RATIO):
+                return Quantity(left.value * right.value if op == "*" else left.value / right.value,
+                                Dim.RATIO)
+            self._error(at, f"unit mismatch: cannot {'multiply' if op == '*' else 'divide'} "
+                            f"{left.dim.article} by {right.dim.article}")
+        sign = 1 if op == "*" else -1
+        power = _DIM_POWER[left.dim] + sign * _DIM_POWER[right.dim]
+        if power not in _POWER_DIM:
+            self._error(at, f"unit mismatch: {left.dim.article} {op} {right.dim.article} "
+                            f"has no unit the language knows")
+        value = left.value * right.value if op == "*" else left.value / right.value
+        return Quantity(value, _POWER_DIM[power])
+
+    def _quantity(self, tree: Tree) -> Quantity:
+        number = float(tree.children[0])
+        if len(tree.children) == 1:
+            return Quantity(number, Dim.NUMBER)
+        dim, factor = UNITS[canonical_unit(str(tree.children[1]))]
+        return Quantity(number * factor, dim)
+
+    def _name(self, token: Token, expect: str | None) -> Quantity | LayerExpr:
+        name = str(token)
+        if name in self.scope.broken:
+            raise _Invalid()
+        if name in self.scope.layers:
+            return LayerRef(name)
+        if name in self.scope.variables:
+            return self.scope.variables[name]
+        if expect == "layer":
+            candidates, what = self.scope.layers, "layer"
+        elif expect == "value":
+            candidates, what = self.scope.variables, "variable"
+        else:
+            candidates, what = {**self.scope.layers, **self.scope.variables}, "name"
+        self._error(token, f"unknown {what} '{name}'" + _suggest(name, candidates))
+
+    def coerce(self, value: Quantity, dim: Dim, at: Tree, what: str | None = None) -> Quantity:
+        """``value`` as ``dim``; a plain number takes the file's default unit."""
+        if value.dim is dim:
+            return value
+        unit = default_unit(dim, self.units)
+        if value.dim is Dim.NUMBER and unit is not None:
+            return Quantity(value.value * UNITS[unit][1], dim)
+        if dim is Dim.RATIO and value.dim is Dim.NUMBER:
+            self._report(at, f"{what or 'value'} needs a percentage such as 20 %")
+        self._report(at, f"unit mismatch: {what or 'value'} needs {dim.article}, "
+                         f"got {value.dim.article}")
+
+    def _positive(self, value: Quantity, at: Tree, what: str) -> Quantity:
+        if value.value <= 0:
+            self._report(at, f"{what} must be positive")
+        return value
+
+    def _word(self, tree: Tree, choices: tuple[str, ...], what: str) -> str:
+        if tree.data != "name" or str(tree.children[0]) not in choices:
+            self._report(tree, f"{what} must be one of {', '.join(choices)}")
+        return str(tree.children[0])
+
+    # ------------------------------------------------------------ diagnostics
+    def _span(self, node: Tree | Token) -> Span:
+        if isinstance(node, Token):
+            return Span(self.file, node.line, node.column, node.end_line, node.end_column)
+        meta = node.meta
+        return Span(self.file, meta.line, meta.column, meta.end_line, meta.end_column)
+
+    def _error(self, node: Tree | Token, message: str) -> None:
+        self._report(node, message)
+
+    def _report(self, node: Tree | Token, message: str):
+        span = self._span(node)
+        length = span.end_column - span.column if span.end_line == span.line else 1
+        self.diagnostics.append(Diagnostic(self.file, span.line, span.column, message, max(1, length)))
+        raise _Invalid()
+
+
+def _is_constraint(node: Tree) -> bool:
+    return node.data in ("default_constraint", "block")
+
+
+def _unquote(token: Token) -> str:
+    body = str(token)[1:-1]
+    return body.replace('\\"', '"').replace("\\\\", "\\")
+
+
+def _suggest(name: str, candidates) -> str:
+    close = difflib.get_close_matches(name, list(candidates), n=1, cutoff=0.6)
+    if not close:
+        close = [c for c in candidates if c.lower() == name.lower()]
+    return f" (did you mean '{close[0]}'?)" if close else ""
+
+
+def _example(dim: Dim) -> str:
+    return {Dim.LENGTH: "2 um", Dim.AREA: "100 um2", Dim.PER_AREA: "400 /mm2",
+            Dim.RATIO: "20 %", Dim.NUMBER: "1"}[dim]
