@@ -72,6 +72,21 @@ def layer_names(expr: LayerExpr) -> list[str]:
     return layer_names(expr.left) + layer_names(expr.right)
 
 
+_PRECEDENCE = {"or": 1, "xor": 1, "and": 2, "not": 2, "inside": 3, "outside": 3,
+               "interacting": 3}
+
+
+def layer_text(expr: LayerExpr, parent: int = 0) -> str:
+    """An expression in the language's syntax, with the parentheses it needs."""
+    if isinstance(expr, LayerRef):
+        return expr.name
+    if isinstance(expr, Sizing):
+        return f"{expr.op}({layer_text(expr.layer)}, {expr.distance:g} um)"
+    level = _PRECEDENCE[expr.op]
+    text = f"{layer_text(expr.left, level - 1)} {expr.op} {layer_text(expr.right, level)}"
+    return f"({text})" if level <= parent else text
+
+
 # ---------------------------------------------------------------- declarations
 @dataclass(frozen=True)
 class DrawnLayer:
@@ -186,5 +201,5 @@ class Deck:
 __all__ = [
     "Span", "LayerRef", "BoolOp", "Sizing", "Select", "LayerExpr", "layer_names",
     "DrawnLayer", "DerivedLayer", "Layer", "Constraint", "ParamValue", "Check",
-    "SEVERITIES", "Rule", "Deck", "Dim", "Quantity",
+    "SEVERITIES", "Rule", "Deck", "Dim", "Quantity", "layer_text",
 ]

@@ -81,7 +81,12 @@ class Quantity:
         if self.dim is Dim.RATIO:
             return f"{_number(self.value * 100)} %"
         unit = _DISPLAY[length_unit][self.dim]
+        if length_unit != "mm" and self.dim in _LARGE and abs(self.value) >= _LARGE[self.dim][1]:
+            unit = _LARGE[self.dim][0]  # 2 mm reads better than 2000 um
         return f"{_number(self.value / UNITS[unit][1])} {unit}"
+
+
+_LARGE = {Dim.LENGTH: ("mm", 1e3), Dim.AREA: ("mm2", 1e5)}
 
 
 def _number(value: float) -> str:

@@ -1,0 +1,1 @@
+"""Reports: the deck's rule table, run summaries and marker databases."""

@@ -1,0 +1,51 @@
+"""``adk rules``: a deck's rules as a table or JSON."""
+from __future__ import annotations
+
+import json
+
+from ..deck import Deck, LayerRef, Rule, layer_text
+from ..units import Quantity
+
+COLUMNS = ("id", "check", "layers", "value", "severity", "description")
+
+
+def rule_row(rule: Rule, unit: str) -> dict[str, str]:
+    """One rule as the table's columns."""
+    check = rule.check
+    layers = [layer_text(expr) for expr in check.layers]
+    params = []
+    for name, value in check.params:
+        if isinstance(value, Quantity):
+            params.append(f"{name} {value.format(unit)}")
+        elif isinstance(value, str):
+            params.append(f"{name} {value}")
+        else:
+            text = layer_text(value)
+            params.append(f"{name} {text if isinstance(value, LayerRef) else '(' + text + ')'}")
+    value = "; ".join(f"{c.prop} {c.op} {c.limit.format(unit)}" for c in check.constraints)
+    return {
+        "id": rule.id,
+        "check": check.kind,
+        "layers": ", ".join(layers + params),
+        "value": value,
+        "severity": rule.severity,
+        "description": rule.description,
+    }
+
+
+def rules_json(deck: Deck) -> str:
+    rows = [dict(rule_row(rule, deck.units), location=str(rule.span)) for rule in deck.rules]
+    return json.dumps({"deck": deck.name, "title": deck.title, "version": deck.version,
+                       "rules": rows}, indent=2)
+
+
+def rules_table(deck: Deck) -> str:
+    rows = [rule_row(rule, deck.units) for rule in deck.rules]
+    return text_table(COLUMNS, [[row[c] for c in COLUMNS] for row in rows])
+
+
+def text_table(headers, rows) -> str:
+    """A plain aligned table."""
+    widths = [max([len(h)] + [len(str(r[i])) for r in rows]) for i, h in enumerate(headers)]
+    line = lambda cells: "  ".join(str(c).ljust(w) for c, w in zip(cells, widths)).rstrip()
+    return "\n".join([line(headers), line(["-" * w for w in widths])] + [line(r) for r in rows])
