@@ -55,6 +55,12 @@ def build_parser() -> argparse.ArgumentParser:
     check.add_argument("--strict", action="store_true",
                        help="fail on warnings and on rules not checked for missing layers")
     check.add_argument("--quiet", "-q", action="store_true", help="print nothing but errors")
+    example = sub.add_parser("example", help="write an example package layout",
+                             description="Write a generated example package for a pillar's "
+                             "deck; --dirty plants violations and lists them beside the layout.")
+    example.add_argument("pillar", metavar="PILLAR")
+    example.add_argument("--dirty", action="store_true", help="plant rule violations")
+    example.add_argument("-o", "--output", required=True, metavar="FILE.gds|FILE.oas")
     return parser
 
 
@@ -156,6 +162,14 @@ def _check(args) -> int:
     return EXIT_VIOLATIONS if result.violations(args.strict) else EXIT_CLEAN
 
 
+def _example(args) -> int:
+    from .examples.writer import write_example
+
+    listing = write_example(args.pillar, args.output, args.dirty)
+    print(f"wrote {args.output}" + (f" and {listing}" if listing else ""))
+    return EXIT_CLEAN
+
+
 def _progress(done: int, total: int, rule_id: str) -> None:
     width = 30
     filled = width * done // max(total, 1)
@@ -179,7 +193,7 @@ def _write_atomically(path: str, text: str) -> None:
     os.replace(temporary, path)
 
 
-COMMANDS = {"lint": _lint, "rules": _rules, "fmt": _fmt, "check": _check}
+COMMANDS = {"lint": _lint, "rules": _rules, "fmt": _fmt, "check": _check, "example": _example}
 
 
 if __name__ == "__main__":  # pragma: no cover
