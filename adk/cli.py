@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import argparse
-import difflib
 import os
 import sys
 
@@ -117,7 +116,7 @@ def _fmt(args) -> int:
     status = EXIT_CLEAN
     for path in args.decks:
         try:
-            with open(path, encoding="utf-8") as handle:
+            with open(path, encoding="utf-8-sig") as handle:  # as the deck loader reads it
                 text = handle.read()
         except (OSError, UnicodeDecodeError) as exc:
             raise AdkError(f"{path}: cannot read deck: {getattr(exc, 'strerror', None) or exc}") \

@@ -23,6 +23,7 @@ class LayoutContext:
         self.length_unit = length_unit
         self._regions: dict[LayerExpr, kdb.Region] = {}
         self._bumps: dict[LayerExpr, np.ndarray] = {}
+        self._outlines: dict[LayerExpr, list[bump_extraction.Outline]] = {}
 
     def to_dbu(self, microns: float) -> int:
         return int(round(microns / self.dbu))
@@ -53,7 +54,8 @@ class LayoutContext:
             return result.merged()
         if isinstance(expr, Sizing):
             distance = self.to_dbu(expr.distance)
-            return self.region(expr.layer).sized(distance if expr.op == "grow" else -distance)
+            sized = self.region(expr.layer).sized(distance if expr.op == "grow" else -distance)
+            return sized.merged()
         if isinstance(expr, Select):
             left, right = self.region(expr.left), self.region(expr.right)
             return {"inside": left.inside, "outside": left.outside,
@@ -83,3 +85,20 @@ class LayoutContext:
                 return np.empty((0, 2))
             return bump_extraction.centres(self.loaded.layout, self.loaded.top, index)
         return bump_extraction.region_centres(self.region(expr), self.dbu)
+
+    def bump_outlines(self, expr: LayerExpr) -> list[bump_extraction.Outline]:
+        """The distinct bump outlines of a layer with their placements; a derived layer's
+        merged polygons otherwise."""
+        cached = self._outlines.get(expr)
+        if cached is None:
+            cached = self._extract_outlines(expr)
+            self._outlines[expr] = cached
+        return cached
+
+    def _extract_outlines(self, expr: LayerExpr) -> list[bump_extraction.Outline]:
+        if isinstance(expr, LayerRef) and isinstance(self.layers[expr.name], DrawnLayer):
+            index = self.drawn_index(expr.name)
+            if index is None:
+                return []
+            return bump_extraction.outlines(self.loaded.layout, self.loaded.top, index)
+        return bump_extraction.region_outlines(self.region(expr))

@@ -24,7 +24,7 @@ class Diagnostic:
         head = f"{self.file}:{self.line}:{self.column}: {self.severity}: {self.message}"
         if source_line is None:
             return head
-        text = source_line.rstrip("\n").expandtabs(1)
+        text = source_line.rstrip("\r\n").expandtabs(1)
         width = max(1, min(self.length, len(text) - self.column + 1))
         caret = " " * (self.column - 1) + "^" + "~" * (width - 1)
         return f"{head}\n    {text}\n    {caret}"
@@ -43,7 +43,8 @@ class DeckError(AdkError):
         """Every diagnostic with its source line and caret."""
         out = []
         for diag in self.diagnostics:
-            lines = self.sources.get(diag.file, "").splitlines()
+            # "\n" only, as the parser counts lines: splitlines() also splits at \f, \x1c, ...
+            lines = self.sources[diag.file].split("\n") if diag.file in self.sources else []
             line = lines[diag.line - 1] if 0 < diag.line <= len(lines) else None
             out.append(diag.render(line))
         count = len(self.diagnostics)

@@ -81,5 +81,14 @@ def _point(plant):
     return kdb.DPoint(plant["x"], plant["y"])
 
 
-EXPECTED_COUNTS = Counter({
+# one marker per planted defect, except where one defect gives several:
+EXPECTED_COUNTS = Counter({rule: 1 for rule in (
+    "PKG.D2D.GAP", "PKG.HBM.D", "PKG.FID.N", "PKG.FID.D", "BR.M1.W", "BR.M1.S", "RDL1.W",
+    "RDL1.S", "RDL2.W", "RDL2.S", "VIA1.ENC", "VIA1.A", "UB.P", "UB.SZ", "UB.DEN", "PAD.EXT",
+    "BR.PL", "KOZ.1")})
+EXPECTED_COUNTS.update({
+    "RDL1.DEN": 3,    # the 1.2 mm plate fills three of the 1 mm windows stepped by 500 um beyond 70 %
+    "UB.EDGE": 3,     # the bump octagon faces the die edge with three of its edges
+    "UB.ALIGN": 2,    # the bump off its pad, and the pad without a bump
+    "UB.PAD.OVL": 3,  # three octagon edges reach less than 15 um into the pad
 })

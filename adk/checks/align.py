@@ -2,13 +2,50 @@
 
     rule UB.ALIGN "top die bumps on interposer pads" : align(TOP_BUMP, BOT_PAD) <= 1 um
 
-Centres are matched to the nearest centre on the other layer. A top bump with
-no bottom pad within the tolerance and a bottom pad with no top bump within it
-are both markers. Marker: the bump, with the offset to its nearest partner."""
+Centres (of bounding boxes) are matched to the nearest centre on the other
+layer; matching is not exclusive, so two bumps may land on one pad. A top bump
+with no bottom pad within the tolerance and a bottom pad with no top bump
+within it are both markers; an offset exactly at the tolerance passes.
+Marker: the edge from the bump's centre to its nearest partner's, with the
+offset; a point at the centre when the other layer is empty."""
 from __future__ import annotations
 
+import numpy as np
+from scipy.spatial import cKDTree
+
+from ..bumps import breaks, passes
 from ..units import Dim
-from .spec import LENGTH, MAX, CheckSpec, Prop
+from .base import Check, CheckContext, Marker, violation_text
+from .pitch import edge_markers
+from .spec import MAX, CheckSpec, Prop
 
 SPEC = CheckSpec("align", "top bumps land on bottom pads", ("top", "bottom"),
                  (Prop("offset", Dim.LENGTH, MAX, positive=False),), polygon=False)
+
+
+def _unmatched(points: np.ndarray, others: np.ndarray, check: Check, ctx: CheckContext,
+               what: str, partner: str) -> tuple[np.ndarray, np.ndarray, np.ndarray, list[str],
+                                                 np.ndarray]:
+    """The points whose nearest point of ``others`` is too far, as the arguments of
+    :func:`edge_markers`; offset NaN when ``others`` is empty."""
+    if not len(others):
+        return (points, points, np.full(len(points), np.nan), [f"{what} with no {partner}"],
+                np.zeros(len(points), dtype=int))
+    if not len(points):
+        return points, points, np.empty(0), [], np.empty(0, dtype=int)
+    offsets, nearest = cKDTree(others).query(points)
+    rows = np.flatnonzero(~passes(check.constraints, offsets))
+    # arrays have few distinct offsets: one text each
+    values, text_index = np.unique(offsets[rows], return_inverse=True)
+    texts = [violation_text("offset", value, breaks(check.constraints, value), ctx.length_unit,
+                            f" ({what} to nearest {partner})") for value in values.tolist()]
+    return points[rows], others[nearest[rows]], offsets[rows], texts, text_index.reshape(-1)
+
+
+def run(check: Check, ctx: CheckContext) -> list[Marker]:
+    top, bottom = (ctx.bumps(layer) for layer in check.layers[:2])
+    tops = _unmatched(top, bottom, check, ctx, "top bump", "bottom pad")
+    bottoms = _unmatched(bottom, top, check, ctx, "bottom pad", "top bump")
+    starts, ends, offsets = (np.concatenate([tops[k], bottoms[k]]) for k in range(3))
+    return edge_markers(starts, ends, offsets, tops[3] + bottoms[3],
+                        np.concatenate([tops[4], bottoms[4] + len(tops[3])]))

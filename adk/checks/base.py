@@ -40,6 +40,9 @@ class CheckContext(Protocol):
     def bumps(self, expr: LayerExpr) -> "np.ndarray":
         """Centres of the shapes of a layer as an (N, 2) float array in µm, sorted by x then y."""
 
+    def bump_outlines(self, expr: LayerExpr) -> list:
+        """Distinct bump outlines (:class:`adk.bumps.Outline`) with their placements."""
+
     def to_dbu(self, microns: float) -> int:
         """A distance in µm as a whole number of database units."""
 

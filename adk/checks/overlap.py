@@ -2,11 +2,31 @@
 
     rule BR.DIE.OVL "bridge overlaps its die" : overlap(BRIDGE, DIE) >= 100 um
 
-Marker: the edge pair across the thin overlap."""
+Each layer is merged first. The overlap is how far one layer reaches into the
+other: the Euclidean distance from an edge of one layer lying inside the other
+to the facing edge of the other (for a bridge on a die, from the die edge
+under the bridge to the bridge edge over the die), to the nearest database
+unit. An overlap exactly at the limit passes. Shapes that only touch overlap
+by 0 and violate; shapes that do not touch are not checked. A shape lying
+wholly inside the other has no facing edges and is not an overlap violation
+(check its width instead), and neither is a thin strip crossing the other
+shape, which reaches through it.
+Marker: the edge pair across the thin overlap (first layer's edge first), with
+the measured overlap."""
 from __future__ import annotations
 
+from ..deck import Check
 from ..units import Dim
-from .spec import LENGTH, MIN, CheckSpec, Prop
+from ._polygon import ordered, pair_markers, threshold
+from .base import CheckContext, Marker
+from .spec import MIN, CheckSpec, Prop
 
 SPEC = CheckSpec("overlap", "minimum overlap of two layers where they overlap",
                  ("a", "b"), (Prop("overlap", Dim.LENGTH, MIN),))
+
+
+def run(check: Check, ctx: CheckContext) -> list[Marker]:
+    constraints = check.constraint("overlap")
+    a, b = (ctx.region(expr) for expr in check.layers)
+    pairs = a.overlap_check(b, threshold(constraints, ctx.dbu))
+    return ordered(pair_markers(pairs, constraints, "overlap", ctx))

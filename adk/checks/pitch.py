@@ -2,12 +2,78 @@
 
     rule UB.P "micro-bump pitch" : pitch(UBUMP) >= 40 um
 
-In a staggered array the nearest neighbour is the diagonal one, not the column
-step. Marker: the edge between the two centres, with the distance; each pair once."""
+A bump's centre is the centre of its bounding box; every shape counts, so two
+bumps drawn on top of each other are at pitch 0. In a staggered array the
+nearest neighbour is the diagonal one, not the column step. A pitch exactly at
+the limit passes.
+Marker: the edge between the two centres, with the distance; each pair once.
+A bump with several nearest neighbours at the same distance is paired with each."""
 from __future__ import annotations
 
+import klayout.db as kdb
+import numpy as np
+from scipy.spatial import cKDTree
+
+from ..bumps import breaks, passes
 from ..units import Dim
-from .spec import LENGTH, MIN, CheckSpec, Prop
+from .base import Check, CheckContext, Marker, violation_text
+from .spec import MIN, CheckSpec, Prop
 
 SPEC = CheckSpec("pitch", "minimum nearest-neighbour bump pitch", ("bumps",),
                  (Prop("pitch", Dim.LENGTH, MIN),), polygon=False)
+
+# neighbours fetched at once; more ties than this (only with stacked duplicates) are looked up
+_K = 8
+
+
+def _nearest_pairs(points: np.ndarray, rows: np.ndarray, reach: np.ndarray,
+                   tree: cKDTree) -> np.ndarray:
+    """Pairs (i, j), i < j, of each ``rows[k]`` with every other point within ``reach[k]``,
+    as (P, 2) sorted rows, each pair once."""
+    k = min(_K, len(points))
+    dist, idx = tree.query(points[rows], k=k)
+    near = (dist <= reach[:, None]) & (idx != rows[:, None])
+    pairs = [np.column_stack([np.broadcast_to(rows[:, None], idx.shape)[near], idx[near]])]
+    if k < len(points):
+        for row, radius in zip(rows[near[:, -1]], reach[near[:, -1]]):
+            found = np.array([j for j in tree.query_ball_point(points[row], radius) if j != row])
+            pairs.append(np.column_stack([np.full(len(found), row), found]))
+    pairs = np.sort(np.concatenate(pairs).astype(np.int64), axis=1)
+    codes = np.unique(pairs[:, 0] * len(points) + pairs[:, 1])
+    return np.column_stack([codes // len(points), codes % len(points)])
+
+
+def edge_markers(starts: np.ndarray, ends: np.ndarray, values: np.ndarray,
+                 texts: list[str], text_index: np.ndarray) -> list[Marker]:
+    """Markers for the edges ``starts[k]``-``ends[k]`` (µm) with ``values[k]`` (NaN: none) and
+    ``texts[text_index[k]]``, in :meth:`Marker.sort_key` order.
+
+    Sorting with numpy keeps a million markers affordable."""
+    low, high = np.minimum(starts, ends), np.maximum(starts, ends)
+    rank = np.argsort(np.argsort(np.array(texts, dtype=object)))
+    order = np.lexsort((rank[text_index], high[:, 1], high[:, 0], low[:, 1], low[:, 0]))
+    rows = zip(starts[order].tolist(), ends[order].tolist(), values[order].tolist(),
+               text_index[order].tolist())
+    return [Marker(kdb.DEdge(x1, y1, x2, y2), None if value != value else value, texts[t])
+            for (x1, y1), (x2, y2), value, t in rows]
+
+
+def run(check: Check, ctx: CheckContext) -> list[Marker]:
+    points = ctx.bumps(check.layers[0])
+    if len(points) < 2:
+        return []
+    tree = cKDTree(points)
+    nearest = tree.query(points, k=2)[0][:, 1]
+    rows = np.flatnonzero(~passes(check.constraints, nearest))
+    # the same distance computed between other coordinates may differ in the last bits
+    reach = nearest[rows] * (1 + 1e-12) + 1e-12
+    pairs = _nearest_pairs(points, rows, reach, tree)
+    starts, ends = points[pairs[:, 0]], points[pairs[:, 1]]
+    distances = np.hypot(*(ends - starts).T)
+    broken = ~passes(check.constraints, distances)
+    # arrays have few distinct distances: one text each
+    values, text_index = np.unique(distances[broken], return_inverse=True)
+    texts = [violation_text("pitch", value, breaks(check.constraints, value), ctx.length_unit)
+             for value in values.tolist()]
+    return edge_markers(starts[broken], ends[broken], distances[broken], texts,
+                        text_index.reshape(-1))

@@ -2,12 +2,31 @@
 
     rule TMV.RDL.SEP "TMV to RDL1 separation" : separation(TMV, RDL1) >= 20 um
 
-Overlapping or touching shapes are at distance 0 and always violate.
-Marker: the edge pair across the gap, or the overlap polygon (distance 0)."""
+Each layer is merged first. The distance is Euclidean, from an edge of the
+first layer to a facing edge of the second, to the nearest database unit; a
+distance exactly at the limit passes. Overlapping or touching shapes are at
+distance 0 and always violate.
+Markers: the edge pair across the gap, with the measured distance (each edge
+marked as far as it lies within the limit of the other); for shapes that touch
+along an edge or at a corner, such an edge pair at distance 0; for shapes that
+overlap, the overlap polygon, at distance 0, with a text such as
+``separation: TMV overlaps RDL1``."""
 from __future__ import annotations
 
+from ..deck import Check
 from ..units import Dim
-from .spec import LENGTH, MIN, CheckSpec, Prop
+from ._polygon import label, ordered, pair_markers, piece_markers, threshold
+from .base import CheckContext, Marker
+from .spec import MIN, CheckSpec, Prop
 
 SPEC = CheckSpec("separation", "minimum distance between shapes of two layers",
                  ("a", "b"), (Prop("separation", Dim.LENGTH, MIN),))
+
+
+def run(check: Check, ctx: CheckContext) -> list[Marker]:
+    constraints = check.constraint("separation")
+    a, b = (ctx.region(expr) for expr in check.layers)
+    pairs = a.separation_check(b, threshold(constraints, ctx.dbu))
+    names = [label(expr, ctx.length_unit) for expr in check.layers]
+    overlaps = piece_markers(a & b, f"separation: {names[0]} overlaps {names[1]}", ctx.dbu)
+    return ordered(pair_markers(pairs, constraints, "separation", ctx) + overlaps)

@@ -20,6 +20,7 @@ class Param:
     required: bool = False
     choices: tuple[str, ...] = ()
     doc: str = ""
+    zero_allowed: bool = False  # a length of 0 makes sense (a tolerance)
 
 
 @dataclass(frozen=True)

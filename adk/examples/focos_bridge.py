@@ -128,13 +128,15 @@ def _draw_package(top: kdb.Cell, cells: dict[str, kdb.Cell], layers: dict[str, i
         shapes("FIDUCIAL").insert(box(x - 10, y - 50, x + 10, y + 50))
     for x, y in FIDUCIALS:
         shapes("KOZ").insert(box(x - 300, y - 300, x + 300, y + 300))
+    # RDL lines are drawn 12 um wide: a 45° segment's corners round to the 1 nm grid, so a
+    # line drawn at exactly the 10 um minimum measures a hair under it across the bend
     for k in range(20):  # RDL1 fan-out below the ASIC: down, a 45° jog, down again
         x = 4500 + k * 35
-        shapes("RDL1").insert(path([(x, 1100), (x, 600), (x - 100, 500), (x - 100, 100)], 10))
+        shapes("RDL1").insert(path([(x, 1100), (x, 600), (x - 100, 500), (x - 100, 100)], 12))
         shapes("VIA1").insert(box(x - 3, 797, x + 3, 803))
     for k in range(20):  # RDL2 fan-out left of the left HBM, with a 45° jog
         y = 2000 + k * 40
-        shapes("RDL2").insert(path([(1000, y), (700, y), (600, y - 100), (300, y - 100)], 10))
+        shapes("RDL2").insert(path([(1000, y), (700, y), (600, y - 100), (300, y - 100)], 12))
 
 
 def _plant(top: kdb.Cell, cells: dict[str, kdb.Cell], layers: dict[str, int]) -> list[Planted]:
@@ -162,7 +164,7 @@ def _plant(top: kdb.Cell, cells: dict[str, kdb.Cell], layers: dict[str, int]) ->
     shapes("RDL1").insert(box(7600, 100, 8800, 1300))
     plant("RDL1.DEN", 8200, 700, "solid RDL1 plate 1.2 mm square")
     shapes("VIA1").insert(box(4501, 897, 4507, 903))
-    plant("VIA1.ENC", 4506, 900, "VIA1 sticking 2 um out of its RDL1 line")
+    plant("VIA1.ENC", 4506.5, 900, "VIA1 sticking 1 um out of its RDL1 line")
     shapes("VIA1").insert(box(4532.5, 897.5, 4537.5, 902.5))
     plant("VIA1.A", 4535, 900, "VIA1 5 um square")
     _bump(top, cells, layers, 4200, 1300)

@@ -6,17 +6,20 @@ Names (layers and variables share one namespace) must be defined before use.
 from __future__ import annotations
 
 import difflib
+import math
 import os
 from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import NoReturn
 
 from lark import Token, Tree
 
 from .. import checks
-from ..checks.spec import LAYER, LENGTH, WORD, CheckSpec
+from ..checks.spec import LAYER, LENGTH, CheckSpec
 from ..deck import (BoolOp, Check, Constraint, Deck, DerivedLayer, DrawnLayer, Layer, LayerExpr,
                     LayerRef, Rule, Select, Sizing, Span)
 from ..errors import DeckError, Diagnostic
-from ..units import UNITS, Dim, Quantity, canonical_unit, default_unit
+from ..units import LENGTH_UNITS, UNITS, Dim, Quantity, canonical_unit, default_unit
 from .parser import ParsedFile, parse_text
 
 _LAYER_OPS = {"and", "or", "not", "xor"}
@@ -35,6 +38,7 @@ class _Scope:
 
     layers: dict[str, Layer] = field(default_factory=dict)
     variables: dict[str, Quantity] = field(default_factory=dict)
+    variable_units: dict[str, str] = field(default_factory=dict)  # the file's units at each let
     defined_at: dict[str, Span] = field(default_factory=dict)
     broken: set[str] = field(default_factory=set)  # names whose definition had errors
     rules: list[Rule] = field(default_factory=list)
@@ -76,18 +80,21 @@ class _Builder:
     # ------------------------------------------------------------ files
     def read(self, path: str, at: tuple[str, Token] | None) -> str | None:
         try:
-            with open(path, encoding="utf-8") as handle:
+            with open(path, encoding="utf-8-sig") as handle:  # a byte order mark is no text
                 text = handle.read()
         except FileNotFoundError:
             if at is None:
                 self.diagnostics.append(Diagnostic(path, 1, 1, "no such deck file"))
-            else:
-                self._error(at[1], f"include file not found: {at[0]}")
-            return None
+                return None
+            written = at[0]
+            looked = f" (looked for {path})" if os.path.normpath(written) != path else ""
+            self._report(at[1], f"include file not found: {written}{looked}")
         except (OSError, UnicodeDecodeError) as exc:
             reason = exc.strerror if isinstance(exc, OSError) else "not UTF-8 text"
-            self.diagnostics.append(Diagnostic(path, 1, 1, f"cannot read deck: {reason}"))
-            return None
+            if at is None:
+                self.diagnostics.append(Diagnostic(path, 1, 1, f"cannot read deck: {reason}"))
+                return None
+            self._report(at[1], f"cannot read include file {at[0]}: {reason}")
         self.sources[path] = text
         return text
 
@@ -105,7 +112,8 @@ class _Builder:
         self.files.append(path)
         self.stack.append(os.path.abspath(path))
         outer_file, outer_units = self.file, self.units
-        self.file, self.units = path, self._file_units(parsed)
+        self.file = path
+        self.units = self._file_units(parsed)
         if len(self.stack) == 1:
             self.scope.units = self.units
         for statement in parsed.tree.children:
@@ -119,22 +127,22 @@ class _Builder:
     def _file_units(self, parsed: ParsedFile) -> str:
         found = [s for s in parsed.tree.children if s.data == "units_stmt"]
         for extra in found[1:]:
-            self._report(extra, "units are declared more than once in this file")
+            self._note(extra, "units are declared more than once in this file")
         if not found:
             return "um"
         token = found[0].children[0]
         unit = canonical_unit(token)
-        if unit not in ("nm", "um", "mm"):
-            self._report(token, f"units must be a length unit (nm, um or mm), not '{token}'")
+        if unit not in LENGTH_UNITS:
+            self._note(token, f"units must be a length unit (nm, um or mm), not '{token}'")
             return "um"
         return unit
 
     # ------------------------------------------------------------ statements
     def _deck_header(self, tree: Tree) -> None:
         name = str(tree.children[0])
-        strings = [_unquote(t) for t in tree.children[1:]]
-        title = strings[0] if strings else ""
-        version = strings[1] if len(strings) > 1 else ""
+        title = next((_unquote(c) for c in tree.children[1:] if isinstance(c, Token)), "")
+        version = next((_unquote(c.children[0]) for c in tree.children[1:]
+                        if isinstance(c, Tree)), "")
         if len(self.stack) > 1:
             return  # an included deck's header names that deck, not this one
         if self.scope.header is not None:
@@ -152,7 +160,7 @@ class _Builder:
         if key in self.stack:
             chain = [os.path.relpath(p) for p in self.stack[self.stack.index(key):]] + \
                 [os.path.relpath(key)]
-            self._error(token, "include cycle: " + " -> ".join(chain))
+            self._report(token, "include cycle: " + " -> ".join(chain))
         if key in (os.path.abspath(f) for f in self.files):
             return  # included already (a diamond): its names are defined once
         text = self.read(path, (relative, token))
@@ -167,10 +175,8 @@ class _Builder:
         span = self._span(tree)
         try:
             if isinstance(source, Tree) and source.data == "drawn":
-                layer, datatype = (int(x) for x in str(source.children[0]).split("/"))
-                for value, what in ((layer, "layer"), (datatype, "datatype")):
-                    if value > 65535:
-                        self._error(source.children[0], f"{what} number {value} is out of range (0..65535)")
+                layer, datatype = (self._gds_number(source.children[0], text, what) for text, what
+                                   in zip(str(source.children[0]).split("/"), ("layer", "datatype")))
                 self.scope.layers[name] = DrawnLayer(name, layer, datatype, description, span)
             else:
                 expr = self.layer_expr(source)
@@ -178,6 +184,12 @@ class _Builder:
         except _Invalid:
             self.scope.broken.add(name)
             raise
+
+    def _gds_number(self, token: Token, text: str, what: str) -> int:
+        digits = text.lstrip("0")
+        if len(digits) > 5 or int(digits or "0") > 65535:  # int() refuses 4300+ digits
+            self._report(token, f"{what} number {text} is out of range (0..65535)")
+        return int(digits or "0")
 
     def _let_stmt(self, tree: Tree) -> None:
         name_token, expr = tree.children
@@ -188,6 +200,7 @@ class _Builder:
             self.scope.broken.add(str(name_token))
             raise
         self.scope.variables[str(name_token)] = value
+        self.scope.variable_units[str(name_token)] = self.units
 
     def _rule_stmt(self, tree: Tree) -> None:
         rule_id = tree.children[0]
@@ -199,7 +212,7 @@ class _Builder:
                 severity = str(child.children[0])
         first = self.scope.rule_spans.get(str(rule_id))
         if first is not None:
-            self._error(rule_id, f"duplicate rule id '{rule_id}' (first defined at {first})")
+            self._report(rule_id, f"duplicate rule id '{rule_id}' (first defined at {first})")
         span = self._span(tree)
         self.scope.rule_spans.setdefault(str(rule_id), span)
         check = self.check(tree.children[-1])
@@ -210,7 +223,7 @@ class _Builder:
         name = str(token)
         first = self.scope.defined_at.get(name)
         if first is not None:
-            self._error(token, f"'{name}' is already defined at {first}")
+            self._report(token, f"'{name}' is already defined at {first}")
         self.scope.defined_at[name] = self._span(token)
 
     # ------------------------------------------------------------ checks
@@ -218,8 +231,8 @@ class _Builder:
         kind_token = tree.children[0]
         spec = checks.SPECS.get(str(kind_token))
         if spec is None:
-            self._error(kind_token, f"unknown check '{kind_token}'" +
-                        _suggest(str(kind_token), checks.SPECS))
+            self._report(kind_token, f"unknown check '{kind_token}'" +
+                         _suggest(str(kind_token), checks.SPECS))
         args = [c for c in tree.children[1:] if not _is_constraint(c)]
         found = [c for c in tree.children[1:] if _is_constraint(c)]
         layers = self._positional(spec, kind_token, [a for a in args if a.data != "keyword_arg"])
@@ -232,8 +245,9 @@ class _Builder:
         want = len(spec.layers)
         if len(args) < want or (len(args) > want and not spec.variadic):
             count = f"at least {want}" if spec.variadic else str(want)
-            self._error(kind, f"{spec.kind} takes {count} layer argument{'s' if want > 1 else ''} "
-                              f"({spec.signature()}), got {len(args)}")
+            plural = "s" if want > 1 else ""
+            self._report(kind, f"{spec.kind} takes {count} layer argument{plural} "
+                               f"({spec.signature()}), got {len(args)}")
         return tuple(self.layer_expr(arg) for arg in args)
 
     def _params(self, spec: CheckSpec, args: list[Tree], check: Tree) -> tuple:
@@ -246,14 +260,17 @@ class _Builder:
                 hint = _suggest(str(name_token), known) or (
                     f" ({spec.kind} takes {', '.join(known)})" if known else
                     f" ({spec.kind} takes no parameters)")
-                self._error(name_token, f"unknown parameter '{name_token}' for {spec.kind}{hint}")
+                self._report(name_token, f"unknown parameter '{name_token}' for {spec.kind}{hint}")
             if param.name in params:
-                self._error(name_token, f"parameter '{name_token}' is given twice")
+                self._report(name_token, f"parameter '{name_token}' is given twice")
             if param.kind == LAYER:
                 params[param.name] = self.layer_expr(expr)
             elif param.kind == LENGTH:
-                params[param.name] = self._positive(self.coerce(self.value(expr), Dim.LENGTH, expr),
-                                                    expr, param.name)
+                length = self.coerce(self.value(expr), Dim.LENGTH, expr, what=param.name)
+                if param.zero_allowed:
+                    params[param.name] = self._not_negative(length, expr, param.name)
+                else:
+                    params[param.name] = self._positive(length, expr, param.name)
             else:
                 params[param.name] = self._word(expr, param.choices, param.name)
         for param in spec.params:
@@ -263,11 +280,11 @@ class _Builder:
         return tuple(params.items())
 
     def _constraints(self, spec: CheckSpec, tree: Tree | None, check: Tree) -> tuple:
-        if tree is None:
+        if tree is None or not tree.children:
             if spec.constraint_required:
                 prop = spec.default_prop
-                self._report(check, f"{spec.kind} needs a constraint such as "
-                                    f"'{prop.ops[0]} {_example(prop.dim)}'")
+                self._report(tree or check, f"{spec.kind} needs a constraint such as "
+                                            f"'{prop.ops[0]} {_example(prop.dim)}'")
             return ()
         if tree.data == "default_constraint":
             items = [(None, tree.children[0], tree.children[1], tree)]
@@ -280,11 +297,12 @@ class _Builder:
         prop = spec.default_prop if name is None else spec.prop(str(name))
         if prop is None:
             known = {p.name: p for p in spec.props}
-            self._error(name, f"unknown property '{name}' for {spec.kind}" +
-                        (_suggest(str(name), known) or f" ({spec.kind} measures {', '.join(known)})"))
+            hint = _suggest(str(name), known) or f" ({spec.kind} measures {', '.join(known)})"
+            self._report(name, f"unknown property '{name}' for {spec.kind}{hint}")
         if str(op) not in prop.ops:
-            allowed = " or ".join(prop.ops)
-            self._error(op, f"{prop.name} takes {allowed}, not {op}")
+            allowed = prop.ops[0] if len(prop.ops) == 1 else \
+                f"{', '.join(prop.ops[:-1])} or {prop.ops[-1]}"
+            self._report(op, f"{prop.name} takes {allowed}, not {op}")
         value = self.coerce(self.value(expr), prop.dim, expr, what=prop.name)
         if prop.positive and value.value <= 0:
             self._report(expr, f"{prop.name} limit must be positive")
@@ -292,6 +310,8 @@ class _Builder:
             self._report(expr, f"{prop.name} must be a whole number")
         if not prop.positive and value.value < 0:
             self._report(expr, f"{prop.name} limit must not be negative")
+        if prop.dim is Dim.RATIO and value.value > 1:
+            self._report(expr, f"{prop.name} limit must be at most 100 %")
         return Constraint(prop.name, str(op), value, self._span(tree))
 
     def _check_specifics(self, spec: CheckSpec, params: tuple, constraints: tuple,
@@ -302,8 +322,6 @@ class _Builder:
                 self._report(tree, "keepout needs exactly one of 'zone LAYER' or 'edge LAYER'")
             if "edge" in given and not constraints:
                 self._report(tree, "keepout from an edge needs a distance such as '>= 50 um'")
-        if spec.kind == "align" and not constraints:
-            self._report(tree, "align needs a tolerance such as '<= 1 um'")
 
     # ------------------------------------------------------------ expressions
     def layer_expr(self, tree: Tree | Token) -> LayerExpr:
@@ -318,7 +336,9 @@ class _Builder:
             self._report(tree, "expected a value, got a layer")
         return result
 
-    def expr(self, tree: Tree | Token, expect: str | None = None) -> Quantity | LayerExpr:
+    def expr(self, tree: Tree | Token, expect: str) -> Quantity | LayerExpr:
+        """``tree`` typed by what it turns out to be; ``expect`` ("layer" or "value") only
+        chooses what an unknown name is reported as."""
         kind = tree.data
         if kind == "paren":
             return self.expr(tree.children[0], expect)
@@ -332,8 +352,9 @@ class _Builder:
         if kind == "call":
             op = str(tree.children[0].children[0])
             layer = self.layer_expr(tree.children[1])
-            distance = self.coerce(self.value(tree.children[2]), Dim.LENGTH, tree.children[2])
-            self._positive(distance, tree.children[2], f"{op} distance")
+            what = f"{op} distance"
+            distance = self.coerce(self.value(tree.children[2]), Dim.LENGTH, tree.children[2], what)
+            self._positive(distance, tree.children[2], what)
             return Sizing(op, layer, distance.value)
         if kind == "binary":
             return self._binary(tree)
@@ -349,63 +370,89 @@ class _Builder:
         return self._arithmetic(op, left, right, op_node)
 
     def _arithmetic(self, op: str, left: Quantity, right: Quantity, at: Token) -> Quantity:
+        return self._finite(self._combine(op, left, right, at), at)
+
+    def _combine(self, op: str, left: Quantity, right: Quantity, at: Token) -> Quantity:
         if op in "+-":
+            left, right = self._in_file_unit(left, right.dim), self._in_file_unit(right, left.dim)
             if left.dim is not right.dim:
-                self._error(at, f"unit mismatch: cannot {'add' if op == '+' else 'subtract'} "
-                                f"{right.dim.article} {'to' if op == '+' else 'from'} {left.dim.article}")
+                self._report(at, f"unit mismatch: cannot {'add' if op == '+' else 'subtract'} "
+                                 f"{right.dim.article} {'to' if op == '+' else 'from'} "
+                                 f"{left.dim.article}")
             return Quantity(left.value + right.value if op == "+" else left.value - right.value,
                             left.dim)
         if op == "/" and right.value == 0:
-            self._error(at, "division by zero")
+            self._report(at, "division by zero")
         if Dim.RATIO in (left.dim, right.dim):
             other = right.dim if left.dim is Dim.RATIO else left.dim
             if other is Dim.NUMBER and (op == "*" or left.dim is Dim.RATIO):
                 return Quantity(left.value * right.value if op == "*" else left.value / right.value,
                                 Dim.RATIO)
-            self._error(at, f"unit mismatch: cannot {'multiply' if op == '*' else 'divide'} "
-                            f"{left.dim.article} by {right.dim.article}")
+            self._report(at, f"unit mismatch: cannot {'multiply' if op == '*' else 'divide'} "
+                             f"{left.dim.article} by {right.dim.article}")
         sign = 1 if op == "*" else -1
         power = _DIM_POWER[left.dim] + sign * _DIM_POWER[right.dim]
         if power not in _POWER_DIM:
-            self._error(at, f"unit mismatch: {left.dim.article} {op} {right.dim.article} "
-                            f"has no unit the language knows")
+            self._report(at, f"unit mismatch: {left.dim.article} {op} {right.dim.article} "
+                             f"has no unit the language knows")
         value = left.value * right.value if op == "*" else left.value / right.value
         return Quantity(value, _POWER_DIM[power])
 
     def _quantity(self, tree: Tree) -> Quantity:
-        number = float(tree.children[0])
+        text = str(tree.children[0])
         if len(tree.children) == 1:
-            return Quantity(number, Dim.NUMBER)
+            return self._finite(Quantity(float(text), Dim.NUMBER), tree)
         dim, factor = UNITS[canonical_unit(str(tree.children[1]))]
-        return Quantity(number * factor, dim)
+        return self._finite(Quantity(_scaled(text, factor), dim), tree)
 
-    def _name(self, token: Token, expect: str | None) -> Quantity | LayerExpr:
+    def _finite(self, value: Quantity, at: Tree | Token) -> Quantity:
+        if not math.isfinite(value.value):
+            self._report(at, "value out of range")
+        return value
+
+    def _name(self, token: Token, expect: str) -> Quantity | LayerExpr:
         name = str(token)
         if name in self.scope.broken:
             raise _Invalid()
         if name in self.scope.layers:
             return LayerRef(name)
         if name in self.scope.variables:
-            return self.scope.variables[name]
-        if expect == "layer":
-            candidates, what = self.scope.layers, "layer"
-        elif expect == "value":
-            candidates, what = self.scope.variables, "variable"
-        else:
-            candidates, what = {**self.scope.layers, **self.scope.variables}, "name"
-        self._error(token, f"unknown {what} '{name}'" + _suggest(name, candidates))
+            return self._variable(token)
+        candidates, what = (self.scope.layers, "layer") if expect == "layer" else \
+            (self.scope.variables, "variable")
+        self._report(token, f"unknown {what} '{name}'" + _suggest(name, candidates))
+
+    def _variable(self, token: Token) -> Quantity:
+        value = self.scope.variables[str(token)]
+        defined_in = self.scope.variable_units[str(token)]
+        if value.dim is Dim.NUMBER and defined_in != self.units:
+            # a plain number takes the unit of the file it is written in, and that is unknown here
+            self._report(token, f"'{token}' is a plain number defined under 'units {defined_in}' "
+                                f"and used under 'units {self.units}'; give it a unit where "
+                                f"it is defined")
+        return value
+
+    def _in_file_unit(self, value: Quantity, dim: Dim) -> Quantity:
+        """A plain number as ``dim`` in the file's unit; anything else unchanged."""
+        unit = default_unit(dim, self.units)
+        if value.dim is not Dim.NUMBER or unit is None:
+            return value
+        return Quantity(_scaled(repr(value.value), UNITS[unit][1]), dim)
 
     def coerce(self, value: Quantity, dim: Dim, at: Tree, what: str | None = None) -> Quantity:
         """``value`` as ``dim``; a plain number takes the file's default unit."""
+        value = self._finite(self._in_file_unit(value, dim), at)
         if value.dim is dim:
             return value
-        unit = default_unit(dim, self.units)
-        if value.dim is Dim.NUMBER and unit is not None:
-            return Quantity(value.value * UNITS[unit][1], dim)
         if dim is Dim.RATIO and value.dim is Dim.NUMBER:
             self._report(at, f"{what or 'value'} needs a percentage such as 20 %")
         self._report(at, f"unit mismatch: {what or 'value'} needs {dim.article}, "
                          f"got {value.dim.article}")
+
+    def _not_negative(self, value: Quantity, at: Tree, what: str) -> Quantity:
+        if value.value < 0:
+            self._report(at, f"{what} must not be negative")
+        return value
 
     def _positive(self, value: Quantity, at: Tree, what: str) -> Quantity:
         if value.value <= 0:
@@ -424,14 +471,17 @@ class _Builder:
         meta = node.meta
         return Span(self.file, meta.line, meta.column, meta.end_line, meta.end_column)
 
-    def _error(self, node: Tree | Token, message: str) -> None:
-        self._report(node, message)
+    def _report(self, node: Tree | Token, message: str) -> NoReturn:
+        """Record an error and abandon the statement."""
+        self._note(node, message)
+        raise _Invalid()
 
-    def _report(self, node: Tree | Token, message: str):
+    def _note(self, node: Tree | Token, message: str) -> None:
+        """Record an error and go on."""
         span = self._span(node)
         length = span.end_column - span.column if span.end_line == span.line else 1
-        self.diagnostics.append(Diagnostic(self.file, span.line, span.column, message, max(1, length)))
-        raise _Invalid()
+        self.diagnostics.append(Diagnostic(self.file, span.line, span.column, message,
+                                           max(1, length)))
 
 
 def _is_constraint(node: Tree) -> bool:
@@ -448,6 +498,11 @@ def _suggest(name: str, candidates) -> str:
     if not close:
         close = [c for c in candidates if c.lower() == name.lower()]
     return f" (did you mean '{close[0]}'?)" if close else ""
+
+
+def _scaled(number: str, factor: float) -> float:
+    """``number * factor`` rounded once, so that 400 /mm2 is exactly 4e-4 /um2."""
+    return float(Decimal(number) * Decimal(repr(factor)))
 
 
 def _example(dim: Dim) -> str:

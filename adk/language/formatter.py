@@ -18,14 +18,14 @@ INDENT = "    "
 
 @dataclass
 class _Item:
-    """A statement (or a block constraint) with the comments that belong to it."""
+    """A statement with the comments that belong to it."""
 
     first: int
     last: int
     lines: list[str]
     leading: list[Comment] = field(default_factory=list)
-    trailing: list[Comment] = field(default_factory=list)   # per output line index
-    trailing_at: list[int] = field(default_factory=list)
+    # comments inside the statement: (output line index, on a line of its own, comment)
+    inner: list[tuple[int, bool, Comment]] = field(default_factory=list)
 
 
 def format_text(text: str, path: str = "<deck>") -> str:
@@ -44,28 +44,28 @@ def _attach_comments(items: list[_Item], statements: list[Tree], comments: list[
         inside = next((i for i, item in enumerate(items) if item.first <= comment.line <= item.last), None)
         if inside is not None:
             item = items[inside]
-            index = _output_line(statements[inside], comment.line, len(item.lines))
-            item.trailing.append(comment)
-            item.trailing_at.append(index)
+            index, own_line = _output_line(statements[inside], comment.line, len(item.lines))
+            item.inner.append((index, own_line, comment))
             continue
         following = next((item for item in items if item.first > comment.line), None)
         if following is not None:
             following.leading.append(comment)
 
 
-def _output_line(statement: Tree, line: int, count: int) -> int:
-    """Which output line of a statement a comment on source ``line`` goes to."""
+def _output_line(statement: Tree, line: int, count: int) -> tuple[int, bool]:
+    """Which output line of a statement a comment on source ``line`` goes with, and
+    whether it stands on a line of its own (inside a block) rather than trailing."""
     check = statement.children[-1] if statement.data == "rule_stmt" else None
     block = check.children[-1] if isinstance(check, Tree) and check.children and \
         isinstance(check.children[-1], Tree) and check.children[-1].data == "block" else None
-    if block is None:
-        return count - 1
+    if block is None or line <= block.meta.line:
+        return (0 if block else count - 1), False
     for index, constraint in enumerate(block.children):
         if constraint.meta.line <= line <= constraint.meta.end_line:
-            return index + 1
-        if line < constraint.meta.line and line > block.meta.line:
-            return -(index + 1)  # on a line of its own: goes above this constraint
-    return 0 if line == block.meta.line else count - 1
+            return index + 1, False
+        if line < constraint.meta.line:
+            return index + 1, True
+    return count - 1, line < block.meta.end_line
 
 
 def _render(items: list[_Item], comments: list[Comment], statements: list[Tree]) -> str:
@@ -96,19 +96,18 @@ def _render(items: list[_Item], comments: list[Comment], statements: list[Tree])
 
 
 def _with_comments(item: _Item) -> list[str]:
-    lines = list(item.lines)
+    """The statement's lines with its inner comments: one trails each line; comments on
+    lines of their own, and further ones for a line, go above it, in source order."""
     above: dict[int, list[str]] = {}
-    for comment, index in zip(item.trailing, item.trailing_at):
-        if index < 0:  # a comment line inside a block, kept above its constraint
-            above.setdefault(-index, []).append(INDENT + comment.text)
-        elif "#" in lines[index]:  # a second comment for the same line: keep it above
-            above.setdefault(index, []).append(comment.text)
-        else:
-            lines[index] = f"{lines[index]}  {comment.text}"
+    trailing: dict[int, list[str]] = {}
+    for index, own_line, comment in item.inner:
+        (above if own_line else trailing).setdefault(index, []).append(comment.text)
     out = []
-    for index, line in enumerate(lines):
-        out.extend(above.get(index, []))
-        out.append(line)
+    for index, line in enumerate(item.lines):
+        texts = trailing.get(index, [])
+        indent = INDENT if index else ""  # lines inside a block are indented
+        out.extend(indent + text for text in above.get(index, []) + texts[:-1])
+        out.append(f"{line}  {texts[-1]}" if texts else line)
     return out
 
 
@@ -151,12 +150,9 @@ def _layer_parts(tree: Tree) -> tuple[str, str, str]:
 def _statement(tree: Tree) -> list[str]:
     kind = tree.data
     if kind == "deck_header":
-        name, *strings = tree.children
-        line = f"deck {name}"
-        if strings:
-            line += f" {strings[0]}"
-        if len(strings) > 1:
-            line += f" version {strings[1]}"
+        line = f"deck {tree.children[0]}"
+        for child in tree.children[1:]:
+            line += f" {child}" if isinstance(child, Token) else f" version {child.children[0]}"
         return [line]
     if kind == "units_stmt":
         return [f"units {canonical_unit(str(tree.children[0]))}"]

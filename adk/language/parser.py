@@ -18,6 +18,8 @@ from lark.lexer import PatternStr
 
 from ..errors import Diagnostic
 
+MAX_DEPTH = 100
+MAX_ERRORS = 100
 STATEMENT_START = re.compile(r"^[ \t]*(deck|units|include|layer|let|rule)\b", re.MULTILINE)
 
 _TERMINAL_NAMES = {
@@ -77,14 +79,44 @@ def parse_text(text: str, path: str) -> ParsedFile:
     """Parse ``text`` (the contents of ``path``), recovering after each bad statement."""
     errors: list[Diagnostic] = []
     work = text
-    for _ in range(1000):
+    while True:
         try:
             tree = _parser().parse(work)
-            return ParsedFile(path, text, tree, find_comments(text), errors)
         except UnexpectedInput as exc:
             errors.append(_syntax_diagnostic(exc, path, work))
-            work = _blank_statement(work, _error_offset(exc, work))
-    raise AssertionError("syntax error recovery did not converge")  # pragma: no cover
+            blanked = _blank_statement(work, _error_offset(exc, work))
+        else:
+            deep = _too_deep(tree)
+            if deep is None:
+                return ParsedFile(path, text, tree, find_comments(text), errors)
+            errors.append(Diagnostic(path, deep.meta.line, deep.meta.column,
+                                     f"expression nested too deeply (more than {MAX_DEPTH} levels)"))
+            blanked = _blank(work, deep.meta.start_pos, deep.meta.end_pos)
+        if len(errors) >= MAX_ERRORS or blanked == work:
+            return _give_up(path, text, errors)
+        work = blanked
+
+
+def _give_up(path: str, text: str, errors: list[Diagnostic]) -> ParsedFile:
+    """Stop recovering: a file this broken is not worth checking statement by statement."""
+    if len(errors) >= MAX_ERRORS:
+        last = errors[-1]
+        errors.append(Diagnostic(path, last.line, last.column,
+                                 "too many syntax errors; the rest of the file is not checked"))
+    return ParsedFile(path, text, Tree("start", []), find_comments(text), errors)
+
+
+def _too_deep(tree: Tree) -> Tree | None:
+    """The first statement nested deeper than MAX_DEPTH: deeper trees would exhaust the
+    recursion of the builder and the formatter."""
+    for statement in tree.children:
+        stack = [(statement, 1)]
+        while stack:
+            node, depth = stack.pop()
+            if depth > MAX_DEPTH:
+                return statement
+            stack.extend((child, depth + 1) for child in node.children if isinstance(child, Tree))
+    return None
 
 
 def find_comments(text: str) -> list[Comment]:
@@ -120,31 +152,44 @@ def _blank_statement(text: str, offset: int) -> str:
     if end <= start:  # nothing to blank before the error: drop the offending text itself
         end = next((s for s in starts if s > offset), len(text))
         start = offset
-    blanked = re.sub(r"[^\n]", " ", text[start:end])
-    return text[:start] + blanked + text[end:]
+    return _blank(text, start, end)
+
+
+def _blank(text: str, start: int, end: int) -> str:
+    """``text`` with ``[start, end)`` turned to spaces, newlines kept so positions stay true."""
+    return text[:start] + re.sub(r"[^\n]", " ", text[start:end]) + text[end:]
 
 
 def _syntax_diagnostic(exc: UnexpectedInput, path: str, text: str) -> Diagnostic:
     if isinstance(exc, UnexpectedCharacters):
-        return Diagnostic(path, exc.line, exc.column,
-                          f"unexpected character {text[exc.pos_in_stream]!r}")
-    if isinstance(exc, UnexpectedToken) and exc.token.type != "$END":
-        token = exc.token
-        if STATEMENT_START.match(text, token.start_pos - token.column + 1) and \
-                text[token.start_pos - token.column + 1:token.start_pos].strip() == "":
-            return _incomplete(path, text, token.start_pos, exc.expected)
-        message = f"unexpected {_describe_token(token)}; expected {_expected(exc.expected)}"
-        return Diagnostic(path, token.line, token.column, message, length=len(str(token)))
-    expected = _expected(getattr(exc, "expected", None) or set())
-    line = text.count("\n") + 1
-    column = len(text) - (text.rfind("\n") + 1) + 1
-    return Diagnostic(path, line, column, "unexpected end of file" +
-                      (f"; expected {expected}" if expected else ""))
+        char = text[exc.pos_in_stream]
+        message = "unterminated string" if char == '"' else f"unexpected character {char!r}"
+        return Diagnostic(path, exc.line, exc.column, message)
+    expected = _accepted(exc)
+    token = getattr(exc, "token", None)
+    if token is None or token.type == "$END":
+        return _incomplete(path, text, len(text), expected)
+    line_start = token.start_pos - token.column + 1
+    if STATEMENT_START.match(text, line_start) and text[line_start:token.start_pos].strip() == "":
+        return _incomplete(path, text, token.start_pos, expected)
+    message = f"unexpected {_describe_token(token)}; expected {_expected(expected)}"
+    return Diagnostic(path, token.line, token.column, message, length=len(str(token)))
+
+
+def _accepted(exc: UnexpectedInput) -> set[str]:
+    """The terminals that could really come next. LALR's own list also holds lookaheads
+    merged in from other contexts (a ')' after a whole statement)."""
+    interactive = getattr(exc, "interactive_parser", None)
+    if interactive is not None:
+        return set(interactive.accepts())
+    return set(getattr(exc, "expected", None) or ())
 
 
 def _incomplete(path: str, text: str, offset: int, expected: set[str]) -> Diagnostic:
-    """A statement cut short: point just after its last character."""
-    end = len(text[:offset].rstrip())
+    """A statement cut short: point just after its last token."""
+    code = _STRING_OR_COMMENT.sub(lambda m: m.group(0) if m.group(0).startswith('"')
+                                  else " " * len(m.group(0)), text[:offset])
+    end = len(code.rstrip())
     line = text.count("\n", 0, end) + 1
     column = end - (text.rfind("\n", 0, end) + 1) + 1
     return Diagnostic(path, line, column, f"incomplete statement; expected {_expected(expected)}")
@@ -175,7 +220,7 @@ def _expected(names: set[str]) -> str:
         words.add(f"'{pattern.value}'" if isinstance(pattern, PatternStr) else name.lower())
     statements = {"'deck'", "'units'", "'include'", "'layer'", "'let'", "'rule'"}
     if statements <= words:
-        words -= statements
+        words -= statements | {"end of file"}
         words.add("a statement (deck, units, include, layer, let, rule)")
     if len(words) > 6 and words & _OPERATORS:
         words = (words - _OPERATORS) | {"an operator"}

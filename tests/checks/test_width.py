@@ -1,0 +1,158 @@
+"""width: minimum width of the merged shapes of one layer."""
+from __future__ import annotations
+
+import math
+
+import klayout.db as kdb
+import pytest
+
+from adk.checks import runner
+from adk.units import Dim
+from tests.util import check, context, new_layout
+
+run = runner("width")
+M = (1, 0)
+
+
+def polygon(*points: tuple[float, float]) -> kdb.DPolygon:
+    return kdb.DPolygon([kdb.DPoint(x, y) for x, y in points])
+
+
+def layout_of(*shapes) -> tuple[kdb.Layout, kdb.Cell]:
+    layout, top = new_layout()
+    for shape in shapes:
+        top.shapes(layout.layer(*M)).insert(shape)
+    return layout, top
+
+
+def markers(layout, top, value: float = 2.0, op: str = ">="):
+    rule = check("width", "M", constraints=((None, op, value, Dim.LENGTH),))
+    return run(rule, context(layout, top, {"M": M}))
+
+
+def box_of(marker) -> tuple[float, ...]:
+    box = marker.shape.bbox()
+    return tuple(round(v, 6) for v in (box.left, box.bottom, box.right, box.top))
+
+
+def test_wide_shapes_pass():
+    assert markers(*layout_of(kdb.DBox(0, 0, 10, 5), kdb.DBox(20, 0, 22, 30))) == []
+
+
+def test_narrow_line_gives_one_edge_pair_across_it():
+    [marker] = markers(*layout_of(kdb.DBox(0, 0, 10, 1.5)))
+    assert isinstance(marker.shape, kdb.DEdgePair)
+    assert box_of(marker) == (0, 0, 10, 1.5)
+    assert marker.measured == pytest.approx(1.5)
+    assert marker.text == "width 1.5 um < 2 um"
+
+
+def test_width_exactly_at_the_limit_passes_and_fails_a_strict_limit():
+    layout, top = layout_of(kdb.DBox(0, 0, 10, 2))
+    assert markers(layout, top) == []
+    [marker] = markers(layout, top, op=">")
+    assert marker.measured == pytest.approx(2.0)
+    assert marker.text == "width 2 um <= 2 um"
+
+
+def test_limit_not_exact_in_floating_point_is_met_exactly():
+    # 0.3 um is 299.99999999999994 database units in floating point
+    layout, top = layout_of(kdb.DBox(0, 0, 10, 0.3))
+    assert markers(layout, top, value=0.3) == []
+    assert [m.text for m in markers(layout, top, value=0.3, op=">")] == ["width 0.3 um <= 0.3 um"]
+
+
+def test_several_limits_report_the_first_one_broken():
+    layout, top = layout_of(kdb.DBox(0, 0, 10, 0.5), kdb.DBox(0, 10, 10, 11.5),
+                            kdb.DBox(0, 20, 10, 23))
+    limits = ((None, ">=", 1, Dim.LENGTH), (None, ">", 2, Dim.LENGTH))
+    rule = check("width", "M", constraints=limits)
+    found = run(rule, context(layout, top, {"M": M}))
+    assert [m.text for m in found] == ["width 0.5 um < 1 um", "width 1.5 um <= 2 um"]
+
+
+def test_only_the_narrow_part_of_a_shape_is_marked():
+    # a 5 um pad with a 1 um neck: the marker covers the neck only
+    pads = (kdb.DBox(0, 0, 5, 5), kdb.DBox(5, 2, 15, 3), kdb.DBox(15, 0, 20, 5))
+    [marker] = markers(*layout_of(*pads))
+    assert box_of(marker) == (5, 2, 15, 3)
+    assert marker.measured == pytest.approx(1.0)
+
+
+def test_touching_and_overlapping_shapes_are_merged_first():
+    # two 1 um lines side by side make one 2 um line; an overlapping pair makes 2.5 um
+    assert markers(*layout_of(kdb.DBox(0, 0, 10, 1), kdb.DBox(0, 1, 10, 2))) == []
+    assert markers(*layout_of(kdb.DBox(0, 10, 10, 11.5), kdb.DBox(0, 11, 10, 12.5))) == []
+
+
+def test_45_degree_line_is_measured_square_to_its_edges():
+    # a 45 degree rectangle: long sides (0,0)-(10,10) and (-1,1)-(9,11), width sqrt(2)
+    strip = polygon((0, 0), (10, 10), (9, 11), (-1, 1))
+    layout, top = layout_of(strip)
+    [marker] = markers(layout, top)
+    assert marker.measured == round(math.sqrt(2), 3)  # to the nearest nm
+    assert box_of(marker) == (-1, 0, 10, 11)
+    assert markers(layout, top, value=1.414) == []
+
+
+def test_45_degree_jog_drawn_at_the_limit_passes_on_the_grid():
+    # snapped to the 1 nm grid the 45 degree part of a 10 um wire is 9999.95 nm wide: at the
+    # limit to the nearest database unit (KLayout alone reports it, measuring a point as 0 away)
+    def wire(width: float) -> kdb.Polygon:
+        points = [kdb.DPoint(x, y) for x, y in ((100, 1100), (100, 600), (0, 500), (0, 100))]
+        return kdb.DPath(points, width).polygon().to_itype(0.001)
+
+    assert markers(*layout_of(wire(10)), value=10) == []
+    found = markers(*layout_of(wire(9.99)), value=10)
+    assert found and all(m.measured == pytest.approx(9.99) for m in found)
+
+
+def test_all_angle_line_is_measured_square_to_its_edges():
+    # direction (3, 1), width sqrt(10) = 3.1623
+    strip = polygon((0, 0), (30, 10), (29, 13), (-1, 3))
+    layout, top = layout_of(strip)
+    [marker] = markers(layout, top, value=3.5)
+    assert marker.measured == round(math.sqrt(10), 3)
+    assert marker.text == "width 3.162 um < 3.5 um"
+    assert markers(layout, top, value=3.16) == []
+
+
+def test_sharp_corner_tip_has_width_zero():
+    # the 45 degree corners of a right triangle are thinner than any limit at their tip
+    found = markers(*layout_of(polygon((0, 0), (10, 0), (10, 10))), value=1.0)
+    assert [m.measured for m in found] == [0.0, 0.0]
+    assert [box_of(m) for m in found] == [(0, 0, 1.414, 1), (9, 8.586, 10, 10)]
+    assert all(m.text == "width 0 um < 1 um" for m in found)
+
+
+def test_shapes_in_rotated_and_mirrored_instances():
+    layout, top = new_layout()
+    child = layout.create_cell("LINE")
+    child.shapes(layout.layer(*M)).insert(kdb.DBox(0, 0, 10, 1.5))
+    trans = kdb.DTrans(kdb.DTrans.R90, kdb.DVector(100, 0))
+    top.insert(kdb.DCellInstArray(child.cell_index(), trans))
+    trans = kdb.DTrans(kdb.DTrans.M0, kdb.DVector(0, 50))
+    top.insert(kdb.DCellInstArray(child.cell_index(), trans))
+    found = markers(layout, top)
+    assert [box_of(m) for m in found] == [(0, 48.5, 10, 50), (98.5, 0, 100, 10)]
+    assert [m.measured for m in found] == pytest.approx([1.5, 1.5])
+
+
+def test_shapes_are_merged_across_cells():
+    # a 1 um line in TOP and a 1 um line in a child instance make one 2 um line
+    layout, top = layout_of(kdb.DBox(0, 0, 10, 1))
+    child = layout.create_cell("HALF")
+    child.shapes(layout.layer(*M)).insert(kdb.DBox(0, 0, 10, 1))
+    top.insert(kdb.DCellInstArray(child.cell_index(), kdb.DTrans(kdb.DVector(0, 1))))
+    assert markers(layout, top) == []
+
+
+def test_markers_are_sorted_by_location():
+    lines = (kdb.DBox(50, 0, 60, 1), kdb.DBox(0, 20, 10, 21), kdb.DBox(0, 0, 10, 1))
+    found = markers(*layout_of(*lines))
+    assert [box_of(m) for m in found] == [(0, 0, 10, 1), (0, 20, 10, 21), (50, 0, 60, 1)]
+
+
+def test_empty_layer_passes():
+    layout, top = new_layout()
+    assert markers(layout, top) == []
