@@ -1,4 +1,5 @@
-"""The ``adk`` command line. Exit codes: 0 clean, 1 violations, 2 bad usage or bad input."""
+"""The ``adk`` command line. Exit codes: 0 clean, 1 violations, 2 bad usage or bad input,
+3 an internal error."""
 from __future__ import annotations
 
 import argparse
@@ -7,7 +8,7 @@ import sys
 
 from . import __version__
 
-EXIT_CLEAN, EXIT_VIOLATIONS, EXIT_BAD_INPUT = 0, 1, 2
+EXIT_CLEAN, EXIT_VIOLATIONS, EXIT_BAD_INPUT, EXIT_INTERNAL = 0, 1, 2, 3
 
 
 class _Parser(argparse.ArgumentParser):
@@ -82,6 +83,12 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("adk: interrupted", file=sys.stderr)
         return 130
+    except Exception as exc:  # a bug: one line, unless ADK_DEBUG asks for the traceback
+        if os.environ.get("ADK_DEBUG"):
+            raise
+        print(f"adk: internal error: {type(exc).__name__}: {exc} (set ADK_DEBUG=1 for the "
+              "traceback and please report it)", file=sys.stderr)
+        return EXIT_INTERNAL
 
 
 def _lint(args) -> int:
