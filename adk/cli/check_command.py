@@ -1,0 +1,67 @@
+"""``adk check``: a layout against a deck, to a marker database and a summary."""
+from __future__ import annotations
+
+import os
+import sys
+
+from .common import EXIT_CLEAN, EXIT_VIOLATIONS
+
+
+def register(sub) -> None:
+    check = sub.add_parser("check", help="check a layout against a deck", description="Check a "
+                           "GDS or OASIS layout (plain or gzipped) against a rule deck and write "
+                           "a KLayout marker database.")
+    check.add_argument("layout", metavar="LAYOUT")
+    check.add_argument("--deck", required=True, metavar="DECK")
+    check.add_argument("--layer-map", metavar="MAP", help="YAML file of layer/datatype numbers")
+    check.add_argument("--top", metavar="CELL", help="top cell (default: the only top cell)")
+    check.add_argument("-o", "--output", metavar="REPORT.lyrdb",
+                       help="marker database to write (default: LAYOUT name with .lyrdb)")
+    check.add_argument("--rule", action="append", metavar="ID", dest="rules",
+                       help="run only this rule (repeatable)")
+    check.add_argument("--format", choices=("table", "json"), default="table")
+    check.add_argument("--strict", action="store_true",
+                       help="fail on warnings and on rules not checked for missing layers")
+    check.add_argument("--quiet", "-q", action="store_true", help="print nothing but errors")
+    check.set_defaults(func=check_layout)
+
+
+def check_layout(args) -> int:
+    from ..engine import run_deck
+    from ..language import load_deck
+    from ..layermap import apply_layer_map
+    from ..layout import read_layout
+    from ..report.markers import write_marker_database
+    from ..report.summary import summary_json, summary_table
+
+    deck = load_deck(args.deck)
+    layers = apply_layer_map(deck, args.layer_map) if args.layer_map else deck.layers
+    loaded = read_layout(args.layout, args.top)
+    output = args.output or default_report(args.layout)
+    progress = None if args.quiet or not sys.stderr.isatty() else show_progress
+    result = run_deck(deck, layers, loaded, args.rules, progress)
+    write_marker_database(result, output)
+    if args.format == "json":
+        print(summary_json(result, output))
+    elif not args.quiet:
+        print(summary_table(result))
+        print(f"markers: {output}")
+    return EXIT_VIOLATIONS if result.violations(args.strict) else EXIT_CLEAN
+
+
+def show_progress(done: int, total: int, rule_id: str) -> None:
+    """A one-line progress bar on the terminal."""
+    width = 30
+    filled = width * done // max(total, 1)
+    end = "\n" if done == total else ""
+    sys.stderr.write(f"\r[{'#' * filled}{'.' * (width - filled)}] {done}/{total} {rule_id:<24}{end}")
+    sys.stderr.flush()
+
+
+def default_report(layout: str) -> str:
+    """The layout's file name with ``.lyrdb`` for its format suffixes, in the current folder."""
+    name = os.path.basename(layout)
+    for suffix in (".gz", ".gds", ".oas", ".gds2", ".oasis"):
+        if name.lower().endswith(suffix):
+            name = name[: -len(suffix)]
+    return name + ".lyrdb"

@@ -1,0 +1,80 @@
+"""``adk lint``, ``adk rules``, ``adk fmt``: working on decks."""
+from __future__ import annotations
+
+import sys
+
+from .common import EXIT_BAD_INPUT, EXIT_CLEAN, EXIT_VIOLATIONS, write_atomically
+
+
+def register(sub) -> None:
+    lint = sub.add_parser("lint", help="check decks for errors", description="Parse and validate "
+                          "rule decks; print every error with file:line:col.")
+    lint.add_argument("decks", nargs="+", metavar="DECK")
+    lint.set_defaults(func=lint_decks)
+
+    rules = sub.add_parser("rules", help="list a deck's rules", description="List the rules of a "
+                           "deck: id, check kind, layers, value, severity, description.")
+    rules.add_argument("deck", metavar="DECK")
+    rules.add_argument("--format", choices=("table", "json"), default="table")
+    rules.set_defaults(func=list_rules)
+
+    fmt = sub.add_parser("fmt", help="format decks canonically", description="Rewrite decks in "
+                         "canonical form (comments kept, meaning unchanged).")
+    fmt.add_argument("decks", nargs="+", metavar="DECK")
+    fmt.add_argument("--check", action="store_true",
+                     help="change nothing; exit 1 if a deck is not formatted")
+    fmt.set_defaults(func=format_decks)
+
+
+def lint_decks(args) -> int:
+    from ..errors import DeckError
+    from ..language import load_deck
+
+    status = EXIT_CLEAN
+    for path in args.decks:
+        try:
+            deck = load_deck(path)
+        except DeckError as exc:
+            print(exc.render(), file=sys.stderr)
+            status = EXIT_BAD_INPUT
+            continue
+        print(f"{path}: ok ({len(deck.rules)} rules, {len(deck.layers)} layers)")
+    return status
+
+
+def list_rules(args) -> int:
+    from ..language import load_deck
+    from ..report.rule_table import rules_json, rules_table
+
+    deck = load_deck(args.deck)
+    print(rules_json(deck) if args.format == "json" else rules_table(deck))
+    return EXIT_CLEAN
+
+
+def format_decks(args) -> int:
+    from ..errors import AdkError, DeckError
+    from ..language.formatter import format_text
+
+    status = EXIT_CLEAN
+    for path in args.decks:
+        try:
+            with open(path, encoding="utf-8-sig") as handle:  # as the deck loader reads it
+                text = handle.read()
+        except (OSError, UnicodeDecodeError) as exc:
+            raise AdkError(f"{path}: cannot read deck: {getattr(exc, 'strerror', None) or exc}") \
+                from None
+        try:
+            formatted = format_text(text, path)
+        except DeckError as exc:
+            print(exc.render(), file=sys.stderr)
+            status = EXIT_BAD_INPUT
+            continue
+        if formatted == text:
+            continue
+        if args.check:
+            print(f"{path}: would be reformatted")
+            status = max(status, EXIT_VIOLATIONS)
+        else:
+            write_atomically(path, formatted)
+            print(f"{path}: formatted")
+    return status

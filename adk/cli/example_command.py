@@ -1,0 +1,22 @@
+"""``adk example``: write a generated example package."""
+from __future__ import annotations
+
+from .common import EXIT_CLEAN
+
+
+def register(sub) -> None:
+    example = sub.add_parser("example", help="write an example package layout",
+                             description="Write a generated example package for a pillar's "
+                             "deck; --dirty plants violations and lists them beside the layout.")
+    example.add_argument("pillar", metavar="PILLAR")
+    example.add_argument("--dirty", action="store_true", help="plant rule violations")
+    example.add_argument("-o", "--output", required=True, metavar="FILE.gds|FILE.oas")
+    example.set_defaults(func=write)
+
+
+def write(args) -> int:
+    from ..examples.writer import write_example
+
+    listing = write_example(args.pillar, args.output, args.dirty)
+    print(f"wrote {args.output}" + (f" and {listing}" if listing else ""))
+    return EXIT_CLEAN
