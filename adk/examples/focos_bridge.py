@@ -12,6 +12,7 @@ from dataclasses import dataclass
 import klayout.db as kdb
 
 from .geometry import DBU, array, box, octagon, path
+from .planted import Planted
 
 LAYERS = {
     "PKG": (2, 0), "ASIC": (1, 1), "HBM": (1, 2), "FIDUCIAL": (80, 0), "KOZ": (90, 0),
@@ -26,16 +27,6 @@ HBM_LEFT_AT = kdb.Trans(0, False, kdb.DVector(900, 1500).to_itype(DBU))
 HBM_RIGHT_AT = kdb.Trans(2, False, kdb.DVector(9100, 4500).to_itype(DBU))  # rotated 180°
 BRIDGES = [(2550, 2000), (2550, 3200), (6650, 2000), (6650, 3200)]
 FIDUCIALS = [(400, 400), (9600, 400), (400, 5600), (9600, 5600)]
-
-
-@dataclass(frozen=True)
-class Planted:
-    """A violation planted in the dirty variant."""
-
-    rule: str
-    x: float
-    y: float
-    what: str
 
 
 @dataclass(frozen=True)
