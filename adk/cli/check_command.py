@@ -12,7 +12,8 @@ def register(sub) -> None:
                            "GDS or OASIS layout (plain or gzipped) against a rule deck and write "
                            "a KLayout marker database.")
     check.add_argument("layout", metavar="LAYOUT")
-    check.add_argument("--deck", required=True, metavar="DECK")
+    check.add_argument("--deck", required=True, metavar="DECK",
+                       help="a deck file, or the name of a shipped deck (focos_bridge, ...)")
     check.add_argument("--layer-map", metavar="MAP", help="YAML file of layer/datatype numbers")
     check.add_argument("--top", metavar="CELL", help="top cell (default: the only top cell)")
     check.add_argument("-o", "--output", metavar="REPORT.lyrdb",
@@ -27,6 +28,7 @@ def register(sub) -> None:
 
 
 def check_layout(args) -> int:
+    from ..decks import resolve_deck
     from ..engine import run_deck
     from ..language import load_deck
     from ..layermap import apply_layer_map
@@ -34,7 +36,7 @@ def check_layout(args) -> int:
     from ..report.markers import write_marker_database
     from ..report.summary import summary_json, summary_table
 
-    deck = load_deck(args.deck)
+    deck = load_deck(resolve_deck(args.deck))
     layers = apply_layer_map(deck, args.layer_map) if args.layer_map else deck.layers
     loaded = read_layout(args.layout, args.top)
     output = args.output or default_report(args.layout)

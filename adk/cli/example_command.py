@@ -10,6 +10,8 @@ def register(sub) -> None:
                              "deck; --dirty plants violations and lists them beside the layout.")
     example.add_argument("pillar", metavar="PILLAR")
     example.add_argument("--dirty", action="store_true", help="plant rule violations")
+    example.add_argument("--annotate", action="store_true",
+                         help="add self-test labels (expect/pass RULE) for adk test-deck")
     example.add_argument("-o", "--output", required=True, metavar="FILE.gds|FILE.oas")
     example.set_defaults(func=write)
 
@@ -17,6 +19,6 @@ def register(sub) -> None:
 def write(args) -> int:
     from ..examples.writer import write_example
 
-    listing = write_example(args.pillar, args.output, args.dirty)
+    listing = write_example(args.pillar, args.output, args.dirty, args.annotate)
     print(f"wrote {args.output}" + (f" and {listing}" if listing else ""))
     return EXIT_CLEAN

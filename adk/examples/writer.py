@@ -13,14 +13,18 @@ from . import PILLARS, generator
 SUFFIXES = (".gds", ".gds.gz", ".oas", ".oas.gz", ".gds2")
 
 
-def write_example(pillar: str, path: str, dirty: bool = False) -> str | None:
+def write_example(pillar: str, path: str, dirty: bool = False,
+                  annotate: bool = False) -> str | None:
     """Write the example of ``pillar`` to ``path``; for a dirty one, also ``path``.planted.json.
+    ``annotate`` adds self-test labels for the pillar's deck (see :mod:`adk.decktest`).
     Returns the planted list's path, or None."""
     if pillar not in PILLARS:
         raise AdkError(f"no example for '{pillar}' (examples: {', '.join(PILLARS)})")
     if not path.lower().endswith(SUFFIXES):
         raise AdkError(f"{path}: the example file must end with .gds or .oas (optionally .gz)")
     layout, planted = generator(pillar).build(dirty)
+    if annotate:
+        _annotate(layout, pillar, planted, dirty)
     options = kdb.SaveLayoutOptions()
     options.format = "OASIS" if ".oas" in path.lower() else "GDS2"
     try:
@@ -38,3 +42,15 @@ def write_example(pillar: str, path: str, dirty: bool = False) -> str | None:
 
 def planted_path(layout_path: str) -> str:
     return layout_path + ".planted.json"
+
+
+def _annotate(layout: kdb.Layout, pillar: str, planted: list, dirty: bool) -> None:
+    from ..decks import shipped_decks
+    from ..decktest import add_labels
+    from ..language import load_deck
+
+    deck = load_deck(str(shipped_decks()[pillar]))
+    if dirty:
+        add_labels(layout, deck, [(p.rule, p.x, p.y) for p in planted], passing=False)
+    else:
+        add_labels(layout, deck, [], passing=True)
