@@ -76,15 +76,22 @@ _PRECEDENCE = {"or": 1, "xor": 1, "and": 2, "not": 2, "inside": 3, "outside": 3,
                "interacting": 3}
 
 
-def layer_text(expr: LayerExpr, parent: int = 0) -> str:
+def layer_text(expr: LayerExpr, unit: str = "um", parent: int = 0) -> str:
     """An expression in the language's syntax, with the parentheses it needs."""
     if isinstance(expr, LayerRef):
         return expr.name
     if isinstance(expr, Sizing):
-        return f"{expr.op}({layer_text(expr.layer)}, {expr.distance:g} um)"
+        distance = Quantity(expr.distance, Dim.LENGTH).format(unit)
+        return f"{expr.op}({layer_text(expr.layer, unit)}, {distance})"
     level = _PRECEDENCE[expr.op]
-    text = f"{layer_text(expr.left, level - 1)} {expr.op} {layer_text(expr.right, level)}"
+    left = layer_text(expr.left, unit, level - 1)
+    text = f"{left} {expr.op} {layer_text(expr.right, unit, level)}"
     return f"({text})" if level <= parent else text
+
+
+def layer_label(expr: LayerExpr, unit: str = "um") -> str:
+    """A layer expression for a message: an operation in parentheses, so it reads as one name."""
+    return layer_text(expr, unit, parent=max(_PRECEDENCE.values()))
 
 
 # ---------------------------------------------------------------- declarations
@@ -201,5 +208,5 @@ class Deck:
 __all__ = [
     "Span", "LayerRef", "BoolOp", "Sizing", "Select", "LayerExpr", "layer_names",
     "DrawnLayer", "DerivedLayer", "Layer", "Constraint", "ParamValue", "Check",
-    "SEVERITIES", "Rule", "Deck", "Dim", "Quantity", "layer_text",
+    "SEVERITIES", "Rule", "Deck", "Dim", "Quantity", "layer_text", "layer_label",
 ]

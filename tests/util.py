@@ -49,3 +49,14 @@ def check(kind: str, *layers: str | LayerExpr, params: dict | None = None,
             value = Quantity(float(value), Dim.LENGTH)
         fixed.append((name, value))
     return Check(kind, exprs, tuple(fixed), tuple(built), SPAN)
+
+
+def polygon(*points: tuple[float, float]) -> kdb.DPolygon:
+    """A polygon in µm from its corner points."""
+    return kdb.DPolygon([kdb.DPoint(x, y) for x, y in points])
+
+
+def box_of(marker) -> tuple[float, ...]:
+    """A marker's bounding box in µm (left, bottom, right, top), rounded far below the grid."""
+    box = marker.shape.bbox()
+    return tuple(round(v, 6) for v in (box.left, box.bottom, box.right, box.top))

@@ -16,8 +16,8 @@ from typing import Callable
 
 import klayout.db as kdb
 
-from ..deck import BoolOp, Constraint, LayerExpr, LayerRef, Select, Sizing
-from ..units import Dim, Quantity
+from ..deck import Constraint
+from ..units import Quantity
 from .base import CheckContext, Marker, violation_text
 
 _DIGITS = 6  # decimals kept when comparing in units: far below any grid or ratio that matters
@@ -93,15 +93,3 @@ def piece_markers(region: kdb.Region, text: str, dbu: float) -> list[Marker]:
 
 def ordered(markers: list[Marker]) -> list[Marker]:
     return sorted(markers, key=Marker.sort_key)
-
-
-def label(expr: LayerExpr, unit: str = "um") -> str:
-    """A layer expression as the deck writes it, for marker texts."""
-    if isinstance(expr, LayerRef):
-        return expr.name
-    if isinstance(expr, Sizing):
-        distance = Quantity(expr.distance, Dim.LENGTH).format(unit)
-        return f"{expr.op}({label(expr.layer, unit)}, {distance})"
-    if isinstance(expr, (BoolOp, Select)):
-        return f"({label(expr.left, unit)} {expr.op} {label(expr.right, unit)})"
-    raise TypeError(f"not a layer expression: {expr!r}")

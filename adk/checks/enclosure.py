@@ -15,9 +15,9 @@ shape outside the outer layer whose edge continues an outer edge in line also
 gets an edge pair at 0 where the two edges meet."""
 from __future__ import annotations
 
-from ..deck import Check
+from ..deck import Check, layer_label
 from ..units import Dim
-from ._polygon import label, ordered, pair_markers, piece_markers, threshold
+from ._polygon import ordered, pair_markers, piece_markers, threshold
 from .base import CheckContext, Marker
 from .spec import MIN, CheckSpec, Prop
 
@@ -29,7 +29,7 @@ def run(check: Check, ctx: CheckContext) -> list[Marker]:
     constraints = check.constraint("enclosure")
     inner, outer = (ctx.region(expr) for expr in check.layers)
     pairs = outer.enclosing_check(inner, threshold(constraints, ctx.dbu))
-    names = [label(expr, ctx.length_unit) for expr in check.layers]
+    names = [layer_label(expr, ctx.length_unit) for expr in check.layers]
     # enclosing_check does not see an inner shape crossing or outside the outer layer
     outside = piece_markers(inner - outer, f"enclosure: {names[0]} outside {names[1]}", ctx.dbu)
     return ordered(pair_markers(pairs, constraints, "enclosure", ctx) + outside)

@@ -30,9 +30,9 @@ from typing import Callable, Union
 
 import klayout.db as kdb
 
-from ..deck import Check, Constraint, LayerExpr
+from ..deck import Check, Constraint, LayerExpr, layer_label
 from ..units import Dim
-from ._polygon import label, ordered, pair_markers, threshold
+from ._polygon import ordered, pair_markers, threshold
 from .base import CheckContext, Marker
 from .spec import LAYER, MIN, CheckSpec, Param, Prop
 
@@ -49,7 +49,7 @@ def run(check: Check, ctx: CheckContext) -> list[Marker]:
     zone, edge = check.param("zone"), check.param("edge")
     if (zone is None) == (edge is None):
         raise ValueError("keepout needs exactly one of 'zone' and 'edge'")
-    layers = {label(expr, ctx.length_unit): ctx.region(expr) for expr in check.layers}
+    layers = {layer_label(expr, ctx.length_unit): ctx.region(expr) for expr in check.layers}
     forbidden = kdb.Region()
     for region in layers.values():
         forbidden += region
@@ -61,7 +61,7 @@ def run(check: Check, ctx: CheckContext) -> list[Marker]:
 
 def _zone(check: Check, ctx: CheckContext, layers: dict[str, kdb.Region],
           forbidden: kdb.Region, expr: LayerExpr) -> list[Marker]:
-    zone, zone_name = ctx.region(expr), label(expr, ctx.length_unit)
+    zone, zone_name = ctx.region(expr), layer_label(expr, ctx.length_unit)
     inside = forbidden & zone
     names = _namer(inside, layers)
     markers = [Marker(polygon.to_dtype(ctx.dbu), 0.0,
@@ -76,7 +76,7 @@ def _zone(check: Check, ctx: CheckContext, layers: dict[str, kdb.Region],
 
 def _edge(check: Check, ctx: CheckContext, layers: dict[str, kdb.Region],
           forbidden: kdb.Region, expr: LayerExpr) -> list[Marker]:
-    outline, outline_name = ctx.region(expr), label(expr, ctx.length_unit)
+    outline, outline_name = ctx.region(expr), layer_label(expr, ctx.length_unit)
     crossings = outline.edges().inside_part(forbidden)
     names = _namer(crossings, layers)
     markers = [Marker(edge.to_dtype(ctx.dbu), 0.0,

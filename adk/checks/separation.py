@@ -13,9 +13,9 @@ overlap, the overlap polygon, at distance 0, with a text such as
 ``separation: TMV overlaps RDL1``."""
 from __future__ import annotations
 
-from ..deck import Check
+from ..deck import Check, layer_label
 from ..units import Dim
-from ._polygon import label, ordered, pair_markers, piece_markers, threshold
+from ._polygon import ordered, pair_markers, piece_markers, threshold
 from .base import CheckContext, Marker
 from .spec import MIN, CheckSpec, Prop
 
@@ -27,6 +27,6 @@ def run(check: Check, ctx: CheckContext) -> list[Marker]:
     constraints = check.constraint("separation")
     a, b = (ctx.region(expr) for expr in check.layers)
     pairs = a.separation_check(b, threshold(constraints, ctx.dbu))
-    names = [label(expr, ctx.length_unit) for expr in check.layers]
+    names = [layer_label(expr, ctx.length_unit) for expr in check.layers]
     overlaps = piece_markers(a & b, f"separation: {names[0]} overlaps {names[1]}", ctx.dbu)
     return ordered(pair_markers(pairs, constraints, "separation", ctx) + overlaps)

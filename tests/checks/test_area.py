@@ -6,14 +6,10 @@ import pytest
 
 from adk.checks import runner
 from adk.units import Dim
-from tests.util import check, context, new_layout
+from tests.util import box_of, check, context, new_layout, polygon
 
 run = runner("area")
 PAD = (1, 0)
-
-
-def polygon(*points: tuple[float, float]) -> kdb.DPolygon:
-    return kdb.DPolygon([kdb.DPoint(x, y) for x, y in points])
 
 
 def layout_of(*shapes) -> tuple[kdb.Layout, kdb.Cell]:
@@ -26,11 +22,6 @@ def layout_of(*shapes) -> tuple[kdb.Layout, kdb.Cell]:
 def markers(layout, top, *limits: tuple[str, float]):
     rule = check("area", "PAD", constraints=tuple((None, op, v, Dim.AREA) for op, v in limits))
     return run(rule, context(layout, top, {"PAD": PAD}))
-
-
-def box_of(marker) -> tuple[float, ...]:
-    box = marker.shape.bbox()
-    return tuple(round(v, 6) for v in (box.left, box.bottom, box.right, box.top))
 
 
 SHAPES = (kdb.DBox(0, 0, 3, 5), kdb.DBox(10, 0, 14, 4), kdb.DBox(20, 0, 25, 5))  # 15, 16, 25 um2

@@ -9,7 +9,7 @@ import pytest
 
 from adk.checks import runner
 from adk.units import Dim
-from tests.util import check, context, new_layout
+from tests.util import box_of, check, context, new_layout
 
 run = runner("density")
 LAYERS = {"M": (1, 0), "OUTLINE": (10, 0), "AREA": (11, 0)}
@@ -27,11 +27,6 @@ def markers(layout, top, *limits: tuple[str, float], **params):
     rule = check("density", "M", params=params,
                  constraints=tuple((None, op, v, Dim.RATIO) for op, v in limits))
     return run(rule, context(layout, top, LAYERS))
-
-
-def box_of(marker) -> tuple[float, ...]:
-    box = marker.shape.bbox()
-    return tuple(round(v, 6) for v in (box.left, box.bottom, box.right, box.top))
 
 
 def found(*args, **kwargs) -> list[tuple]:

@@ -6,14 +6,10 @@ import pytest
 
 from adk.checks import runner
 from adk.units import Dim
-from tests.util import check, context, new_layout
+from tests.util import box_of, check, context, new_layout, polygon
 
 run = runner("enclosure")
 LAYERS = {"VIA1": (1, 0), "RDL1": (2, 0)}
-
-
-def polygon(*points: tuple[float, float]) -> kdb.DPolygon:
-    return kdb.DPolygon([kdb.DPoint(x, y) for x, y in points])
 
 
 def layout_of(via=(), rdl=()) -> tuple[kdb.Layout, kdb.Cell]:
@@ -27,11 +23,6 @@ def layout_of(via=(), rdl=()) -> tuple[kdb.Layout, kdb.Cell]:
 def markers(layout, top, value: float = 1.0, op: str = ">="):
     rule = check("enclosure", "VIA1", "RDL1", constraints=((None, op, value, Dim.LENGTH),))
     return run(rule, context(layout, top, LAYERS))
-
-
-def box_of(marker) -> tuple[float, ...]:
-    box = marker.shape.bbox()
-    return tuple(round(v, 6) for v in (box.left, box.bottom, box.right, box.top))
 
 
 PAD = kdb.DBox(0, 0, 10, 10)

@@ -6,15 +6,11 @@ import pytest
 
 from adk.checks import runner
 from adk.units import Dim
-from tests.util import check, context, new_layout
+from tests.util import box_of, check, context, new_layout, polygon
 
 run = runner("extension")
 LAYERS = {"UBM": (1, 0), "PASSIV": (2, 0)}
 OPENING = kdb.DBox(0, 0, 10, 10)
-
-
-def polygon(*points: tuple[float, float]) -> kdb.DPolygon:
-    return kdb.DPolygon([kdb.DPoint(x, y) for x, y in points])
 
 
 def layout_of(ubm=(), passiv=(OPENING,)) -> tuple[kdb.Layout, kdb.Cell]:
@@ -32,11 +28,6 @@ def markers(layout, top, value: float = 1.0, op: str = ">="):
 
 def found(*ubm: kdb.DPolygon | kdb.DBox, value: float = 1.0) -> list[tuple]:
     return [(box_of(m), round(m.measured, 6)) for m in markers(*layout_of(ubm), value=value)]
-
-
-def box_of(marker) -> tuple[float, ...]:
-    box = marker.shape.bbox()
-    return tuple(round(v, 6) for v in (box.left, box.bottom, box.right, box.top))
 
 
 def test_long_extension_passes():

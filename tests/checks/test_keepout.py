@@ -7,7 +7,7 @@ import pytest
 from adk.checks import runner
 from adk.deck import BoolOp, LayerRef
 from adk.units import Dim
-from tests.util import check, context, new_layout
+from tests.util import box_of, check, context, new_layout
 
 run = runner("keepout")
 LAYERS = {"RDL1": (1, 0), "UBUMP": (2, 0), "KOZ": (3, 0), "DIE": (4, 0)}
@@ -26,11 +26,6 @@ def markers(layout, top, *layers, value: float | None = None, **params):
     constraints = () if value is None else ((None, ">=", value, Dim.LENGTH),)
     rule = check("keepout", *(layers or ("RDL1",)), params=params, constraints=constraints)
     return run(rule, context(layout, top, LAYERS))
-
-
-def box_of(marker) -> tuple[float, ...]:
-    box = marker.shape.bbox()
-    return tuple(round(v, 6) for v in (box.left, box.bottom, box.right, box.top))
 
 
 def found(*args, **kwargs) -> list[tuple]:

@@ -6,15 +6,11 @@ import pytest
 
 from adk.checks import runner
 from adk.units import Dim
-from tests.util import check, context, new_layout
+from tests.util import box_of, check, context, new_layout, polygon
 
 run = runner("overlap")
 LAYERS = {"BRIDGE": (1, 0), "DIE": (2, 0)}
 DIE = kdb.DBox(0, 0, 100, 100)
-
-
-def polygon(*points: tuple[float, float]) -> kdb.DPolygon:
-    return kdb.DPolygon([kdb.DPoint(x, y) for x, y in points])
 
 
 def layout_of(bridge=(), die=(DIE,)) -> tuple[kdb.Layout, kdb.Cell]:
@@ -28,11 +24,6 @@ def layout_of(bridge=(), die=(DIE,)) -> tuple[kdb.Layout, kdb.Cell]:
 def markers(layout, top, value: float = 10.0, op: str = ">="):
     rule = check("overlap", "BRIDGE", "DIE", constraints=((None, op, value, Dim.LENGTH),))
     return run(rule, context(layout, top, LAYERS))
-
-
-def box_of(marker) -> tuple[float, ...]:
-    box = marker.shape.bbox()
-    return tuple(round(v, 6) for v in (box.left, box.bottom, box.right, box.top))
 
 
 def test_deep_overlap_passes():

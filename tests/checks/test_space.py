@@ -8,14 +8,10 @@ import pytest
 
 from adk.checks import runner
 from adk.units import Dim
-from tests.util import check, context, new_layout
+from tests.util import box_of, check, context, new_layout, polygon
 
 run = runner("space")
 M = (1, 0)
-
-
-def polygon(*points: tuple[float, float]) -> kdb.DPolygon:
-    return kdb.DPolygon([kdb.DPoint(x, y) for x, y in points])
 
 
 def layout_of(*shapes) -> tuple[kdb.Layout, kdb.Cell]:
@@ -28,11 +24,6 @@ def layout_of(*shapes) -> tuple[kdb.Layout, kdb.Cell]:
 def markers(layout, top, value: float = 2.0, op: str = ">="):
     rule = check("space", "M", constraints=((None, op, value, Dim.LENGTH),))
     return run(rule, context(layout, top, {"M": M}))
-
-
-def box_of(marker) -> tuple[float, ...]:
-    box = marker.shape.bbox()
-    return tuple(round(v, 6) for v in (box.left, box.bottom, box.right, box.top))
 
 
 def test_far_apart_shapes_pass():
