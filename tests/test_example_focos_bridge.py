@@ -1,84 +1,47 @@
 """The bundled FOCoS-Bridge example: clean passes every rule, dirty fails exactly what was planted."""
 from __future__ import annotations
 
-import json
 from collections import Counter
 
 import pytest
 
-from adk.engine import run_deck
-from adk.examples.writer import planted_path, write_example
 from adk.language import load_deck
-from adk.layout import read_layout
+from tests.example_checks import (assert_clean, assert_every_rule_fails,
+                                  assert_markers_at_planted_spots, assert_no_stray_markers,
+                                  marker_counts, run_dirty)
 
-DECK = "rules/focos_bridge.adk"
+PILLAR = "focos_bridge"
 
 
 @pytest.fixture(scope="module")
 def deck():
-    return load_deck(DECK)
-
-
-def check(deck, path):
-    return run_deck(deck, deck.layers, read_layout(path))
+    return load_deck(f"rules/{PILLAR}.adk")
 
 
 @pytest.mark.parametrize("suffix", [".gds", ".oas", ".gds.gz"])
 def test_clean_example_passes_every_rule(deck, tmp_path, suffix):
-    path = str(tmp_path / f"clean{suffix}")
-    assert write_example("focos_bridge", path) is None
-    result = check(deck, path)
-    assert result.missing_layers == []
-    assert {o.rule.id: len(o.markers) for o in result.outcomes if o.markers} == {}
-    assert not result.violations(strict=True)
+    assert_clean(PILLAR, deck, str(tmp_path / f"clean{suffix}"))
 
 
 @pytest.fixture(scope="module")
 def dirty(deck, tmp_path_factory):
-    path = str(tmp_path_factory.mktemp("dirty") / "dirty.oas")
-    listing = write_example("focos_bridge", path, dirty=True)
-    assert listing == planted_path(path)
-    with open(listing, encoding="utf-8") as handle:
-        planted = json.load(handle)["planted"]
-    return check(deck, path), planted
+    return run_dirty(PILLAR, deck, str(tmp_path_factory.mktemp("dirty") / "dirty.oas"))
 
 
 def test_dirty_example_fails_every_rule(deck, dirty):
-    result, planted = dirty
-    assert {p["rule"] for p in planted} == {rule.id for rule in deck.rules}
-    assert {o.rule.id for o in result.outcomes if o.markers} == {r.id for r in deck.rules}
+    assert_every_rule_fails(deck, *dirty)
 
 
 def test_dirty_example_markers_are_where_they_were_planted(dirty):
-    result, planted = dirty
-    outcomes = {o.rule.id: o for o in result.outcomes}
-    for plant in planted:
-        boxes = [m.shape.bbox().enlarged(1.0, 1.0) for m in outcomes[plant["rule"]].markers]
-        assert any(box.contains(_point(plant)) for box in boxes), plant
+    assert_markers_at_planted_spots(*dirty)
 
 
 def test_dirty_example_has_no_stray_markers(dirty):
-    """Every marker lies at a planted spot of its rule (or covers it, for window markers)."""
-    result, planted = dirty
-    spots = {}
-    for plant in planted:
-        spots.setdefault(plant["rule"], []).append(_point(plant))
-    for outcome in result.outcomes:
-        for marker in outcome.markers:
-            box = marker.shape.bbox().enlarged(1.0, 1.0)
-            assert any(box.contains(p) for p in spots[outcome.rule.id]) or \
-                outcome.rule.check.kind in ("density", "count"), (outcome.rule.id, marker.text)
+    assert_no_stray_markers(*dirty)
 
 
 def test_dirty_example_marker_counts(dirty):
-    result, _ = dirty
-    counts = Counter({o.rule.id: len(o.markers) for o in result.outcomes})
-    assert counts == EXPECTED_COUNTS
-
-
-def _point(plant):
-    import klayout.db as kdb
-    return kdb.DPoint(plant["x"], plant["y"])
+    assert marker_counts(dirty[0]) == EXPECTED_COUNTS
 
 
 # one marker per planted defect, except where one defect gives several:
