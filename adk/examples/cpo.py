@@ -15,8 +15,7 @@ from __future__ import annotations
 
 import klayout.db as kdb
 
-from .geometry import DBU, box, octagon
-from .ic25d import Field, circle
+from .geometry import DBU, Field, box, circle, octagon
 from .planted import Planted
 
 LAYERS = {

@@ -12,7 +12,7 @@ from typing import Callable
 
 import klayout.db as kdb
 
-from .geometry import DBU, box, path
+from .geometry import DBU, box, circle, path
 from .planted import Planted
 
 LAYERS = {
@@ -55,21 +55,15 @@ def build(dirty: bool = False) -> tuple[kdb.Layout, list[Planted]]:
     return layout, planted
 
 
-def _circle(diameter: float, cx: float = 0.0, cy: float = 0.0) -> kdb.Polygon:
-    """A circle as a 32-gon with its vertices on the circle."""
-    r = diameter / 2
-    return kdb.DPolygon.ellipse(kdb.DBox(cx - r, cy - r, cx + r, cy + r), 32).to_itype(DBU)
-
-
 def _library(layout: kdb.Layout, layers: dict[str, int]) -> dict[str, kdb.Cell]:
     tmv = layout.create_cell("TMV150")
-    tmv.shapes(layers["TMV"]).insert(_circle(TMV_D))
-    tmv.shapes(layers["TMV_PAD"]).insert(_circle(TMV_PAD_D))
+    tmv.shapes(layers["TMV"]).insert(circle(TMV_D))
+    tmv.shapes(layers["TMV_PAD"]).insert(circle(TMV_PAD_D))
     stack = layout.create_cell("TMV_STACK")  # the TMV with its backside pad
     stack.insert(kdb.CellInstArray(tmv.cell_index(), kdb.Trans()))
-    stack.shapes(layers["TOP_PAD"]).insert(_circle(TOP_PAD_D))
+    stack.shapes(layers["TOP_PAD"]).insert(circle(TOP_PAD_D))
     ball = layout.create_cell("BALL250")
-    ball.shapes(layers["TOP_BALL"]).insert(_circle(BALL_D))
+    ball.shapes(layers["TOP_BALL"]).insert(circle(BALL_D))
     memory_pkg = layout.create_cell("MEMORY_PKG")
     for origin, step, count in RING:
         memory_pkg.insert(_row(ball, origin, step, count))
@@ -190,20 +184,20 @@ def _plant(top: kdb.Cell, cells: dict[str, kdb.Cell], layers: dict[str, int]) ->
     plant("VIA1.ENC1", 5694.5, 2000, "RDL1 pad 1 um beyond VIA1 on one side")
     _via(top, layers, 5700, 2100, rdl2_dx=4)
     plant("VIA1.ENC2", 5694.5, 2100, "RDL2 pad 1 um beyond VIA1 on one side")
-    shapes("TMV").insert(_circle(170, 7000, 1600))
-    shapes("TMV_PAD").insert(_circle(210, 7000, 1600))
+    shapes("TMV").insert(circle(170, 7000, 1600))
+    shapes("TMV_PAD").insert(circle(210, 7000, 1600))
     plant("TMV.SZ", 7000, 1600, "TMV 170 um across")
     place("tmv", 8200, 1900)
     place("tmv", 8200, 2100)
     plant("TMV.P", 8200, 2000, "two TMVs 200 um apart")
-    shapes("TMV").insert(_circle(TMV_D, 6150, 2000))
+    shapes("TMV").insert(circle(TMV_D, 6150, 2000))
     plant("TMV.ENC", 6150, 2000, "TMV without a landing pad")
     place("tmv", 1925, 3000)
     plant("TMV.DIE", 2050, 3000, "TMV 100 um from the processor")
     place("tmv", 5000, 265)
     plant("TMV.EDGE", 5000, 190, "TMV 190 um from the package edge")
     place("stack", 8000, 2400)
-    shapes("TOP_BALL").insert(_circle(BALL_D, 8030, 2400))
+    shapes("TOP_BALL").insert(circle(BALL_D, 8030, 2400))
     plant("POP.ALIGN", 8030, 2400, "top-package ball 30 um off its pad")
     plant("POP.ALIGN", 8000, 2400, "backside pad with no ball on it")
     for x in (2200, 2500):

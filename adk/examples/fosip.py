@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import klayout.db as kdb
 
-from .geometry import DBU, array, box, path
+from .geometry import DBU, array, box, circle, path
 from .planted import Planted
 
 LAYERS = {
@@ -43,12 +43,6 @@ def build(dirty: bool = False) -> tuple[kdb.Layout, list[Planted]]:
     return layout, planted
 
 
-def _circle(diameter: float, cx: float = 0.0, cy: float = 0.0) -> kdb.Polygon:
-    """A circle as a 32-gon with its vertices on the circle."""
-    r = diameter / 2
-    return kdb.DPolygon.ellipse(kdb.DBox(cx - r, cy - r, cx + r, cy + r), 32).to_itype(DBU)
-
-
 def _cell(layout: kdb.Layout, name: str, layer: int, shape: kdb.Box | kdb.Polygon) -> kdb.Cell:
     cell = layout.create_cell(name)
     cell.shapes(layer).insert(shape)
@@ -63,7 +57,7 @@ def _library(layout: kdb.Layout, layers: dict[str, int]) -> dict[str, kdb.Cell]:
         "decap": _cell(layout, "CAP0201", layers["DECAP"], box(0, 0, 600, 300)),
         "inductor": _cell(layout, "IND0402", layers["PASSIVE"], box(0, 0, 1000, 500)),
         "filter": _cell(layout, "IPD_FILTER", layers["PASSIVE"], box(0, 0, 1200, 600)),
-        "ball": _cell(layout, "BALL250", layers["BALL"], _circle(BALL)),
+        "ball": _cell(layout, "BALL250", layers["BALL"], circle(BALL)),
     }
 
 
@@ -149,7 +143,7 @@ def _plant(top: kdb.Cell, cells: dict[str, kdb.Cell], layers: dict[str, int]) ->
     for y in (3000, 3300):
         top.insert(kdb.CellInstArray(cells["ball"].cell_index(), _at(6000, y)))
     plant("BGA.P", 6000, 3150, "two balls 300 um apart")
-    shapes("BALL").insert(_circle(300, 6000, 5000))
+    shapes("BALL").insert(circle(300, 6000, 5000))
     plant("BGA.SZ", 6000, 5000, "300 um ball")
     shapes("RDL1").insert(box(11200, 395, 11800, 401))
     plant("KOZ.1", 11500, 398, "RDL1 line through a fiducial keep-out")

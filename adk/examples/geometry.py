@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import math
+from dataclasses import dataclass
 
 import klayout.db as kdb
 
@@ -39,3 +40,47 @@ def array(cell: kdb.Cell, origin: tuple[float, float], step: tuple[float, float]
     b = kdb.DVector(0, step[1]).to_itype(DBU)
     return kdb.CellInstArray(cell.cell_index(), kdb.Trans(rotation, False, displacement), a, b,
                              counts[0], counts[1])
+
+
+def circle(diameter: float, cx: float = 0.0, cy: float = 0.0) -> kdb.Polygon:
+    """A circle as a 32-gon, vertices on the circle and on its horizontal and vertical axes."""
+    r = diameter / 2
+    return kdb.DPolygon.ellipse(kdb.DBox(cx - r, cy - r, cx + r, cy + r), 32).to_itype(DBU)
+
+
+def bus(start: tuple[float, float], length: float, jog_at: float, rise: float, count: int,
+        pitch: float) -> list[list[tuple[float, float]]]:
+    """Centre lines of ``count`` wires running right from ``start``, ``pitch`` apart (the
+    lowest first), each rising by ``rise`` at 45° near x = ``jog_at``. The corners of each
+    wire move back by its offset times tan 22.5°, so the diagonals keep the pitch too."""
+    x0, y0 = start
+    lines = []
+    for k in range(count):
+        y, x = y0 + k * pitch, jog_at - k * pitch * math.tan(math.pi / 8)
+        lines.append([(x0, y), (x, y), (x + rise, y + rise), (x0 + length, y + rise)])
+    return lines
+
+
+@dataclass(frozen=True)
+class Field:
+    """A bump or TSV field: a regular array, with ``staggered`` a second one offset by half a
+    step in both directions (one row and column fewer) filling the gaps. Its outline reaches
+    ``margin`` beyond the outermost centres."""
+
+    origin: tuple[float, float]
+    counts: tuple[int, int]
+    step: float
+    staggered: bool = False
+    margin: float = 15.0
+
+    def arrays(self, cell: kdb.Cell) -> list[kdb.CellInstArray]:
+        (x, y), (nx, ny), s = self.origin, self.counts, self.step
+        arrays = [array(cell, (x, y), (s, s), (nx, ny))]
+        if self.staggered:
+            arrays.append(array(cell, (x + s / 2, y + s / 2), (s, s), (nx - 1, ny - 1)))
+        return arrays
+
+    def outline(self) -> kdb.Box:
+        (x, y), (nx, ny), s = self.origin, self.counts, self.step
+        m = self.margin
+        return box(x - m, y - m, x + (nx - 1) * s + m, y + (ny - 1) * s + m)

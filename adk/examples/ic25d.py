@@ -10,12 +10,9 @@ All coordinates are in µm in the package frame; the package is 13 mm x 9.4 mm.
 """
 from __future__ import annotations
 
-import math
-from dataclasses import dataclass
-
 import klayout.db as kdb
 
-from .geometry import DBU, array, box, octagon, path
+from .geometry import DBU, Field, array, box, bus, circle, octagon, path
 from .planted import Planted
 
 LAYERS = {
@@ -35,31 +32,6 @@ HBM_AT = [kdb.Trans(kdb.DVector(2300, 3200).to_itype(DBU)),
           kdb.Trans(2, False, kdb.DVector(10500, 6200).to_itype(DBU))]  # rotated 180°
 FIDUCIALS = [(1800, 1800), (11200, 1800), (1800, 7600), (11200, 7600)]
 BUS_ROWS = (3600, 4100, 4600, 5100)
-
-
-@dataclass(frozen=True)
-class Field:
-    """A bump or TSV field: a regular array, with ``staggered`` a second one offset by half a
-    step in both directions (one row and column fewer) filling the gaps. Its outline reaches
-    ``margin`` beyond the outermost centres."""
-
-    origin: tuple[float, float]
-    counts: tuple[int, int]
-    step: float
-    staggered: bool = False
-    margin: float = 15.0
-
-    def arrays(self, cell: kdb.Cell) -> list[kdb.CellInstArray]:
-        (x, y), (nx, ny), s = self.origin, self.counts, self.step
-        arrays = [array(cell, (x, y), (s, s), (nx, ny))]
-        if self.staggered:
-            arrays.append(array(cell, (x + s / 2, y + s / 2), (s, s), (nx - 1, ny - 1)))
-        return arrays
-
-    def outline(self) -> kdb.Box:
-        (x, y), (nx, ny), s = self.origin, self.counts, self.step
-        m = self.margin
-        return box(x - m, y - m, x + (nx - 1) * s + m, y + (ny - 1) * s + m)
 
 
 # micro-bump fields in die coordinates: die-to-die fields at the facing edges, power in the core
@@ -89,19 +61,6 @@ def build(dirty: bool = False) -> tuple[kdb.Layout, list[Planted]]:
     return layout, planted
 
 
-def bus(start: tuple[float, float], length: float, jog_at: float, rise: float, count: int,
-        pitch: float) -> list[list[tuple[float, float]]]:
-    """Centre lines of ``count`` wires running right from ``start``, ``pitch`` apart (the
-    lowest first), each rising by ``rise`` at 45° near x = ``jog_at``. The corners of each
-    wire move back by its offset times tan 22.5°, so the diagonals keep the pitch too."""
-    x0, y0 = start
-    lines = []
-    for k in range(count):
-        y, x = y0 + k * pitch, jog_at - k * pitch * math.tan(math.pi / 8)
-        lines.append([(x0, y), (x, y), (x + rise, y + rise), (x0 + length, y + rise)])
-    return lines
-
-
 def _library(layout: kdb.Layout, layers: dict[str, int]) -> dict[str, kdb.Cell]:
     bump = layout.create_cell("UBUMP20")
     bump.shapes(layers["UBUMP"]).insert(octagon(BUMP))
@@ -129,12 +88,6 @@ def _tsv_cell(layout: kdb.Layout, layers: dict[str, int], name: str, diameter: f
     cell.shapes(layers["TSV"]).insert(circle(diameter))
     cell.shapes(layers["IP_M1"]).insert(box(-landing / 2, -landing / 2, landing / 2, landing / 2))
     return cell
-
-
-def circle(diameter: float, cx: float = 0.0, cy: float = 0.0) -> kdb.Polygon:
-    """A circle as a 32-gon, vertices on the circle and on its horizontal and vertical axes."""
-    r = diameter / 2
-    return kdb.DPolygon.ellipse(kdb.DBox(cx - r, cy - r, cx + r, cy + r), 32).to_itype(DBU)
 
 
 def _interposer(layout: kdb.Layout, layers: dict[str, int], cells: dict[str, kdb.Cell],

@@ -12,8 +12,7 @@ from __future__ import annotations
 
 import klayout.db as kdb
 
-from .geometry import DBU, array, box, octagon, path
-from .ic25d import Field, bus, circle
+from .geometry import DBU, Field, array, box, bus, circle, octagon, path
 from .planted import Planted
 
 LAYERS = {
