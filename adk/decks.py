@@ -2,19 +2,14 @@
 from __future__ import annotations
 
 import os
-from importlib import resources
 from pathlib import Path
+
+from .resources import data_folder
 
 
 def shipped_folder() -> Path:
     """The folder holding the shipped decks."""
-    try:
-        folder = resources.files("adk.rules")
-        if folder.joinpath("common.adk").is_file():
-            return Path(str(folder))
-    except ModuleNotFoundError:
-        pass
-    return Path(__file__).resolve().parents[1] / "rules"
+    return data_folder("rules")
 
 
 def shipped_decks() -> dict[str, Path]:

@@ -130,6 +130,13 @@ def test_installed_command_runs_outside_the_source_tree(examples, tmp_path):
     assert result.stdout.strip() == f"{DECK}: ok (22 rules, 15 layers)"
 
 
+def test_installed_package_ships_its_decks(tmp_path):
+    result = subprocess.run([sys.executable, "-m", "adk", "rules", "ic25d", "--format", "json"],
+                            cwd=tmp_path, capture_output=True, text=True)
+    assert result.returncode == 0, result.stderr
+    assert json.loads(result.stdout)["deck"] == "ic25d"
+
+
 def _write(path, data: bytes) -> str:
     path.write_bytes(data)
     return str(path)

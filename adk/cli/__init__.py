@@ -14,7 +14,8 @@ from importlib import import_module
 from .. import __version__
 from .common import EXIT_BAD_INPUT, EXIT_INTERNAL, ArgumentParser
 
-COMMAND_MODULES = ("deck_commands", "check_command", "example_command", "kit_commands")
+COMMAND_MODULES = ("deck_commands", "check_command", "example_command", "kit_commands",
+                   "klayout_commands")
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -14,7 +14,7 @@ def register(sub) -> None:
 
     rules = sub.add_parser("rules", help="list a deck's rules", description="List the rules of a "
                            "deck: id, check kind, layers, value, severity, description.")
-    rules.add_argument("deck", metavar="DECK")
+    rules.add_argument("deck", metavar="DECK", help="a deck file or a shipped deck's name")
     rules.add_argument("--format", choices=("table", "json"), default="table")
     rules.set_defaults(func=list_rules)
 
@@ -43,10 +43,11 @@ def lint_decks(args) -> int:
 
 
 def list_rules(args) -> int:
+    from ..decks import resolve_deck
     from ..language import load_deck
     from ..report.rule_table import rules_json, rules_table
 
-    deck = load_deck(args.deck)
+    deck = load_deck(resolve_deck(args.deck))
     print(rules_json(deck) if args.format == "json" else rules_table(deck))
     return EXIT_CLEAN
 

@@ -9,14 +9,13 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from functools import lru_cache
-from importlib import resources
-from pathlib import Path
 
 from lark import Lark, Token, Tree
 from lark.exceptions import UnexpectedCharacters, UnexpectedEOF, UnexpectedInput, UnexpectedToken
 from lark.lexer import PatternStr
 
 from ..errors import Diagnostic
+from ..resources import data_folder
 
 MAX_DEPTH = 100
 MAX_ERRORS = 100
@@ -38,11 +37,7 @@ _TERMINAL_NAMES = {
 
 def grammar_text() -> str:
     """The grammar shipped with the package (or beside it in a source checkout)."""
-    try:
-        return resources.files("adk.grammar").joinpath("adk.lark").read_text(encoding="utf-8")
-    except (ModuleNotFoundError, FileNotFoundError):
-        source = Path(__file__).resolve().parents[2] / "grammar" / "adk.lark"
-        return source.read_text(encoding="utf-8")
+    return (data_folder("grammar") / "adk.lark").read_text(encoding="utf-8")
 
 
 @lru_cache(maxsize=1)

@@ -1,0 +1,71 @@
+"""``adk klayout install|uninstall`` and ``adk export-klayout``: adk for KLayout users."""
+from __future__ import annotations
+
+from pathlib import Path
+
+from .common import EXIT_CLEAN, ArgumentParser, write_atomically
+
+
+def register(sub) -> None:
+    klayout = sub.add_parser("klayout", help="install the ADK menu into KLayout",
+                             description="Install or remove adk as a KLayout package (a Salt "
+                             "grain with the ADK menu) in a KLayout home folder.")
+    actions = klayout.add_subparsers(dest="action", metavar="ACTION", required=True,
+                                     parser_class=ArgumentParser)
+    install = actions.add_parser("install", help="install the ADK menu and the adk package")
+    install.add_argument("--dir", metavar="KLAYOUT_HOME", type=Path,
+                         help="KLayout's home folder (default: $KLAYOUT_HOME or ~/.klayout)")
+    install.add_argument("--klayout", metavar="EXE",
+                         help="the KLayout application whose Python to check (default: klayout "
+                         "on PATH; skipped when there is none)")
+    install.set_defaults(func=install_grain)
+    uninstall = actions.add_parser("uninstall", help="remove what install added")
+    uninstall.add_argument("--dir", metavar="KLAYOUT_HOME", type=Path,
+                           help="KLayout's home folder (default: $KLAYOUT_HOME or ~/.klayout)")
+    uninstall.set_defaults(func=uninstall_grain)
+
+    export = sub.add_parser("export-klayout", help="translate a deck into a KLayout DRC script",
+                            description="Write the rules KLayout's DRC language can express as "
+                            "a .lydrc script; the others are listed in a comment at its top.")
+    export.add_argument("deck", metavar="DECK")
+    export.add_argument("--layer-map", metavar="MAP", help="YAML file of layer/datatype numbers")
+    export.add_argument("-o", "--output", required=True, metavar="DECK.lydrc")
+    export.set_defaults(func=export_lydrc)
+
+
+def install_grain(args) -> int:
+    from ..klayout.install import default_home, find_klayout, install
+
+    installed = install(args.dir or default_home(), find_klayout(args.klayout))
+    if installed.probe:
+        probe = installed.probe
+        print(f"{probe.klayout}, Python {probe.python}: "
+              + ", ".join(f"{name} {version}" for name, version in probe.modules.items()))
+    for warning in installed.warnings:
+        print(f"adk: warning: {warning}")
+    print(f"installed {len(installed.files)} files in {installed.grain}; restart KLayout for "
+          "the ADK menu")
+    return EXIT_CLEAN
+
+
+def uninstall_grain(args) -> int:
+    from ..klayout.install import default_home, uninstall
+
+    home = args.dir or default_home()
+    removed = uninstall(home)
+    print(f"removed {len(removed)} files and folders from {home}")
+    return EXIT_CLEAN
+
+
+def export_lydrc(args) -> int:
+    from ..export.lydrc import export_deck
+    from ..language import load_deck
+    from ..layermap import apply_layer_map
+
+    deck = load_deck(args.deck)
+    layers = apply_layer_map(deck, args.layer_map) if args.layer_map else deck.layers
+    exported = export_deck(deck, layers)
+    write_atomically(args.output, exported.text)
+    print(f"wrote {args.output}: {len(exported.rules)} of {len(deck.rules)} rules"
+          + (f"; not exported: {', '.join(exported.skipped)}" if exported.skipped else ""))
+    return EXIT_CLEAN

@@ -1,0 +1,1 @@
+"""Decks translated into other tools' rule languages."""

@@ -1,0 +1,7 @@
+"""adk inside the KLayout application: the menu's code, its installation as a KLayout
+package (a Salt grain) and the bridge to the application's own ``pya`` module.
+
+:mod:`adk.klayout.plugin` holds what the menu does, runnable in batch mode
+(``klayout -b -r``); :mod:`adk.klayout.menu` the menu itself; :mod:`adk.klayout.install`
+writes and removes the grain.
+"""

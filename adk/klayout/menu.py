@@ -1,0 +1,173 @@
+"""The ADK menu in KLayout's main window. Each entry calls :mod:`adk.klayout.plugin`; every
+failure ends in a message box (a deck's errors with file:line:col), never a traceback."""
+from __future__ import annotations
+
+import html
+import os
+from typing import Callable
+
+import pya
+
+from ..errors import AdkError
+from . import plugin
+
+MENU = "adk_menu"
+_keep: list = []  # actions and dialogs live as long as the menu: Qt holds no Python reference
+
+
+def install_menu() -> None:
+    """Add (or rebuild) the ADK menu before the Help menu. Does nothing without a main window."""
+    window = pya.Application.instance().main_window()
+    if window is None:
+        return
+    menu = window.menu()
+    if menu.is_valid(MENU):
+        menu.delete_item(MENU)
+    _keep.clear()
+    menu.insert_menu("help_menu", MENU, "ADK")
+    menu.insert_menu(f"{MENU}.end", "run_deck", "Run Deck")
+    for name, path in plugin.shipped_decks().items():
+        _item(menu, f"{MENU}.run_deck.end", name, name, lambda path=path: run_deck(path))
+    _item(menu, f"{MENU}.end", "run_file", "Run Deck File...", run_deck_file)
+    _item(menu, f"{MENU}.end", "rerun", "Re-run Last Deck", rerun, "Ctrl+Shift+R")
+    menu.insert_separator(f"{MENU}.end", "markers_group")
+    _item(menu, f"{MENU}.end", "show_markers", "Show Last Markers", show_last_markers)
+    _item(menu, f"{MENU}.end", "manual", "Rule Manual...", show_manual)
+    menu.insert_menu(f"{MENU}.end", "settings", "Settings")
+    settings = f"{MENU}.settings.end"
+    _item(menu, settings, "deck", "Deck File...", choose_deck)
+    _item(menu, settings, "layer_map", "Layer Map...", choose_layer_map)
+    _item(menu, settings, "no_layer_map", "No Layer Map", lambda: _update(layer_map=""))
+    _item(menu, settings, "output", "Output Folder...", choose_output_folder)
+    _item(menu, settings, "output_beside", "Output Beside the Layout",
+          lambda: _update(output_folder=""))
+
+
+def _item(menu, path: str, name: str, title: str, handler: Callable[[], None],
+          shortcut: str = "") -> None:
+    action = pya.Action()
+    action.title = title
+    if shortcut:
+        action.shortcut = shortcut
+    action.on_triggered(lambda: _guarded(handler))
+    menu.insert_item(path, name, action)
+    _keep.append(action)
+
+
+def _guarded(handler: Callable[[], None]) -> None:
+    try:
+        handler()
+    except Exception as exc:  # a deck error or a bug: a message box, not a traceback dialog
+        pya.MessageBox.critical("ADK", plugin.error_text(exc), pya.MessageBox.Ok)
+
+
+def _app():
+    return pya.Application.instance()
+
+
+def _update(**changes: str) -> plugin.Settings:
+    settings = plugin.load_settings(_app())
+    for name, value in changes.items():
+        setattr(settings, name, value)
+    plugin.save_settings(_app(), settings)
+    return settings
+
+
+# ---------------------------------------------------------------- running
+def run_deck(deck: str) -> None:
+    """Check the current view's layout against ``deck`` and open the markers on it."""
+    view = pya.LayoutView.current()
+    if view is None:
+        raise AdkError("open a layout first")
+    settings = _update(deck=deck)
+    progress = _Progress(f"adk: {os.path.basename(deck)}")
+    try:
+        report = plugin.run_on_view(view, deck, settings.layer_map,
+                                    output_folder=settings.output_folder, progress=progress)
+    finally:
+        progress.close()
+    _update(last_report=report)
+    plugin.show_markers(view, report)
+
+
+def run_deck_file() -> None:
+    deck = _ask_file("Run a rule deck", "Rule decks (*.adk);;All files (*)")
+    if deck:
+        run_deck(deck)
+
+
+def rerun() -> None:
+    deck = plugin.load_settings(_app()).deck
+    if not deck:
+        raise AdkError("no deck has been run yet: choose one under ADK > Run Deck")
+    run_deck(deck)
+
+
+class _Progress:
+    """KLayout's progress bar, one step per rule; its Cancel button stops the run."""
+
+    def __init__(self, title: str):
+        self._title = title
+        self._bar = None
+
+    def __call__(self, done: int, total: int, rule_id: str) -> None:
+        if self._bar is None:
+            self._bar = pya.RelativeProgress(self._title, max(total, 1), 1)
+        self._bar.desc = f"{self._title}: {rule_id}" if rule_id else self._title
+        try:
+            self._bar.set(done, True)  # runs the event loop; raises once Cancel is pressed
+        except Exception:
+            raise plugin.Cancelled() from None
+
+    def close(self) -> None:
+        if self._bar is not None:
+            self._bar._destroy()
+            self._bar = None
+
+
+# ---------------------------------------------------------------- markers and manual
+def show_last_markers() -> None:
+    view = pya.LayoutView.current()
+    report = plugin.load_settings(_app()).last_report
+    if view is None or not report:
+        raise AdkError("no markers yet: run a deck on an open layout first")
+    plugin.show_markers(view, report)
+
+
+def show_manual() -> None:
+    deck = plugin.load_settings(_app()).deck or _ask_file("Rule manual of a deck",
+                                                          "Rule decks (*.adk)")
+    if not deck:
+        return
+    title, text = plugin.rule_manual(deck)
+    page = f"<h2>{html.escape(title)}</h2><pre>{html.escape(text)}</pre>"
+    dialog = pya.BrowserDialog(_app().main_window(), page)
+    dialog.windowTitle = f"ADK rule manual: {title}"
+    dialog.resize(1000, 700)
+    dialog.show()
+    _keep.append(dialog)
+
+
+# ---------------------------------------------------------------- settings
+def choose_deck() -> None:
+    deck = _ask_file("Deck for Re-run", "Rule decks (*.adk);;All files (*)")
+    if deck:
+        _update(deck=deck)
+
+
+def choose_layer_map() -> None:
+    layer_map = _ask_file("Layer map", "Layer maps (*.yaml *.yml);;All files (*)")
+    if layer_map:
+        _update(layer_map=layer_map)
+
+
+def choose_output_folder() -> None:
+    folder = pya.FileDialog.ask_existing_dir("Folder for marker databases",
+                                             plugin.load_settings(_app()).output_folder)
+    if folder:
+        _update(output_folder=folder)
+
+
+def _ask_file(title: str, filters: str) -> str | None:
+    start = os.path.dirname(plugin.load_settings(_app()).deck) or "."
+    return pya.FileDialog.ask_open_file_name(title, start, filters)
