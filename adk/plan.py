@@ -1,8 +1,9 @@
-"""The plan: which rules run, which drawn layers each needs, which the layout lacks."""
+"""The plan: which rules run, which drawn layers each needs, how far each looks."""
 from __future__ import annotations
 
 from dataclasses import dataclass
 
+from . import checks
 from .deck import (BoolOp, Deck, DerivedLayer, Layer, LayerExpr, LayerRef, Rule, Select, Sizing,
                    layer_names)
 from .errors import AdkError
@@ -15,6 +16,18 @@ LAYER_EXPRS = (LayerRef, BoolOp, Sizing, Select)
 class PlannedRule:
     rule: Rule
     drawn: tuple[str, ...]     # every drawn layer the rule reads, derived layers expanded
+    ambit: float | None = None  # µm a marker's inputs lie around it; None: run untiled
+    footprint: float = 0.0     # µm: the size of a typical marker (a density window)
+
+    @property
+    def tiled(self) -> bool:
+        return self.ambit is not None
+
+    @property
+    def halo(self) -> float:
+        """How far past a tile its inputs are read: markers owned by the tile and what
+        they depend on fall inside, so few tiles need a second, larger pass."""
+        return self.ambit + max(self.ambit, self.footprint)
 
 
 def rule_layers(rule: Rule) -> list[LayerExpr]:
@@ -34,6 +47,23 @@ def drawn_layers(names: list[str], layers: dict[str, Layer]) -> list[str]:
     return found
 
 
+def is_drawn(expr: LayerExpr, layers: dict[str, Layer]) -> bool:
+    """Whether ``expr`` names a drawn layer. Rules reading derived layers run untiled:
+    a boolean's intersection points are snapped to the grid, and an edge of its
+    result ending at such a point far outside a tile would lie differently there."""
+    return isinstance(expr, LayerRef) and not isinstance(layers[expr.name], DerivedLayer)
+
+
+def _planned(rule: Rule, layers: dict[str, Layer]) -> PlannedRule:
+    exprs = rule_layers(rule)
+    names = [n for expr in exprs for n in layer_names(expr)]
+    drawn = tuple(drawn_layers(names, layers))
+    ambit = checks.ambit(rule.check)
+    if ambit is None or not all(is_drawn(expr, layers) for expr in exprs):
+        return PlannedRule(rule, drawn)
+    return PlannedRule(rule, drawn, ambit, checks.footprint(rule.check))
+
+
 def plan(deck: Deck, layers: dict[str, Layer], only: list[str] | None = None) -> list[PlannedRule]:
     """The rules to run, in deck order (``only``: these rule ids)."""
     rules = deck.rules
@@ -43,8 +73,4 @@ def plan(deck: Deck, layers: dict[str, Layer], only: list[str] | None = None) ->
             raise AdkError(f"{deck.path}: no rule {', '.join(repr(u) for u in unknown)} in deck "
                            f"'{deck.name}'")
         rules = [rule for rule in rules if rule.id in only]
-    planned = []
-    for rule in rules:
-        names = [n for expr in rule_layers(rule) for n in layer_names(expr)]
-        planned.append(PlannedRule(rule, tuple(drawn_layers(names, layers))))
-    return planned
+    return [_planned(rule, layers) for rule in rules]

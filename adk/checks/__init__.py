@@ -1,7 +1,11 @@
 """The check kinds: one module each, holding its signature, its documentation and its code.
 
 A kind module defines ``SPEC`` (a :class:`~adk.checks.spec.CheckSpec`) and
-``run(check, ctx) -> list[Marker]``.
+``run(check, ctx) -> list[Marker]``. A kind that can run on tiles of the layout also
+defines ``ambit(check)``: how far (µm) around a marker lie the inputs it depends on;
+optionally ``footprint(check)``, the size of its markers when they are larger than
+that (density windows), and ``marker_reach(check, marker)`` when a marker depends on
+inputs further away than the ambit (the partner of a nearest-neighbour match).
 """
 from __future__ import annotations
 
@@ -9,6 +13,8 @@ from importlib import import_module
 from types import ModuleType
 from typing import Callable
 
+from ..deck import Check
+from .base import Marker
 from .spec import CheckSpec
 
 KINDS = (
@@ -24,6 +30,25 @@ SPECS: dict[str, CheckSpec] = {kind: module.SPEC for kind, module in _MODULES.it
 def runner(kind: str) -> Callable:
     """The function that runs checks of ``kind``."""
     return _MODULES[kind].run
+
+
+def ambit(check: Check) -> float | None:
+    """How far (µm) around a marker of ``check`` its inputs lie; None: the check is not
+    local (it runs on the whole layout, never on tiles)."""
+    function = getattr(_MODULES[check.kind], "ambit", None)
+    return None if function is None else function(check)
+
+
+def footprint(check: Check) -> float:
+    """The size (µm) of the markers of ``check`` where they are larger than its ambit."""
+    function = getattr(_MODULES[check.kind], "footprint", None)
+    return 0.0 if function is None else function(check)
+
+
+def marker_reach(check: Check, marker: Marker) -> float:
+    """How far (µm) around ``marker`` lie the inputs it depends on."""
+    function = getattr(_MODULES[check.kind], "marker_reach", None)
+    return ambit(check) if function is None else function(check, marker)
 
 
 def doc(kind: str) -> str:

@@ -44,6 +44,11 @@ def threshold(constraints: tuple[Constraint, ...], dbu: float) -> int:
     return max(units(c) for c in constraints)
 
 
+def largest_limit(constraints: tuple[Constraint, ...]) -> float:
+    """The largest limit of ``constraints`` (0 without any): how far a distance check looks."""
+    return max((c.limit.value for c in constraints), default=0.0)
+
+
 def breaker(constraints: tuple[Constraint, ...],
             scale: float) -> Callable[[float], Constraint | None]:
     """A test giving the first constraint that a value in units of ``scale`` breaks, or None."""
@@ -68,8 +73,19 @@ def pair_markers(pairs: kdb.EdgePairs, constraints: tuple[Constraint, ...], prop
             measured = round(distance * ctx.dbu, 9)  # without the float noise of the product
             end = suffix if isinstance(suffix, str) else suffix(pair)
             text = violation_text(prop, measured, constraint, ctx.length_unit, end)
-            markers.append(Marker(pair.to_dtype(ctx.dbu), measured, text))
+            markers.append(Marker(oriented(pair, ctx.dbu), measured, text))
     return markers
+
+
+def oriented(pair: kdb.EdgePair, dbu: float) -> kdb.DEdgePair:
+    """The pair in µm. The edges of a symmetric pair (space: neither edge comes first)
+    are put in a fixed order, the lesser first: KLayout's order depends on the order it
+    meets the shapes in, which differs between a tile and the whole layout, or between
+    a flat and a hierarchical copy of one layout."""
+    result = pair.to_dtype(dbu)
+    if pair.symmetric and result.second < result.first:
+        return kdb.DEdgePair(result.second, result.first)
+    return result
 
 
 def _distance(pair: kdb.EdgePair) -> int:

@@ -10,6 +10,8 @@ Marker: the edge from the bump's centre to its nearest partner's, with the
 offset; a point at the centre when the other layer is empty."""
 from __future__ import annotations
 
+import math
+
 import numpy as np
 from scipy.spatial import cKDTree
 
@@ -40,6 +42,15 @@ def _unmatched(points: np.ndarray, others: np.ndarray, check: Check, ctx: CheckC
     texts = [violation_text("offset", value, breaks(check.constraints, value), ctx.length_unit,
                             f" ({what} to nearest {partner})") for value in values.tolist()]
     return points[rows], others[nearest[rows]], offsets[rows], texts, text_index.reshape(-1)
+
+
+def ambit(check: Check) -> float:
+    return max(c.limit.value for c in check.constraints)
+
+
+def marker_reach(check: Check, marker: Marker) -> float:
+    """A marker depends on every partner nearer than the one it shows (none: anywhere)."""
+    return math.inf if marker.measured is None else ambit(check) + marker.measured
 
 
 def run(check: Check, ctx: CheckContext) -> list[Marker]:

@@ -24,8 +24,39 @@ class Marker:
     text: str
 
     def sort_key(self) -> tuple:
+        """Position first; the exact geometry breaks ties, so the order is total."""
         box = self.shape.bbox()
-        return (box.left, box.bottom, box.right, box.top, self.text)
+        return (box.left, box.bottom, box.right, box.top, self.text, shape_key(self.shape))
+
+
+def shape_key(shape: Geometry) -> tuple:
+    """A geometry as plain numbers, exact: for ordering and for sending to other processes."""
+    if isinstance(shape, kdb.DEdgePair):
+        first, second = shape.first, shape.second
+        return ("pair", first.x1, first.y1, first.x2, first.y2, second.x1, second.y1,
+                second.x2, second.y2, shape.symmetric)
+    if isinstance(shape, kdb.DEdge):
+        return ("edge", shape.x1, shape.y1, shape.x2, shape.y2)
+    if isinstance(shape, kdb.DBox):
+        return ("box", shape.left, shape.bottom, shape.right, shape.top)
+    rings = [shape.each_point_hull()] + [shape.each_point_hole(h) for h in range(shape.holes())]
+    return ("polygon",) + tuple(tuple(c for p in ring for c in (p.x, p.y)) for ring in rings)
+
+
+def shape_from_key(key: tuple) -> Geometry:
+    """The geometry :func:`shape_key` describes."""
+    kind, values = key[0], key[1:]
+    if kind == "pair":
+        return kdb.DEdgePair(kdb.DEdge(*values[:4]), kdb.DEdge(*values[4:8]), values[8])
+    if kind == "edge":
+        return kdb.DEdge(*values)
+    if kind == "box":
+        return kdb.DBox(*values)
+    rings = [[kdb.DPoint(x, y) for x, y in zip(ring[::2], ring[1::2])] for ring in values]
+    polygon = kdb.DPolygon(rings[0], True)
+    for hole in rings[1:]:
+        polygon.insert_hole(hole, True)
+    return polygon
 
 
 class CheckContext(Protocol):
@@ -36,6 +67,10 @@ class CheckContext(Protocol):
 
     def region(self, expr: LayerExpr) -> kdb.Region:
         """The merged polygons of a layer expression, flat, in database units."""
+
+    def region_near(self, expr: LayerExpr, near: kdb.Region, distance: int) -> kdb.Region:
+        """The merged polygons of a layer expression that come within ``distance`` (dbu)
+        of ``near``, exact there; it may hold more."""
 
     def bumps(self, expr: LayerExpr) -> "np.ndarray":
         """Centres of the shapes of a layer as an (N, 2) float array in µm, sorted by x then y."""
@@ -62,4 +97,4 @@ def failing(constraints: tuple[Constraint, ...], measured: float,
     return next((c for c in constraints if not c.holds(measured, tolerance)), None)
 
 
-__all__ = ["Geometry", "Marker", "CheckContext", "violation_text", "failing", "Check"]
+__all__ = ["Geometry", "Marker", "shape_key", "shape_from_key", "CheckContext", "violation_text", "failing", "Check"]

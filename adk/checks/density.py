@@ -36,6 +36,16 @@ SPEC = CheckSpec("density", "area fraction of a layer in sliding windows", ("lay
 Run = tuple[int, int, int]  # first window start, stride, number of windows
 
 
+def ambit(check: Check) -> float | None:
+    """A window depends on what lies inside it; with ``within`` the windows are laid
+    out over that layer's extent, known only from the whole layout."""
+    return None if check.param("within") is not None else 0.0
+
+
+def footprint(check: Check) -> float:
+    return check.param("window").value
+
+
 def run(check: Check, ctx: CheckContext) -> list[Marker]:
     constraints = check.constraint("density")
     window = check.param("window")
@@ -49,7 +59,7 @@ def run(check: Check, ctx: CheckContext) -> list[Marker]:
         covered = layer & scope
     markers = []
     broken = breaker(constraints, 1.0)
-    for box, density in _densities(covered, scope, size, step):
+    for box, density in _densities(covered, scope, size, step, getattr(ctx, "focus", None)):
         constraint = broken(density)
         if constraint is not None:
             text = violation_text("density", density, constraint, ctx.length_unit)
@@ -63,14 +73,18 @@ def _layout_extent(ctx: CheckContext, layer: kdb.Region) -> kdb.Box:
     return loaded.top.bbox() if loaded is not None else layer.bbox()
 
 
-def _densities(covered: kdb.Region, scope: kdb.Region, size: int,
-               step: int) -> Iterator[tuple[kdb.Box, float]]:
-    """Each window over the extent of ``scope`` with its covered fraction of ``scope``."""
+def _densities(covered: kdb.Region, scope: kdb.Region, size: int, step: int,
+               focus: kdb.Box | None = None) -> Iterator[tuple[kdb.Box, float]]:
+    """Each window over the extent of ``scope`` with its covered fraction of ``scope``;
+    with ``focus`` (a tile), only the windows around it."""
     extent = scope.bbox()
     if extent.area() == 0:
         return
     width, columns = _runs(extent.left, extent.right, size, step)
     height, rows = _runs(extent.bottom, extent.top, size, step)
+    if focus is not None:
+        columns = _near(columns, width, focus.left, focus.right)
+        rows = _near(rows, height, focus.bottom, focus.top)
     for x, y in product(columns, rows):
         # one rasterize call per run: pixels are the windows of the run
         args = (kdb.Point(x[0], y[0]), kdb.Vector(x[1], y[1]), kdb.Vector(width, height),
@@ -79,7 +93,21 @@ def _densities(covered: kdb.Region, scope: kdb.Region, size: int,
             for ix, (part, whole) in enumerate(zip(parts, wholes)):
                 if whole > 0:
                     corner = kdb.Point(x[0] + ix * x[1], y[0] + iy * y[1])
-                    yield kdb.Box(corner, corner + kdb.Vector(width, height)), part / whole
+                    # areas summed in another order (a tile's shapes) differ in the last
+                    # bits; a thousandth of a square unit is far below any grid
+                    yield (kdb.Box(corner, corner + kdb.Vector(width, height)),
+                           round(part, 3) / round(whole, 3))
+
+
+def _near(runs: list[Run], size: int, low: int, high: int) -> list[Run]:
+    """The runs cut to the windows that reach into [low - size, high + size]."""
+    kept = []
+    for start, stride, count in runs:
+        first = max(0, -(-(low - 2 * size - start) // stride))
+        last = min(count, (high + size - start) // stride + 1)
+        if last > first:
+            kept.append((start + first * stride, stride, last - first))
+    return kept
 
 
 def _runs(low: int, high: int, size: int, step: int) -> tuple[int, list[Run]]:

@@ -17,12 +17,16 @@ from __future__ import annotations
 
 from ..deck import Check, layer_label
 from ..units import Dim
-from ._polygon import ordered, pair_markers, piece_markers, threshold
+from ._polygon import largest_limit, ordered, pair_markers, piece_markers, threshold
 from .base import CheckContext, Marker
 from .spec import MIN, CheckSpec, Prop
 
 SPEC = CheckSpec("enclosure", "minimum enclosure of an inner layer by an outer layer",
                  ("inner", "outer"), (Prop("enclosure", Dim.LENGTH, MIN),))
+
+
+def ambit(check: Check) -> float:
+    return largest_limit(check.constraint("enclosure"))
 
 
 def run(check: Check, ctx: CheckContext) -> list[Marker]:

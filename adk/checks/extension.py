@@ -27,12 +27,16 @@ from __future__ import annotations
 
 from ..deck import Check
 from ..units import Dim
-from ._polygon import ordered, pair_markers, threshold
+from ._polygon import largest_limit, ordered, pair_markers, threshold
 from .base import CheckContext, Marker
 from .spec import MIN, CheckSpec, Prop
 
 SPEC = CheckSpec("extension", "minimum extension of a layer past the edges of another",
                  ("a", "b"), (Prop("extension", Dim.LENGTH, MIN),))
+
+
+def ambit(check: Check) -> float:
+    return largest_limit(check.constraint("extension"))
 
 
 def run(check: Check, ctx: CheckContext) -> list[Marker]:

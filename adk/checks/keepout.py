@@ -32,7 +32,7 @@ import klayout.db as kdb
 
 from ..deck import Check, Constraint, LayerExpr, layer_label
 from ..units import Dim
-from ._polygon import ordered, pair_markers, threshold
+from ._polygon import largest_limit, ordered, pair_markers, threshold
 from .base import CheckContext, Marker
 from .spec import LAYER, MIN, CheckSpec, Param, Prop
 
@@ -45,11 +45,20 @@ SPEC = CheckSpec("keepout", "forbidden layers inside a zone or near an edge", ("
 Item = Union[kdb.Polygon, kdb.Edge]
 
 
+def ambit(check: Check) -> float:
+    return largest_limit(check.constraint("distance"))
+
+
 def run(check: Check, ctx: CheckContext) -> list[Marker]:
     zone, edge = check.param("zone"), check.param("edge")
     if (zone is None) == (edge is None):
         raise ValueError("keepout needs exactly one of 'zone' and 'edge'")
-    layers = {layer_label(expr, ctx.length_unit): ctx.region(expr) for expr in check.layers}
+    # only the forbidden shapes near the zone or edge matter: a few keep-out zones
+    # among a million bumps read a few hundred of them
+    target = ctx.region(zone if zone is not None else edge)
+    reach = threshold(check.constraint("distance"), ctx.dbu) if check.constraint("distance") else 0
+    layers = {layer_label(expr, ctx.length_unit): ctx.region_near(expr, target, reach)
+              for expr in check.layers}
     forbidden = kdb.Region()
     for region in layers.values():
         forbidden += region

@@ -58,6 +58,11 @@ def edge_markers(starts: np.ndarray, ends: np.ndarray, values: np.ndarray,
             for (x1, y1), (x2, y2), value, t in rows]
 
 
+def ambit(check: Check) -> float:
+    """A pair is reported from the nearest neighbours of its ends, all within the limit."""
+    return max(c.limit.value for c in check.constraints)
+
+
 def run(check: Check, ctx: CheckContext) -> list[Marker]:
     points = ctx.bumps(check.layers[0])
     if len(points) < 2:

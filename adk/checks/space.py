@@ -14,12 +14,16 @@ from __future__ import annotations
 
 from ..deck import Check
 from ..units import Dim
-from ._polygon import ordered, pair_markers, threshold
+from ._polygon import largest_limit, ordered, pair_markers, threshold
 from .base import CheckContext, Marker
 from .spec import MIN, CheckSpec, Prop
 
 SPEC = CheckSpec("space", "minimum space between shapes of a layer", ("layer",),
                  (Prop("space", Dim.LENGTH, MIN),))
+
+
+def ambit(check: Check) -> float:
+    return largest_limit(check.constraint("space"))
 
 
 def run(check: Check, ctx: CheckContext) -> list[Marker]:

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import os
 import sys
+import time
 
 from .common import EXIT_CLEAN, EXIT_VIOLATIONS
 
@@ -24,12 +25,34 @@ def register(sub) -> None:
     check.add_argument("--strict", action="store_true",
                        help="fail on warnings and on rules not checked for missing layers")
     check.add_argument("--quiet", "-q", action="store_true", help="print nothing but errors")
+    check.add_argument("--jobs", "-j", type=_positive_int, default=1, metavar="N",
+                       help="check tiles of the layout in N local processes")
+    check.add_argument("--tile-size", type=_positive_float, metavar="SIZE",
+                       help="tile side in um (default: from the layout and the number of "
+                       "workers)")
+    check.add_argument("--dask", metavar="ADDRESS",
+                       help="send the tiles to the Dask scheduler at ADDRESS (tcp://host:8786); "
+                       "the layout and the deck must be readable by every worker")
     check.set_defaults(func=check_layout)
+
+
+def _positive_int(text: str) -> int:
+    value = int(text)
+    if value < 1:
+        raise ValueError(text)
+    return value
+
+
+def _positive_float(text: str) -> float:
+    value = float(text)
+    if not value > 0:
+        raise ValueError(text)
+    return value
 
 
 def check_layout(args) -> int:
     from ..decks import resolve_deck
-    from ..engine import run_deck
+    from ..engine import Parallel, run_deck
     from ..language import load_deck
     from ..layermap import apply_layer_map
     from ..layout import read_layout
@@ -40,8 +63,9 @@ def check_layout(args) -> int:
     layers = apply_layer_map(deck, args.layer_map) if args.layer_map else deck.layers
     loaded = read_layout(args.layout, args.top)
     output = args.output or default_report(args.layout)
-    progress = None if args.quiet or not sys.stderr.isatty() else show_progress
-    result = run_deck(deck, layers, loaded, args.rules, progress)
+    progress = None if args.quiet or not sys.stderr.isatty() else ProgressBar()
+    parallel = Parallel(args.jobs, args.tile_size, args.dask)
+    result = run_deck(deck, layers, loaded, args.rules, progress, parallel)
     write_marker_database(result, output)
     if args.format == "json":
         print(summary_json(result, output))
@@ -51,12 +75,30 @@ def check_layout(args) -> int:
     return EXIT_VIOLATIONS if result.violations(args.strict) else EXIT_CLEAN
 
 
-def show_progress(done: int, total: int, rule_id: str) -> None:
+class ProgressBar:
+    """A one-line progress bar on the terminal, per rule or per tile, shown once a run
+    has taken ``delay`` seconds: short runs print nothing."""
+
+    def __init__(self, delay: float = 2.0):
+        self.started = time.monotonic()
+        self.delay = delay
+        self.shown = False
+
+    def __call__(self, done: int, total: int, label: str) -> None:
+        if not self.shown and time.monotonic() - self.started < self.delay:
+            return
+        if done == total and not self.shown:
+            return
+        self.shown = True
+        show_progress(done, total, label)
+
+
+def show_progress(done: int, total: int, label: str) -> None:
     """A one-line progress bar on the terminal."""
     width = 30
     filled = width * done // max(total, 1)
     end = "\n" if done == total else ""
-    sys.stderr.write(f"\r[{'#' * filled}{'.' * (width - filled)}] {done}/{total} {rule_id:<24}{end}")
+    sys.stderr.write(f"\r[{'#' * filled}{'.' * (width - filled)}] {done}/{total} {label:<24}{end}")
     sys.stderr.flush()
 
 

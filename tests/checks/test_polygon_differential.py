@@ -16,6 +16,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from adk.checks import runner
+from adk.checks._polygon import oriented
 from adk.units import Dim
 from tests.util import check, context, new_layout
 
@@ -79,7 +80,7 @@ def units(pair: kdb.EdgePair) -> int:
 
 def assert_like_klayout(markers, pairs: kdb.EdgePairs, extra: kdb.Region, ctx, limit: int) -> None:
     """The markers are KLayout's pairs under the limit plus the polygons of ``extra``."""
-    want = Counter(str(pair.to_dtype(ctx.dbu)) for pair in pairs.each() if units(pair) < limit)
+    want = Counter(str(oriented(pair, ctx.dbu)) for pair in pairs.each() if units(pair) < limit)
     assert pairs_of(markers) == want
     polygons = Counter(str(m.shape) for m in markers if isinstance(m.shape, kdb.DPolygon))
     assert polygons == Counter(str(polygon.to_dtype(ctx.dbu)) for polygon in extra.each())
