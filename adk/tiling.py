@@ -12,7 +12,8 @@ markers on tile borders are kept once. A tile's drawn layers hold the shapes tou
 the window and every shape connected to them, so merged shapes are whole. A
 marker is trusted when everything it depends on (its ambit around it) lies
 inside the window; when a marker near the tile is not, the window grows to cover
-it and the rule runs again. So the markers are those of a run on the whole layout, whatever the tiles.
+it and the rule runs again. So the markers are those of a run on the whole
+layout, whatever the tiles.
 """
 from __future__ import annotations
 

@@ -189,8 +189,9 @@ def table(rows: list[tuple[str, dict, list[Timing]]]) -> str:
             ratio = ""
             if best is not None and t.engine.startswith("adk") and t.wall:
                 ratio = f"{t.median(t.wall) / best.median(best.wall):.2f} (vs {best.engine})"
-            lines.append(f"| {scale} | {t.engine} | {t.median(t.wall):.2f} | {t.median(t.cpu):.2f} | "
-                         f"{t.median(t.rss_mb):.0f} | {sum(t.counts.values())} | "
+            lines.append(f"| {scale} | {t.engine} | {t.median(t.wall):.2f} | "
+                         f"{t.median(t.cpu):.2f} | {t.median(t.rss_mb):.0f} | "
+                         f"{sum(t.counts.values())} | "
                          f"{'yes' if t.right else 'no'} | {ratio or t.note} |")
     return "\n".join(lines)
 

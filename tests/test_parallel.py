@@ -166,8 +166,8 @@ def layouts(draw) -> kdb.Layout:
     bump.shapes(layout.layer(4, 0)).insert(kdb.Box(-500, -500, 500, 500))
     for _ in range(draw(st.integers(1, 3))):
         pitch = GRID * draw(st.integers(20, 50))
-        top.insert(kdb.CellInstArray(bump.cell_index(), kdb.Trans(draw(coordinate), draw(coordinate)),
-                                     kdb.Vector(pitch, 0), kdb.Vector(0, pitch),
+        at = kdb.Trans(draw(coordinate), draw(coordinate))
+        top.insert(kdb.CellInstArray(bump.cell_index(), at, kdb.Vector(pitch, 0), kdb.Vector(0, pitch),
                                      draw(st.integers(1, 6)), draw(st.integers(1, 6))))
     return layout
 
@@ -179,7 +179,7 @@ def random_deck(tmp_path_factory) -> str:
     return str(path)
 
 
-@settings(max_examples=20, deadline=None, suppress_health_check=[HealthCheck.too_slow,
+@settings(max_examples=15, deadline=None, suppress_health_check=[HealthCheck.too_slow,
           HealthCheck.function_scoped_fixture])
 @given(layout=layouts(), tile=st.integers(40, 200).map(lambda v: v / 10))
 def test_random_layouts_give_the_same_markers_on_any_tiles(layout, tile, random_deck, tmp_path):

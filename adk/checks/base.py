@@ -97,4 +97,5 @@ def failing(constraints: tuple[Constraint, ...], measured: float,
     return next((c for c in constraints if not c.holds(measured, tolerance)), None)
 
 
-__all__ = ["Geometry", "Marker", "shape_key", "shape_from_key", "CheckContext", "violation_text", "failing", "Check"]
+__all__ = ["Geometry", "Marker", "shape_key", "shape_from_key", "CheckContext", "violation_text",
+           "failing", "Check"]
