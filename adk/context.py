@@ -125,7 +125,7 @@ class LayoutContext:
     def _connected(self, index: int, near: kdb.Region) -> kdb.Region:
         """The shapes touching ``near`` and every shape connected to them by touching."""
         found = self._touching(index, near)
-        frontier = _as_drawn(found.not_inside(near))
+        frontier = _as_drawn(found.interacting(near.edges()))  # what reaches out of near
         while not frontier.is_empty():
             fresh = _as_drawn(self._touching(index, frontier).not_in(found))
             frontier = _as_drawn(fresh.interacting(frontier))

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 import multiprocessing
+import os
 import time
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import dataclass
@@ -85,8 +86,8 @@ def jobs_for(deck: Deck, layers: dict[str, Layer], loaded: LoadedLayout,
              planned: list[PlannedRule], parallel: Parallel) -> list[tiling.Job]:
     """The untiled rules one job each (the longest first), then one job per tile with
     every tiled rule."""
-    common = dict(layout=loaded.path, top=loaded.top.name, deck=deck.path,
-                  layers=tiling.drawn_numbers(layers))
+    common = dict(layout=os.path.abspath(loaded.path), top=loaded.top.name,
+                  deck=os.path.abspath(deck.path), layers=tiling.drawn_numbers(layers))
     jobs = [tiling.Job(rules=(item.rule.id,), label=item.rule.id, **common)
             for item in planned if not item.tiled]
     tiled = tuple(item.rule.id for item in planned if item.tiled)
