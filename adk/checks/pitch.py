@@ -25,6 +25,26 @@ SPEC = CheckSpec("pitch", "minimum nearest-neighbour bump pitch", ("bumps",),
 # neighbours fetched at once; more ties than this (only with stacked duplicates) are looked up
 _K = 8
 
+# Close pairs are listed outright (one range search: about 3x faster than asking every
+# bump for its nearest neighbour) unless a sample shows more than this many bumps within
+# the limit of each bump: a limit far above the drawn pitch would list tens of pairs per bump.
+_DENSE = 8.0
+_SAMPLE = 2048
+
+# the same distance computed between other coordinates may differ in the last bits
+_TIE = 1e-12
+
+
+def _widened(distance: np.ndarray | float) -> np.ndarray | float:
+    return distance * (1 + _TIE) + _TIE
+
+
+def _is_dense(points: np.ndarray, reach: float, tree: cKDTree) -> bool:
+    """Whether bumps have, on average, more than ``_DENSE`` others within ``reach``."""
+    rng = np.random.default_rng(0)
+    sample = points[rng.choice(len(points), min(_SAMPLE, len(points)), replace=False)]
+    return float(np.mean(tree.query_ball_point(sample, reach, return_length=True))) - 1 > _DENSE
+
 
 def _nearest_pairs(points: np.ndarray, rows: np.ndarray, reach: np.ndarray,
                    tree: cKDTree) -> np.ndarray:
@@ -41,6 +61,30 @@ def _nearest_pairs(points: np.ndarray, rows: np.ndarray, reach: np.ndarray,
     pairs = np.sort(np.concatenate(pairs).astype(np.int64), axis=1)
     codes = np.unique(pairs[:, 0] * len(points) + pairs[:, 1])
     return np.column_stack([codes // len(points), codes % len(points)])
+
+
+def close_pairs(points: np.ndarray, reach: float) -> np.ndarray:
+    """Pairs (i, j), i < j, (P, 2), holding every pair of points at most ``reach`` apart
+    that are nearest neighbours of one another or of one of the two; maybe more."""
+    tree = cKDTree(points, balanced_tree=False, compact_nodes=False)  # 2.5x faster to build
+    if not _is_dense(points, reach, tree):
+        return tree.query_pairs(reach, output_type="ndarray").astype(np.int64).reshape(-1, 2)
+    nearest = tree.query(points, k=2, distance_upper_bound=reach)[0][:, 1]
+    rows = np.flatnonzero(np.isfinite(nearest))
+    return _nearest_pairs(points, rows, _widened(nearest[rows]), tree)
+
+
+def nearest_neighbour_pairs(points: np.ndarray, reach: float) -> tuple[np.ndarray, np.ndarray]:
+    """The pairs (i, j), i < j, of points at most ``reach`` apart where one is a nearest
+    neighbour of the other (ties: each), and their distances."""
+    pairs = close_pairs(points, _widened(reach))
+    distances = np.hypot(*(points[pairs[:, 1]] - points[pairs[:, 0]]).T)
+    nearest = np.full(len(points), np.inf)
+    np.minimum.at(nearest, pairs[:, 0], distances)
+    np.minimum.at(nearest, pairs[:, 1], distances)
+    keep = ((distances <= _widened(nearest[pairs[:, 0]]))
+            | (distances <= _widened(nearest[pairs[:, 1]])))
+    return pairs[keep], distances[keep]
 
 
 def edge_markers(starts: np.ndarray, ends: np.ndarray, values: np.ndarray,
@@ -67,18 +111,11 @@ def run(check: Check, ctx: CheckContext) -> list[Marker]:
     points = ctx.bumps(check.layers[0])
     if len(points) < 2:
         return []
-    tree = cKDTree(points)
-    nearest = tree.query(points, k=2)[0][:, 1]
-    rows = np.flatnonzero(~passes(check.constraints, nearest))
-    # the same distance computed between other coordinates may differ in the last bits
-    reach = nearest[rows] * (1 + 1e-12) + 1e-12
-    pairs = _nearest_pairs(points, rows, reach, tree)
-    starts, ends = points[pairs[:, 0]], points[pairs[:, 1]]
-    distances = np.hypot(*(ends - starts).T)
+    pairs, distances = nearest_neighbour_pairs(points, ambit(check))
     broken = ~passes(check.constraints, distances)
+    starts, ends = points[pairs[broken, 0]], points[pairs[broken, 1]]
     # arrays have few distinct distances: one text each
     values, text_index = np.unique(distances[broken], return_inverse=True)
     texts = [violation_text("pitch", value, breaks(check.constraints, value), ctx.length_unit)
              for value in values.tolist()]
-    return edge_markers(starts[broken], ends[broken], distances[broken], texts,
-                        text_index.reshape(-1))
+    return edge_markers(starts, ends, distances[broken], texts, text_index.reshape(-1))

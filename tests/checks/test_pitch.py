@@ -6,10 +6,11 @@ from collections import Counter
 
 import klayout.db as kdb
 import numpy as np
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from adk.checks import runner
+from adk.checks import pitch, runner
 from adk.units import Dim
 from tests.util import check, context, new_layout
 
@@ -144,10 +145,23 @@ def brute_force_pairs(points: np.ndarray, limit: float) -> Counter:
     return pairs
 
 
+# the two ways of finding close pairs: listing every pair within the limit (sparse) and
+# asking each bump for its nearest neighbours (dense); the sample picks one
+SEARCHES = {"sparse": float("inf"), "dense": -1.0}
+
+
+@pytest.mark.parametrize("search", SEARCHES)
 @settings(max_examples=60, deadline=None)
 @given(st.lists(st.tuples(st.integers(0, 30), st.integers(0, 30)), min_size=0, max_size=60),
        st.floats(1.0, 12.0))
-def test_pitch_equals_brute_force(cells, limit):
+def test_pitch_equals_brute_force(search, cells, limit):
+    # a context manager, not the fixture: hypothesis runs many examples per fixture
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(pitch, "_DENSE", SEARCHES[search])
+        check_against_brute_force(cells, limit)
+
+
+def check_against_brute_force(cells, limit):
     points = np.array(cells, dtype=float).reshape(-1, 2) * 4  # on a 4 um grid: many ties
     layout, top = new_layout()
     place_bumps(layout, top, points, size=2)
@@ -156,3 +170,17 @@ def test_pitch_equals_brute_force(cells, limit):
     assert markers == sorted(markers, key=lambda m: m.sort_key())
     for m in markers:
         assert abs(m.measured - m.shape.length()) < 1e-9 and m.measured < limit
+
+
+def test_limit_far_above_the_drawn_pitch_reports_every_neighbour_pair():
+    # 40 um array checked against 130 um: about 30 bumps within the limit of each, so the
+    # nearest-neighbour search is taken; each bump pairs with its 2 to 4 nearest neighbours
+    layout, top = new_layout()
+    cell = bump_cell(layout)
+    top.insert(kdb.DCellInstArray(cell.cell_index(), kdb.DTrans(), kdb.DVector(40, 0),
+                                  kdb.DVector(0, 40), 30, 20))
+    points = context(layout, top, {"UB": UB}).bumps(check("pitch", "UB").layers[0])
+    assert pitch._is_dense(points, 130.0, pitch.cKDTree(points))
+    markers = markers_of(layout, top, pitch_rule(">=", 130))
+    assert len(markers) == 29 * 20 + 30 * 19
+    assert {m.text for m in markers} == {"pitch 40 um < 130 um"}
