@@ -133,8 +133,10 @@ class LayoutContext:
         return found
 
     def _touching(self, index: int, area: kdb.Region) -> kdb.Region:
-        return _as_drawn(kdb.Region(kdb.RecursiveShapeIterator(self.loaded.layout, self.loaded.top,
-                                                               index, area, False)))
+        shapes = kdb.RecursiveShapeIterator(self.loaded.layout, self.loaded.top, index, area, False)
+        # copied out at once: operations on a region that still reads through the iterator
+        # visit every shape in the area's bounding box (a million bumps for a few zones)
+        return _as_drawn(kdb.Region(shapes).flatten())
 
     # ------------------------------------------------------------ bumps
     def bumps(self, expr: LayerExpr) -> np.ndarray:
