@@ -1,10 +1,10 @@
 """The layout as checks see it: layer expressions evaluated once and cached.
 
-A drawn layer whose shapes neither overlap nor touch is handed to the checks as
-drawn, marked as needing no merge (``merged_semantics = False``): KLayout's checks
-on a region with merged semantics take about three times as long, even when it is
-merged already, and they give the same markers on such shapes. Other layers are
-merged, as the checks' semantics ask.
+Checks see merged polygons, as their semantics ask. Every region handed to them is
+merged already and marked as needing no merge (``merged_semantics = False``):
+KLayout's checks on a region with merged semantics merge it again and take three to
+five times as long, for the same markers. A drawn layer whose shapes neither overlap
+nor touch is handed over as drawn.
 """
 from __future__ import annotations
 
@@ -19,16 +19,23 @@ from .deck import BoolOp, DerivedLayer, DrawnLayer, Layer, LayerExpr, LayerRef, 
 from .layout import LoadedLayout
 
 
+def merged(region: kdb.Region) -> kdb.Region:
+    """The merged polygons of ``region``, marked as needing no further merge."""
+    result = region.merged()
+    result.merged_semantics = False
+    return result
+
+
 def settled(raw: kdb.Region) -> kdb.Region:
-    """The merged shapes of ``raw``; ``raw`` itself, marked as needing no merge, when
+    """The merged shapes of ``raw``, marked as needing no merge; ``raw`` itself when
     merging changes nothing (no shape overlaps or touches another or itself: the
     count, the area and the perimeter stay)."""
-    merged = raw.merged()
+    result = merged(raw)
     raw.merged_semantics = False
-    if (merged.count(), merged.area(), merged.perimeter()) == \
+    if (result.count(), result.area(), result.perimeter()) == \
             (raw.count(), raw.area(), raw.perimeter()):
         return raw
-    return merged
+    return result
 
 
 def _as_drawn(region: kdb.Region) -> kdb.Region:
@@ -96,15 +103,16 @@ class LayoutContext:
             left, right = self.region(expr.left), self.region(expr.right)
             result = {"and": left.__and__, "or": left.__add__, "not": left.__sub__,
                       "xor": left.__xor__}[expr.op](right)
-            return result.merged()
+            return merged(result)
         if isinstance(expr, Sizing):
             distance = self.to_dbu(expr.distance)
             sized = self.region(expr.layer).sized(distance if expr.op == "grow" else -distance)
-            return sized.merged()
+            return merged(sized)
         if isinstance(expr, Select):
             left, right = self.region(expr.left), self.region(expr.right)
-            return {"inside": left.inside, "outside": left.outside,
-                    "interacting": left.interacting}[expr.op](right)
+            # a selection of merged polygons is merged
+            return _as_drawn({"inside": left.inside, "outside": left.outside,
+                              "interacting": left.interacting}[expr.op](right))
         raise TypeError(f"not a layer expression: {expr!r}")
 
     def _read(self, name: str, near: kdb.Region | None = None) -> kdb.Region:
