@@ -53,7 +53,7 @@ def list_rules(args) -> int:
 
 
 def format_decks(args) -> int:
-    from ..errors import AdkError, DeckError
+    from ..errors import DeckError
     from ..language.formatter import format_text
 
     status = EXIT_CLEAN
@@ -62,8 +62,11 @@ def format_decks(args) -> int:
             with open(path, encoding="utf-8-sig") as handle:  # as the deck loader reads it
                 text = handle.read()
         except (OSError, UnicodeDecodeError) as exc:
-            raise AdkError(f"{path}: cannot read deck: {getattr(exc, 'strerror', None) or exc}") \
-                from None
+            # the other decks are still formatted: one unreadable file stops nothing
+            print(f"{path}: error: cannot read deck: {getattr(exc, 'strerror', None) or exc}",
+                  file=sys.stderr)
+            status = EXIT_BAD_INPUT
+            continue
         try:
             formatted = format_text(text, path)
         except DeckError as exc:

@@ -238,7 +238,19 @@ def test_cli_fmt_on_broken_and_missing_decks(tmp_path: Path, capsys: pytest.Capt
     assert capsys.readouterr().err.startswith(f"{broken}:1:15: error: unexpected character '$'")
     assert broken.read_text(encoding="utf-8") == "layer A = 1/0 $\n"
     assert main(["fmt", str(tmp_path / "none.adk")]) == 2
-    assert "cannot read deck" in capsys.readouterr().err
+    assert "none.adk: error: cannot read deck" in capsys.readouterr().err
+
+
+def test_cli_fmt_formats_the_other_decks_after_an_unreadable_one(tmp_path: Path,
+                                                                  capsys: pytest.CaptureFixture):
+    messy = tmp_path / "messy.adk"
+    messy.write_text(AWKWARD["comments everywhere"], encoding="utf-8")
+    missing = tmp_path / "none.adk"
+    assert main(["fmt", str(missing), str(messy)]) == 2
+    captured = capsys.readouterr()
+    assert captured.err == f"{missing}: error: cannot read deck: No such file or directory\n"
+    assert captured.out == f"{messy}: formatted\n"
+    assert messy.read_text(encoding="utf-8") == format_text(AWKWARD["comments everywhere"])
 
 
 # ---------------------------------------------------------------- shipped decks and docs
