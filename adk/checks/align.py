@@ -7,7 +7,9 @@ layer; matching is not exclusive, so two bumps may land on one pad. A top bump
 with no bottom pad within the tolerance and a bottom pad with no top bump
 within it are both markers; an offset exactly at the tolerance passes.
 Marker: the edge from the bump's centre to its nearest partner's, with the
-offset; a point at the centre when the other layer is empty."""
+offset and the two layers (``offset 1.5 um > 1 um (BOT_PAD to nearest
+TOP_BUMP)``); a point at the centre when the other layer is empty (``TOP_BUMP
+with no BOT_PAD``)."""
 from __future__ import annotations
 
 import math
@@ -16,6 +18,7 @@ import numpy as np
 from scipy.spatial import cKDTree
 
 from ..bumps import breaks, passes
+from ..deck import layer_label
 from ..units import Dim
 from .base import Check, CheckContext, Marker, violation_text
 from .pitch import edge_markers
@@ -55,8 +58,10 @@ def marker_reach(check: Check, marker: Marker) -> float:
 
 def run(check: Check, ctx: CheckContext) -> list[Marker]:
     top, bottom = (ctx.bumps(layer) for layer in check.layers[:2])
-    tops = _unmatched(top, bottom, check, ctx, "top bump", "bottom pad")
-    bottoms = _unmatched(bottom, top, check, ctx, "bottom pad", "top bump")
+    # named by their layers: the same check aligns balls, pads and alignment marks
+    top_name, bottom_name = (layer_label(layer, ctx.length_unit) for layer in check.layers[:2])
+    tops = _unmatched(top, bottom, check, ctx, top_name, bottom_name)
+    bottoms = _unmatched(bottom, top, check, ctx, bottom_name, top_name)
     starts, ends, offsets = (np.concatenate([tops[k], bottoms[k]]) for k in range(3))
     return edge_markers(starts, ends, offsets, tops[3] + bottoms[3],
                         np.concatenate([tops[4], bottoms[4] + len(tops[3])]))

@@ -50,8 +50,8 @@ def test_offset_bump_marks_the_bump_and_the_pad():
     put(layout, top, BOT, [(0, 0), (100, 0)])
     markers = markers_of(layout, top)
     assert [(m.shape, m.measured, m.text) for m in markers] == [
-        (kdb.DEdge(100, 0, 100, 1.5), 1.5, "offset 1.5 um > 1 um (bottom pad to nearest top bump)"),
-        (kdb.DEdge(100, 1.5, 100, 0), 1.5, "offset 1.5 um > 1 um (top bump to nearest bottom pad)"),
+        (kdb.DEdge(100, 0, 100, 1.5), 1.5, "offset 1.5 um > 1 um (BOT to nearest TOP)"),
+        (kdb.DEdge(100, 1.5, 100, 0), 1.5, "offset 1.5 um > 1 um (TOP to nearest BOT)"),
     ]
 
 
@@ -69,7 +69,7 @@ def test_pad_without_bump():
     put(layout, top, BOT, [(0, 0), (0, 40)])
     markers = markers_of(layout, top)
     assert [(m.shape, m.text) for m in markers] == [
-        (kdb.DEdge(0, 40, 0, 0), "offset 40 um > 1 um (bottom pad to nearest top bump)")]
+        (kdb.DEdge(0, 40, 0, 0), "offset 40 um > 1 um (BOT to nearest TOP)")]
 
 
 def test_empty_layers():
@@ -78,12 +78,12 @@ def test_empty_layers():
     put(layout, top, TOP, [(0, 0), (40, 0)])
     markers = markers_of(layout, top)
     assert [(m.shape, m.measured, m.text) for m in markers] == [
-        (kdb.DEdge(0, 0, 0, 0), None, "top bump with no bottom pad"),
-        (kdb.DEdge(40, 0, 40, 0), None, "top bump with no bottom pad"),
+        (kdb.DEdge(0, 0, 0, 0), None, "TOP with no BOT"),
+        (kdb.DEdge(40, 0, 40, 0), None, "TOP with no BOT"),
     ]
     layout, top = new_layout()
     put(layout, top, BOT, [(5, 5)])
-    assert [m.text for m in markers_of(layout, top)] == ["bottom pad with no top bump"]
+    assert [m.text for m in markers_of(layout, top)] == ["BOT with no TOP"]
 
 
 def test_matching_is_not_exclusive():
