@@ -179,6 +179,9 @@ class _Builder:
                                    in zip(str(source.children[0]).split("/"), ("layer", "datatype")))
                 self.scope.layers[name] = DrawnLayer(name, layer, datatype, description, span)
             else:
+                if _is_spaced_layer_number(source):
+                    self._report(source, "a drawn layer is written layer/datatype without "
+                                         f"spaces: {_compact(source)}")
                 expr = self.layer_expr(source)
                 self.scope.layers[name] = DerivedLayer(name, expr, description, span)
         except _Invalid:
@@ -221,6 +224,9 @@ class _Builder:
 
     def _define(self, token: Token) -> None:
         name = str(token)
+        if name in UNITS:
+            # after a number the word reads as the unit, never as the name
+            self._report(token, f"'{name}' is a unit and cannot name a layer or a variable")
         first = self.scope.defined_at.get(name)
         if first is not None:
             self._report(token, f"'{name}' is already defined at {first}")
@@ -235,6 +241,10 @@ class _Builder:
                          _suggest(str(kind_token), checks.SPECS))
         args = [c for c in tree.children[1:] if not _is_constraint(c)]
         found = [c for c in tree.children[1:] if _is_constraint(c)]
+        keywords = [k for k, arg in enumerate(args) if arg.data == "keyword_arg"]
+        if keywords and any(arg.data != "keyword_arg" for arg in args[keywords[0]:]):
+            late = next(arg for arg in args[keywords[0]:] if arg.data != "keyword_arg")
+            self._report(late, f"layers come before keyword parameters: {spec.signature()}")
         layers = self._positional(spec, kind_token, [a for a in args if a.data != "keyword_arg"])
         params = self._params(spec, [a for a in args if a.data == "keyword_arg"], tree)
         constraints = self._constraints(spec, found[0] if found else None, tree)
@@ -482,6 +492,21 @@ class _Builder:
         length = span.end_column - span.column if span.end_line == span.line else 1
         self.diagnostics.append(Diagnostic(self.file, span.line, span.column, message,
                                            max(1, length)))
+
+
+def _is_spaced_layer_number(node: Tree | Token) -> bool:
+    """``1 / 0``: two plain whole numbers divided, a drawn layer written with spaces."""
+    if not (isinstance(node, Tree) and node.data == "binary"):
+        return False
+    left, op, right = node.children
+    return str(op) == "/" and all(
+        isinstance(side, Tree) and side.data == "quantity" and len(side.children) == 1
+        and str(side.children[0]).isdigit() for side in (left, right))
+
+
+def _compact(node: Tree) -> str:
+    left, _, right = node.children
+    return f"{left.children[0]}/{right.children[0]}"
 
 
 def _is_constraint(node: Tree) -> bool:

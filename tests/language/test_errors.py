@@ -529,3 +529,29 @@ def test_layer_map_rendered(tmp_path: Path):
         "      RDLl: 20/0\n"
         "      ^~~~\n"
         "1 error")
+
+
+# ---------------------------------------------------------------- easy slips
+def test_a_drawn_layer_written_with_spaces_is_not_a_division():
+    assert error("layer X = 3 / 0") == (
+        1, 11, "a drawn layer is written layer/datatype without spaces: 3/0")
+    assert error("layer X = 3 /1") == (
+        1, 11, "a drawn layer is written layer/datatype without spaces: 3/1")
+    # a value divided is still an ordinary value error
+    assert error("layer X = 3 um / 2") == (1, 11, "expected a layer, got a value")
+
+
+@pytest.mark.parametrize("text, column", [("let mm2 = 3", 5), ("layer um = 5/0", 7),
+                                          ("let nm = 1", 5)])
+def test_unit_words_cannot_be_names(text: str, column: int):
+    name = text.split()[1]
+    assert error(text) == (1, column, f"'{name}' is a unit and cannot name a layer or a variable")
+
+
+def test_layers_come_before_keyword_parameters():
+    assert error("rule R : density(window 10 um, A) >= 10 %") == (
+        1, 32, "layers come before keyword parameters: "
+               "density(layer, window LENGTH, [step LENGTH], [within LAYER])")
+    assert error("rule R : keepout(A, zone B, C)") == (
+        1, 29, "layers come before keyword parameters: keepout(layer..., [zone LAYER], "
+               "[edge LAYER])")
