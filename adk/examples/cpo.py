@@ -15,8 +15,8 @@ from __future__ import annotations
 
 import klayout.db as kdb
 
-from .geometry import DBU, Field, box, circle, octagon
-from .planted import Planted
+from .geometry import DBU, Field, box, circle, octagon, trans_at
+from .planted import Planted, Planter
 
 LAYERS = {
     "PKG": (2, 0), "ASIC": (1, 1), "HBM": (1, 2), "FIDUCIAL": (80, 0),
@@ -154,7 +154,7 @@ def _engine_fopop(layout: kdb.Layout, layers: dict[str, int],
     _fields(fanout, cells["pad"], BUMP_FIELDS)
     for origin, step, count in TMV_ROWS:
         a = kdb.DVector(*step).to_itype(DBU)
-        fanout.insert(kdb.CellInstArray(cells["tmv"].cell_index(), _at(*origin), a,
+        fanout.insert(kdb.CellInstArray(cells["tmv"].cell_index(), trans_at(*origin), a,
                                         kdb.Vector(-a.y, a.x), count, 1))
     pic = _pic(layout, layers, "PIC_UP", "PIC_UP", PIC_UP)
     _fields(pic, cells["bump"], BUMP_FIELDS)
@@ -162,18 +162,9 @@ def _engine_fopop(layout: kdb.Layout, layers: dict[str, int],
                    [(fanout, kdb.Trans()), (pic, kdb.Trans())], PIC_UP[3])
 
 
-def _at(x: float, y: float) -> kdb.Trans:
-    return kdb.Trans(kdb.DVector(x, y).to_itype(DBU))
-
-
 def _plant(top: kdb.Cell, cells: dict[str, kdb.Cell], layers: dict[str, int]) -> list[Planted]:
-    shapes = lambda name: top.shapes(layers[name])  # noqa: E731
-    place = lambda name, x, y: top.insert(  # noqa: E731
-        kdb.CellInstArray(cells[name].cell_index(), _at(x, y)))
-    planted = []
-
-    def plant(rule: str, x: float, y: float, what: str) -> None:
-        planted.append(Planted(rule, x, y, what))
+    planter = Planter(top, cells, layers)
+    shapes, place, plant = planter.shapes, planter.place, planter.plant
 
     shapes("ASIC").insert(box(6600, 9630, 7100, 9900))
     plant("PKG.D2D.GAP", 6850, 9615, "die 30 um from an HBM stack")
@@ -218,4 +209,4 @@ def _plant(top: kdb.Cell, cells: dict[str, kdb.Cell], layers: dict[str, int]) ->
     plant("TMV.P", 1450, 1800, "two TMVs 100 um apart")
     place("tmv", 2550, 3610)
     plant("TMV.EIC", 2550, 3540, "TMV 80 um from the EIC")
-    return planted
+    return planter.planted

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 import klayout.db as kdb
 
 from .geometry import DBU, array, box, octagon, path
-from .planted import Planted
+from .planted import Planted, Planter
 
 LAYERS = {
     "PKG": (2, 0), "ASIC": (1, 1), "HBM": (1, 2), "FIDUCIAL": (80, 0), "KOZ": (90, 0),
@@ -131,11 +131,8 @@ def _draw_package(top: kdb.Cell, cells: dict[str, kdb.Cell], layers: dict[str, i
 
 
 def _plant(top: kdb.Cell, cells: dict[str, kdb.Cell], layers: dict[str, int]) -> list[Planted]:
-    shapes = lambda name: top.shapes(layers[name])  # noqa: E731
-    planted = []
-
-    def plant(rule: str, x: float, y: float, what: str) -> None:
-        planted.append(Planted(rule, x, y, what))
+    planter = Planter(top, cells, layers)
+    shapes, place, plant = planter.shapes, planter.place, planter.plant
 
     shapes("BR_M1").insert(box(2600, 2340, 2700, 2340.5))
     plant("BR.M1.W", 2650, 2340.25, "bridge M1 line 0.5 um wide")
@@ -158,28 +155,28 @@ def _plant(top: kdb.Cell, cells: dict[str, kdb.Cell], layers: dict[str, int]) ->
     plant("VIA1.ENC", 4506.5, 900, "VIA1 sticking 1 um out of its RDL1 line")
     shapes("VIA1").insert(box(4532.5, 897.5, 4537.5, 902.5))
     plant("VIA1.A", 4535, 900, "VIA1 5 um square")
-    _bump(top, cells, layers, 4200, 1300)
-    _bump(top, cells, layers, 4230, 1300)
+    _bump(planter, 4200, 1300)
+    _bump(planter, 4230, 1300)
     plant("UB.P", 4215, 1300, "two micro-bumps 30 um apart")
     shapes("UBUMP").insert(octagon(24, 4400, 1300))
-    top.insert(kdb.CellInstArray(cells["pad"].cell_index(), _at(4400, 1300)))
+    place("pad", 4400, 1300)
     plant("UB.SZ", 4400, 1300, "24 um micro-bump")
     shapes("UBUMP").insert(octagon(BUMP, 4600, 1300))
-    top.insert(kdb.CellInstArray(cells["pad"].cell_index(), _at(4612, 1300)))
+    place("pad", 4612, 1300)
     plant("UB.ALIGN", 4600, 1300, "micro-bump 12 um off its pad")
     plant("UB.ALIGN", 4612, 1300, "pad with no micro-bump on it")
     plant("UB.PAD.OVL", 4605, 1300, "micro-bump overlaps its pad by 12 um")
     shapes("PAD").insert(box(4786, 1286, 4814, 1314))
     shapes("PO").insert(box(4791.5, 1289, 4813.5, 1311))
-    _bump(top, cells, layers, 4800, 1300, pad=False)
+    _bump(planter, 4800, 1300, pad=False)
     plant("PAD.EXT", 4813.75, 1300, "opening 0.5 um from its pad edge")
     shapes("FIELD").insert(box(6200, 1200, 6600, 1600))
     top.insert(array(cells["bump"], (6240, 1240), (80, 80), (5, 5)))
     top.insert(array(cells["pad"], (6240, 1240), (80, 80), (5, 5)))
     plant("UB.DEN", 6400, 1400, "bump field at 80 um pitch: 156 bumps/mm2")
-    _bump(top, cells, layers, 3030, 4700)
+    _bump(planter, 3030, 4700)
     plant("UB.EDGE", 3020, 4700, "micro-bump 20 um from the ASIC edge")
-    top.insert(kdb.CellInstArray(cells["bridge"].cell_index(), _at(5000, 4300)))
+    place("bridge", 5000, 4300)
     plant("BR.PL", 5400, 4500, "bridge on one die only")
     shapes("RDL1").insert(box(600, 5500, 1200, 5510))
     plant("KOZ.1", 650, 5505, "RDL1 line through a fiducial keep-out")
@@ -189,15 +186,11 @@ def _plant(top: kdb.Cell, cells: dict[str, kdb.Cell], layers: dict[str, int]) ->
     plant("PKG.HBM.D", 4500, 5150, "HBM stack 300 um from the ASIC")
     plant("PKG.FID.N", 5000, 3000, "two fiducials only")
     plant("PKG.FID.D", 6500, 5150, "fiducial 250 um from the ASIC")
-    return planted
+    return planter.planted
 
 
-def _at(x: float, y: float) -> kdb.Trans:
-    return kdb.Trans(kdb.DVector(x, y).to_itype(DBU))
-
-
-def _bump(top: kdb.Cell, cells: dict[str, kdb.Cell], layers: dict[str, int], x: float, y: float,
-          pad: bool = True) -> None:
-    top.insert(kdb.CellInstArray(cells["bump"].cell_index(), _at(x, y)))
+def _bump(planter: Planter, x: float, y: float, pad: bool = True) -> None:
+    """A micro-bump at (x, y), on a landing pad unless ``pad`` is False."""
+    planter.place("bump", x, y)
     if pad:
-        top.insert(kdb.CellInstArray(cells["pad"].cell_index(), _at(x, y)))
+        planter.place("pad", x, y)

@@ -12,7 +12,7 @@ from __future__ import annotations
 import klayout.db as kdb
 
 from .geometry import DBU, array, box, octagon, path
-from .planted import Planted
+from .planted import Planted, Planter
 
 LAYERS = {
     "PKG": (2, 0), "ASIC": (1, 1), "HBM": (1, 2), "FIDUCIAL": (80, 0), "KOZ": (90, 0),
@@ -166,11 +166,8 @@ def _via0(top: kdb.Cell, layers: dict[str, int], x: float, y: float, pad_dx: flo
 
 
 def _plant(top: kdb.Cell, cells: dict[str, kdb.Cell], layers: dict[str, int]) -> list[Planted]:
-    shapes = lambda name: top.shapes(layers[name])  # noqa: E731
-    planted = []
-
-    def plant(rule: str, x: float, y: float, what: str) -> None:
-        planted.append(Planted(rule, x, y, what))
+    planter = Planter(top, cells, layers)
+    shapes, place, plant = planter.shapes, planter.place, planter.plant
 
     shapes("RDL1").insert(box(1500, 5500, 1700, 5501.6))
     plant("RDL1.W", 1600, 5500.8, "RDL1 line 1.6 um wide")
@@ -203,8 +200,7 @@ def _plant(top: kdb.Cell, cells: dict[str, kdb.Cell], layers: dict[str, int]) ->
     shapes("HBM").insert(box(2000, 200, 3000, 900))
     plant("PKG.HBM.D", 2500, 1200, "memory die 600 um from the chiplets")
     for y in (2000, 2100):
-        top.insert(kdb.CellInstArray(cells["c4"].cell_index(),
-                                     kdb.Trans(kdb.DVector(5050, y).to_itype(DBU))))
+        place("c4", 5050, y)
     plant("C4.P", 5050, 2050, "two C4 bumps 100 um apart")
     shapes("C4").insert(octagon(110, 5050, 3000))
     plant("C4.SZ", 5050, 3000, "110 um C4 bump")
@@ -212,4 +208,4 @@ def _plant(top: kdb.Cell, cells: dict[str, kdb.Cell], layers: dict[str, int]) ->
     plant("KOZ.1", 400, 396.2, "RDL1 line through a fiducial keep-out")
     plant("PKG.FID.N", 5000, 4000, "two fiducials only")
     plant("PKG.FID.D", 775, 4000, "fiducial 450 um from a chiplet")
-    return planted
+    return planter.planted

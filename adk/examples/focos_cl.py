@@ -13,8 +13,8 @@ from dataclasses import dataclass
 
 import klayout.db as kdb
 
-from .geometry import DBU, array, box, octagon, path
-from .planted import Planted
+from .geometry import DBU, array, box, octagon, path, trans_at
+from .planted import Planted, Planter
 
 LAYERS = {
     "PKG": (2, 0), "ASIC": (1, 1), "HBM": (1, 2), "FIDUCIAL": (80, 0), "KOZ": (90, 0),
@@ -140,11 +140,8 @@ def _bump(top: kdb.Cell, layers: dict[str, int], x: float, y: float, bump: float
 
 
 def _plant(top: kdb.Cell, cells: dict[str, kdb.Cell], layers: dict[str, int]) -> list[Planted]:
-    shapes = lambda name: top.shapes(layers[name])  # noqa: E731
-    planted = []
-
-    def plant(rule: str, x: float, y: float, what: str) -> None:
-        planted.append(Planted(rule, x, y, what))
+    planter = Planter(top, cells, layers)
+    shapes, place, plant = planter.shapes, planter.place, planter.plant
 
     shapes("RDL1").insert(box(4000, 1000, 4200, 1001.6))
     plant("RDL1.W", 4100, 1000.8, "RDL1 line 1.6 um wide")
@@ -169,7 +166,7 @@ def _plant(top: kdb.Cell, cells: dict[str, kdb.Cell], layers: dict[str, int]) ->
     _bump(top, layers, 5400, 6500, shift=(0, 2))
     for y in (6495, 6505):
         plant("PAD.PO", 5415, y, "opening 2 um off its pad centre")
-    top.insert(kdb.CellInstArray(cells["pad"].cell_index(), _at(5700, 6500)))
+    place("pad", 5700, 6500)
     plant("UB.ALIGN", 5700, 6500, "pad with no micro-bump on it")
     shapes("FIELD").insert(box(6000, 6200, 6400, 6600))
     top.insert(array(cells["bump"], (6040, 6240), (80, 80), (5, 5)))
@@ -187,11 +184,7 @@ def _plant(top: kdb.Cell, cells: dict[str, kdb.Cell], layers: dict[str, int]) ->
     plant("PKG.HBM.D", 8750, 7100, "HBM stack 540 um from the ASIC")
     plant("PKG.FID.N", 6000, 4500, "two fiducials only")
     plant("PKG.FID.D", 1700, 4500, "fiducial 400 um from an HBM stack")
-    return planted
-
-
-def _at(x: float, y: float) -> kdb.Trans:
-    return kdb.Trans(kdb.DVector(x, y).to_itype(DBU))
+    return planter.planted
 
 
 def _io_die(top: kdb.Cell, cells: dict[str, kdb.Cell], layers: dict[str, int]) -> None:
@@ -199,5 +192,5 @@ def _io_die(top: kdb.Cell, cells: dict[str, kdb.Cell], layers: dict[str, int]) -
     die = top.layout().create_cell("IO_DIE")
     die.shapes(layers["ASIC"]).insert(box(0, 0, 800, 800))
     die.insert(array(cells["bump"], (130, 130), (60, 60), (10, 10)))
-    top.insert(kdb.CellInstArray(die.cell_index(), _at(1000, 1000)))
+    top.insert(kdb.CellInstArray(die.cell_index(), trans_at(1000, 1000)))
     top.insert(array(cells["pad"], (1130, 1130), (60, 60), (10, 10)))

@@ -12,8 +12,8 @@ from typing import Callable
 
 import klayout.db as kdb
 
-from .geometry import DBU, box, circle, path
-from .planted import Planted
+from .geometry import DBU, box, circle, path, trans_at
+from .planted import Planted, Planter
 
 LAYERS = {
     "PKG": (2, 0), "ASIC": (1, 1), "HBM": (1, 2), "FIDUCIAL": (80, 0), "KOZ": (90, 0),
@@ -79,7 +79,8 @@ def _row(cell: kdb.Cell, origin: tuple[float, float], step: tuple[float, float],
          count: int) -> kdb.CellInstArray:
     """``count`` placements of ``cell`` from ``origin`` on, ``step`` apart."""
     a = kdb.DVector(*step).to_itype(DBU)
-    return kdb.CellInstArray(cell.cell_index(), _at(*origin), a, kdb.Vector(-a.y, a.x), count, 1)
+    return kdb.CellInstArray(cell.cell_index(), trans_at(*origin), a, kdb.Vector(-a.y, a.x),
+                             count, 1)
 
 
 def _place(top: kdb.Cell, cells: dict[str, kdb.Cell]) -> None:
@@ -155,18 +156,9 @@ def _marks(top: kdb.Cell, layers: dict[str, int], dirty: bool) -> None:
         top.shapes(layers["KOZ"]).insert(box(x - 250, y - 250, x + 250, y + 250))
 
 
-def _at(x: float, y: float) -> kdb.Trans:
-    return kdb.Trans(kdb.DVector(x, y).to_itype(DBU))
-
-
 def _plant(top: kdb.Cell, cells: dict[str, kdb.Cell], layers: dict[str, int]) -> list[Planted]:
-    shapes = lambda name: top.shapes(layers[name])  # noqa: E731
-    place = lambda name, x, y: top.insert(  # noqa: E731
-        kdb.CellInstArray(cells[name].cell_index(), _at(x, y)))
-    planted = []
-
-    def plant(rule: str, x: float, y: float, what: str) -> None:
-        planted.append(Planted(rule, x, y, what))
+    planter = Planter(top, cells, layers)
+    shapes, place, plant = planter.shapes, planter.place, planter.plant
 
     shapes("RDL1").insert(box(5600, 1500, 5800, 1504))
     plant("RDL1.W", 5700, 1502, "RDL1 line 4 um wide")
@@ -212,4 +204,4 @@ def _plant(top: kdb.Cell, cells: dict[str, kdb.Cell], layers: dict[str, int]) ->
     plant("PKG.HBM.D", 6300, 2550, "memory die 400 um from the processor")
     plant("PKG.FID.N", 5000, 5000, "two fiducials only")
     plant("PKG.FID.D", 1875, 7000, "fiducial 450 um from the processor")
-    return planted
+    return planter.planted

@@ -10,8 +10,8 @@ from __future__ import annotations
 
 import klayout.db as kdb
 
-from .geometry import DBU, array, box, circle, path
-from .planted import Planted
+from .geometry import DBU, array, box, circle, path, trans_at
+from .planted import Planted, Planter
 
 LAYERS = {
     "PKG": (2, 0), "ASIC": (1, 1), "HBM": (1, 2), "FIDUCIAL": (80, 0), "KOZ": (90, 0),
@@ -61,18 +61,14 @@ def _library(layout: kdb.Layout, layers: dict[str, int]) -> dict[str, kdb.Cell]:
     }
 
 
-def _at(x: float, y: float, rotation: int = 0) -> kdb.Trans:
-    return kdb.Trans(rotation, False, kdb.DVector(x, y).to_itype(DBU))
-
-
 def _place(top: kdb.Cell, cells: dict[str, kdb.Cell], layers: dict[str, int]) -> None:
     """Dies, passives and the antenna: a 2 mm patch fed by a 50 um line from the RF die."""
-    for name, trans in (("soc", _at(1500, 1500)), ("memory", _at(5600, 1500)),
-                        ("rfic", _at(9000, 1500)), ("inductor", _at(9000, 500)),
-                        ("filter", _at(11400, 1800, 1))):
+    for name, trans in (("soc", trans_at(1500, 1500)), ("memory", trans_at(5600, 1500)),
+                        ("rfic", trans_at(9000, 1500)), ("inductor", trans_at(9000, 500)),
+                        ("filter", trans_at(11400, 1800, 1))):
         top.insert(kdb.CellInstArray(cells[name].cell_index(), trans))
     for x, y, rotated in DECAPS:
-        top.insert(kdb.CellInstArray(cells["decap"].cell_index(), _at(x, y, int(rotated))))
+        top.insert(kdb.CellInstArray(cells["decap"].cell_index(), trans_at(x, y, int(rotated))))
     top.shapes(layers["ANT"]).insert(box(8800, 6000, 10800, 8000))
     top.shapes(layers["ANT"]).insert(box(9725, 3000, 9775, 6000))
 
@@ -111,11 +107,8 @@ def _marks(top: kdb.Cell, layers: dict[str, int], dirty: bool) -> None:
 
 
 def _plant(top: kdb.Cell, cells: dict[str, kdb.Cell], layers: dict[str, int]) -> list[Planted]:
-    shapes = lambda name: top.shapes(layers[name])  # noqa: E731
-    planted = []
-
-    def plant(rule: str, x: float, y: float, what: str) -> None:
-        planted.append(Planted(rule, x, y, what))
+    planter = Planter(top, cells, layers)
+    shapes, place, plant = planter.shapes, planter.place, planter.plant
 
     shapes("RDL1").insert(box(3500, 7000, 3700, 7004))
     plant("RDL1.W", 3600, 7002, "RDL1 line 4 um wide")
@@ -130,7 +123,7 @@ def _plant(top: kdb.Cell, cells: dict[str, kdb.Cell], layers: dict[str, int]) ->
     shapes("RDL1").insert(box(4500, 7000, 5800, 8300))
     plant("RDL1.DEN", 5000, 7500, "solid RDL1 plate 1.3 mm square")
     for x in (6200, 6900):
-        top.insert(kdb.CellInstArray(cells["decap"].cell_index(), _at(x, 8500)))
+        place("decap", x, 8500)
     plant("PAS.PAS", 6850, 8650, "two capacitors 100 um apart")
     shapes("PASSIVE").insert(box(6000, 5600, 6600, 5900))
     plant("PAS.DIE", 6300, 5550, "passive 100 um from the memory die")
@@ -141,7 +134,7 @@ def _plant(top: kdb.Cell, cells: dict[str, kdb.Cell], layers: dict[str, int]) ->
     shapes("RFIC").insert(box(7900, 4000, 8400, 4500))
     plant("RF.ISO", 7750, 4250, "RF die 300 um from the memory die")
     for y in (3000, 3300):
-        top.insert(kdb.CellInstArray(cells["ball"].cell_index(), _at(6000, y)))
+        place("ball", 6000, y)
     plant("BGA.P", 6000, 3150, "two balls 300 um apart")
     shapes("BALL").insert(circle(300, 6000, 5000))
     plant("BGA.SZ", 6000, 5000, "300 um ball")
@@ -153,4 +146,4 @@ def _plant(top: kdb.Cell, cells: dict[str, kdb.Cell], layers: dict[str, int]) ->
     plant("PKG.HBM.D", 5750, 1250, "memory die 700 um from the processor")
     plant("PKG.FID.N", 6000, 4000, "two fiducials only")
     plant("PKG.FID.D", 7000, 5725, "fiducial 450 um from the memory die")
-    return planted
+    return planter.planted

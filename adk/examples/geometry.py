@@ -13,6 +13,11 @@ def layer(layout: kdb.Layout, spec: tuple[int, int]) -> int:
     return layout.layer(*spec)
 
 
+def trans_at(x: float, y: float, rotation: int = 0) -> kdb.Trans:
+    """A placement at (x, y), turned by ``rotation`` quarter turns."""
+    return kdb.Trans(rotation, False, kdb.DVector(x, y).to_itype(DBU))
+
+
 def box(x1: float, y1: float, x2: float, y2: float) -> kdb.Box:
     return kdb.DBox(x1, y1, x2, y2).to_itype(DBU)
 

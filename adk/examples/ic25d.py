@@ -13,7 +13,7 @@ from __future__ import annotations
 import klayout.db as kdb
 
 from .geometry import DBU, Field, array, box, bus, circle, octagon, path
-from .planted import Planted
+from .planted import Planted, Planter
 
 LAYERS = {
     "PKG": (2, 0), "ASIC": (1, 1), "HBM": (1, 2), "FIDUCIAL": (80, 0), "KOZ": (90, 0),
@@ -122,18 +122,9 @@ def _interposer(layout: kdb.Layout, layers: dict[str, int], cells: dict[str, kdb
     return interposer
 
 
-def _at(x: float, y: float) -> kdb.Trans:
-    return kdb.Trans(kdb.DVector(x, y).to_itype(DBU))
-
-
 def _plant(top: kdb.Cell, cells: dict[str, kdb.Cell], layers: dict[str, int]) -> list[Planted]:
-    shapes = lambda name: top.shapes(layers[name])  # noqa: E731
-    place = lambda cell, x, y: top.insert(  # noqa: E731
-        kdb.CellInstArray(cell.cell_index(), _at(x, y)))
-    planted = []
-
-    def plant(rule: str, x: float, y: float, what: str) -> None:
-        planted.append(Planted(rule, x, y, what))
+    planter = Planter(top, cells, layers)
+    shapes, place, plant = planter.shapes, planter.place, planter.plant
 
     shapes("ASIC").insert(box(2400, 2700, 2900, 3170))
     plant("PKG.D2D.GAP", 2650, 3185, "die 30 um from an HBM stack")
@@ -151,14 +142,14 @@ def _plant(top: kdb.Cell, cells: dict[str, kdb.Cell], layers: dict[str, int]) ->
         shapes(layer).insert(box(x, 2100.8, x + 100, 2101.3))
         plant(f"{rule}.S", x + 50, 2100.65, f"{layer} lines 0.3 um apart")
     for x in (3600, 3630):
-        place(cells["bump"], x, 2200)
-        place(cells["pad"], x, 2200)
+        place("bump", x, 2200)
+        place("pad", x, 2200)
     plant("UB.P", 3615, 2200, "two micro-bumps 30 um apart")
     shapes("UBUMP").insert(octagon(24, 3800, 2200))
-    place(cells["pad"], 3800, 2200)
+    place("pad", 3800, 2200)
     plant("UB.SZ", 3800, 2200, "24 um micro-bump")
-    place(cells["bump"], 4000, 2200)
-    place(cells["pad"], 4003, 2200)
+    place("bump", 4000, 2200)
+    place("pad", 4003, 2200)
     plant("UB.ALIGN", 4001.5, 2200, "micro-bump 3 um off its pad")
     shapes("UFIELD").insert(box(4200, 1700, 4600, 2100))
     for cell in (cells["bump"], cells["pad"]):
@@ -167,18 +158,18 @@ def _plant(top: kdb.Cell, cells: dict[str, kdb.Cell], layers: dict[str, int]) ->
     place(_tsv_cell(top.layout(), layers, "TSV14", 14, 20), 5000, 2000)
     plant("TSV.SZ", 5000, 2000, "14 um TSV")
     for x in (5200, 5230):
-        place(cells["tsv"], x, 2000)
+        place("tsv", x, 2000)
     plant("TSV.P", 5215, 2000, "two TSVs 30 um apart")
     # facing gaps a hair under the limit: only the TSV's two edges at its nearest vertex are in
-    place(cells["tsv"], 5400, 2000)
+    place("tsv", 5400, 2000)
     shapes("DTC").insert(box(5370, 1950, 5430, 2000 - TSV_D / 2 - 9.97))
     plant("TSV.KOZ", 5400, 1990, "capacitor 9.97 um from a TSV")
     shapes("TSV").insert(circle(TSV_D, 5600, 2000))
     left = 5600 - TSV_D / 2 - 1.97
     shapes("IP_M1").insert(box(left, 2000 - TSV_PAD / 2, left + TSV_PAD, 2000 + TSV_PAD / 2))
     plant("TSV.ENC", 5594, 2000, "TSV 1.97 um from its landing pad edge")
-    place(cells["c4"], 11270, 4700)
+    place("c4", 11270, 4700)
     plant("C4.P", 11210, 4700, "C4 bump 120 um from its neighbour")
     shapes("IP_M2").insert(box(1900, 1900, 2100, 1901))
     plant("KOZ.1", 1950, 1900.5, "M2 line into a fiducial keep-out")
-    return planted
+    return planter.planted

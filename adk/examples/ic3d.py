@@ -13,7 +13,7 @@ from __future__ import annotations
 import klayout.db as kdb
 
 from .geometry import DBU, Field, array, box, bus, circle, octagon, path
-from .planted import Planted
+from .planted import Planted, Planter
 
 LAYERS = {
     "PKG": (2, 0), "ASIC": (1, 1), "HBM": (1, 2), "FIDUCIAL": (80, 0), "KOZ": (90, 0),
@@ -120,22 +120,13 @@ def _package(top: kdb.Cell, layers: dict[str, int], dirty: bool) -> None:
         top.shapes(layers["KOZ"]).insert(box(x - 300, y - 300, x + 300, y + 300))
 
 
-def _at(x: float, y: float) -> kdb.Trans:
-    return kdb.Trans(kdb.DVector(x, y).to_itype(DBU))
-
-
 def _plant(top: kdb.Cell, cells: dict[str, kdb.Cell], layers: dict[str, int]) -> list[Planted]:
-    shapes = lambda name: top.shapes(layers[name])  # noqa: E731
-    place = lambda cell, x, y: top.insert(  # noqa: E731
-        kdb.CellInstArray(cell.cell_index(), _at(x, y)))
-    planted = []
-
-    def plant(rule: str, x: float, y: float, what: str) -> None:
-        planted.append(Planted(rule, x, y, what))
+    planter = Planter(top, cells, layers)
+    shapes, place, plant = planter.shapes, planter.place, planter.plant
 
     def pads(x: float, y: float) -> None:
-        place(cells["hb_top"], x, y)
-        place(cells["hb_bot"], x, y)
+        place("hb_top", x, y)
+        place("hb_bot", x, y)
 
     shapes("ASIC").insert(box(800, 2000, 1300, 2470))
     plant("PKG.D2D.GAP", 1050, 2485, "die 30 um from an HBM stack")
@@ -153,33 +144,33 @@ def _plant(top: kdb.Cell, cells: dict[str, kdb.Cell], layers: dict[str, int]) ->
     place(_tsv_cell(top.layout(), layers, "TSV7", 7, 10), 4500, 1650)
     plant("TSV.SZ", 4500, 1650, "7 um TSV")
     for x in (4700, 4715):
-        place(cells["tsv"], x, 1650)
+        place("tsv", x, 1650)
     plant("TSV.P", 4707.5, 1650, "two TSVs 15 um apart")
     # facing gaps a hair under the limit: only the TSV's two edges at its nearest vertex are in
     shapes("TSV").insert(circle(TSV_D, 4900, 1650))
     left = 4900 - TSV_D / 2 - 0.98
     shapes("BM").insert(box(left, 1650 - TSV_PAD / 2, left + TSV_PAD, 1650 + TSV_PAD / 2))
     plant("TSV.ENC", 4897, 1650, "TSV 0.98 um from its landing pad edge")
-    place(cells["tsv"], 5200, 1540)
+    place("tsv", 5200, 1540)
     plant("TSV.IN", 5200, 1540, "TSV 40 um from the base die edge")
-    place(cells["tsv"], 5500, 1650)
+    place("tsv", 5500, 1650)
     shapes("ACTIVE").insert(box(5480, 1600, 5520, 1650 - TSV_D / 2 - 4.98))
     plant("TSV.KOZ", 5500, 1645, "active area 4.98 um from a TSV")
     for x in (4200, 4207):
         pads(x, 3500)
     plant("HB.P", 4203.5, 3500, "two hybrid-bonding pads 7 um apart")
-    place(cells["hb_top"], 4300, 3500)
+    place("hb_top", 4300, 3500)
     shapes("HB_BOT").insert(octagon(5.5, 4300, 3500))
     plant("HB.SZ", 4300, 3500, "5.5 um base-die pad")
     shapes("HB_FIELD").insert(box(4200, 3700, 4300, 3800))
     for cell in (cells["hb_top"], cells["hb_bot"]):
         top.insert(array(cell, (4210, 3710), (20, 20), (5, 5)))
     plant("HB.DEN", 4250, 3750, "pad field at 20 um pitch: 2,500 pads/mm2")
-    place(cells["hb_bot"], 4400, 3500)
-    place(cells["hb_top"], 4400.8, 3500)
+    place("hb_bot", 4400, 3500)
+    place("hb_top", 4400.8, 3500)
     plant("HB.ALIGN", 4400.4, 3500, "top-die pad 0.8 um off its base-die pad")
     pads(4886, 4000)
     plant("HB.EDGE", 4894, 4000, "hybrid-bonding pad 12 um from the top die edge")
     shapes("BM").insert(box(6950, 1700, 7050, 1701))
     plant("KOZ.1", 7025, 1700.5, "backside metal line into the probe keep-out")
-    return planted
+    return planter.planted
