@@ -62,6 +62,7 @@ def run_deck(deck: Deck, layers: dict[str, Layer], loaded: LoadedLayout,
     for outcome in outcomes:
         if outcome.checked:
             markers, outcome.seconds = found[outcome.rule.id]
+            markers = checks.finished(outcome.rule.check, markers, loaded.dbu)
             outcome.markers = sorted(markers, key=lambda m: m.sort_key())
     return RunResult(deck, loaded.path, loaded.top.name, outcomes, missing_layers,
                      time.perf_counter() - started)

@@ -14,6 +14,7 @@ from types import ModuleType
 from typing import Callable
 
 from ..deck import Check
+from . import grouping
 from .base import Marker
 from .spec import CheckSpec
 
@@ -49,6 +50,14 @@ def marker_reach(check: Check, marker: Marker) -> float:
     """How far (µm) around ``marker`` lie the inputs it depends on."""
     function = getattr(_MODULES[check.kind], "marker_reach", None)
     return ambit(check) if function is None else function(check, marker)
+
+
+def finished(check: Check, markers: list[Marker], dbu: float) -> list[Marker]:
+    """The markers of ``check`` on the whole layout as reported: grouped into areas when
+    the rule asks for ``markers areas``."""
+    if check.param("markers") == "areas":
+        return grouping.areas(markers, dbu)
+    return markers
 
 
 def doc(kind: str) -> str:

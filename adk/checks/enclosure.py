@@ -19,10 +19,10 @@ from ..deck import Check, layer_label
 from ..units import Dim
 from ._polygon import largest_limit, ordered, pair_markers, piece_markers, threshold
 from .base import CheckContext, Marker
-from .spec import MIN, CheckSpec, Prop
+from .spec import MARKERS, MIN, CheckSpec, Prop
 
 SPEC = CheckSpec("enclosure", "minimum enclosure of an inner layer by an outer layer",
-                 ("inner", "outer"), (Prop("enclosure", Dim.LENGTH, MIN),))
+                 ("inner", "outer"), (Prop("enclosure", Dim.LENGTH, MIN),), (MARKERS,))
 
 
 def ambit(check: Check) -> float:

@@ -29,10 +29,10 @@ from ..deck import Check
 from ..units import Dim
 from ._polygon import largest_limit, ordered, pair_markers, threshold
 from .base import CheckContext, Marker
-from .spec import MIN, CheckSpec, Prop
+from .spec import MARKERS, MIN, CheckSpec, Prop
 
 SPEC = CheckSpec("extension", "minimum extension of a layer past the edges of another",
-                 ("a", "b"), (Prop("extension", Dim.LENGTH, MIN),))
+                 ("a", "b"), (Prop("extension", Dim.LENGTH, MIN),), (MARKERS,))
 
 
 def ambit(check: Check) -> float:

@@ -34,12 +34,12 @@ from ..deck import Check, Constraint, LayerExpr, layer_label
 from ..units import Dim
 from ._polygon import largest_limit, ordered, pair_markers, threshold
 from .base import CheckContext, Marker
-from .spec import LAYER, MIN, CheckSpec, Param, Prop
+from .spec import LAYER, MARKERS, MIN, CheckSpec, Param, Prop
 
 SPEC = CheckSpec("keepout", "forbidden layers inside a zone or near an edge", ("layer",),
                  (Prop("distance", Dim.LENGTH, MIN),),
                  (Param("zone", LAYER, doc="the keep-out zone"),
-                  Param("edge", LAYER, doc="keep away from this layer's outline")),
+                  Param("edge", LAYER, doc="keep away from this layer's outline"), MARKERS),
                  variadic=True, constraint_required=False)
 
 Item = Union[kdb.Polygon, kdb.Edge]

@@ -19,10 +19,10 @@ from ..deck import Check
 from ..units import Dim
 from ._polygon import largest_limit, ordered, pair_markers, threshold
 from .base import CheckContext, Marker
-from .spec import MIN, CheckSpec, Prop
+from .spec import MARKERS, MIN, CheckSpec, Prop
 
 SPEC = CheckSpec("overlap", "minimum overlap of two layers where they overlap",
-                 ("a", "b"), (Prop("overlap", Dim.LENGTH, MIN),))
+                 ("a", "b"), (Prop("overlap", Dim.LENGTH, MIN),), (MARKERS,))
 
 
 def ambit(check: Check) -> float:

@@ -17,10 +17,10 @@ from ..deck import Check, layer_label
 from ..units import Dim
 from ._polygon import largest_limit, ordered, pair_markers, piece_markers, threshold
 from .base import CheckContext, Marker
-from .spec import MIN, CheckSpec, Prop
+from .spec import MARKERS, MIN, CheckSpec, Prop
 
 SPEC = CheckSpec("separation", "minimum distance between shapes of two layers",
-                 ("a", "b"), (Prop("separation", Dim.LENGTH, MIN),))
+                 ("a", "b"), (Prop("separation", Dim.LENGTH, MIN),), (MARKERS,))
 
 
 def ambit(check: Check) -> float:

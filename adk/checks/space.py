@@ -16,10 +16,10 @@ from ..deck import Check
 from ..units import Dim
 from ._polygon import largest_limit, ordered, pair_markers, threshold
 from .base import CheckContext, Marker
-from .spec import MIN, CheckSpec, Prop
+from .spec import MARKERS, MIN, CheckSpec, Prop
 
 SPEC = CheckSpec("space", "minimum space between shapes of a layer", ("layer",),
-                 (Prop("space", Dim.LENGTH, MIN),))
+                 (Prop("space", Dim.LENGTH, MIN),), (MARKERS,))
 
 
 def ambit(check: Check) -> float:

@@ -22,6 +22,16 @@ class Param:
     doc: str = ""
     zero_allowed: bool = False  # a length of 0 makes sense (a tolerance)
 
+    def value_hint(self) -> str:
+        """What the value may be, for signatures: ``LENGTH``, ``pairs|areas``."""
+        return "|".join(self.choices) if self.choices else self.kind.upper()
+
+
+# accepted by every kind whose markers are edge pairs; see adk.checks.grouping
+MARKERS = Param("markers", WORD, choices=("pairs", "areas"),
+                doc="`pairs` (default): a marker per pair of violating edges; `areas`: one per "
+                    "violation area, touching pairs joined")
+
 
 @dataclass(frozen=True)
 class Prop:
@@ -61,7 +71,7 @@ class CheckSpec:
         args = list(self.layers)
         if self.variadic:
             args[-1] += "..."
-        args += [f"{p.name} {p.kind.upper()}" if p.required else f"[{p.name} {p.kind.upper()}]"
+        args += [f"{p.name} {p.value_hint()}" if p.required else f"[{p.name} {p.value_hint()}]"
                  for p in self.params]
         return f"{self.kind}({', '.join(args)})"
 

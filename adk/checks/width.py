@@ -19,10 +19,10 @@ from ..deck import Check
 from ..units import Dim
 from ._polygon import largest_limit, ordered, pair_markers, threshold
 from .base import CheckContext, Marker
-from .spec import MIN, CheckSpec, Prop
+from .spec import MARKERS, MIN, CheckSpec, Prop
 
 SPEC = CheckSpec("width", "minimum width of the shapes of a layer", ("layer",),
-                 (Prop("width", Dim.LENGTH, MIN),))
+                 (Prop("width", Dim.LENGTH, MIN),), (MARKERS,))
 
 
 def ambit(check: Check) -> float:

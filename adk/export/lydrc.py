@@ -63,6 +63,11 @@ def _header(deck: Deck, skipped: list[Rule]) -> list[str]:
         width = max(len(rule.id) for rule in skipped)
         lines += [f"#   {rule.id:<{width}}  {rule.check.kind:<12}  {rule.description}"
                   for rule in skipped]
+    grouped = [rule.id for rule in deck.rules if rule.check.param("markers") == "areas"
+               and rule.check.kind in EXPORTED_KINDS]
+    if grouped:
+        lines.append("# One marker per edge pair here, where adk joins touching pairs into one "
+                     f"area ('markers areas'): {', '.join(grouped)}")
     return lines + [""]
 
 

@@ -268,7 +268,7 @@ class _Builder:
             if param is None:
                 known = {p.name: p for p in spec.params}
                 hint = _suggest(str(name_token), known) or (
-                    f" ({spec.kind} takes {', '.join(known)})" if known else
+                    f" ({spec.kind} takes: {', '.join(known)})" if known else
                     f" ({spec.kind} takes no parameters)")
                 self._report(name_token, f"unknown parameter '{name_token}' for {spec.kind}{hint}")
             if param.name in params:

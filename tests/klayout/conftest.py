@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import shutil
+from dataclasses import replace
 from pathlib import Path
 
 import klayout.rdb as rdb
@@ -41,10 +42,16 @@ def dirty_focos(tmp_path_factory) -> tuple[Path, Path]:
     return example_and_report(folder, "focos_bridge")
 
 
-def example_and_report(folder: Path, pillar: str) -> tuple[Path, Path]:
+def example_and_report(folder: Path, pillar: str, pairs: bool = False) -> tuple[Path, Path]:
+    """The dirty example of ``pillar`` and its marker database; with ``pairs``, rules that
+    ask for ``markers areas`` report edge pairs instead, as KLayout's own checks do."""
     layout = folder / f"{pillar}.gds"
     write_example(pillar, str(layout), dirty=True)
     deck = load_deck(str(RULES / f"{pillar}.adk"))
+    if pairs:
+        deck = replace(deck, rules=[replace(rule, check=replace(rule.check, params=tuple(
+            (name, value) for name, value in rule.check.params if name != "markers")))
+            for rule in deck.rules])
     report = folder / f"{pillar}.adk.lyrdb"
     write_marker_database(run_deck(deck, deck.layers, read_layout(str(layout))), str(report))
     return layout, report

@@ -65,3 +65,10 @@ def test_command_writes_the_script(tmp_path, capsys):
     assert script_of(out.read_text(encoding="utf-8")).startswith("# adk deck focos_bridge")
     printed = capsys.readouterr().out
     assert printed.startswith(f"wrote {out}: ") and "not exported: " in printed
+
+
+def test_rules_with_marker_areas_are_named_in_the_header():
+    text = DECK + "rule A.S2 : space(A, markers areas) >= 1 um\n"
+    header = script_of(export_deck(load_text(text, "demo.adk")).text).split("\n\n")[0]
+    assert header.endswith("# One marker per edge pair here, where adk joins touching pairs "
+                           "into one area ('markers areas'): A.S2")

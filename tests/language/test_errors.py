@@ -144,9 +144,9 @@ def test_too_many_syntax_errors_stop_the_file():
     ("rule R : density(A, windw 1 mm) >= 1 %",
      (1, 21, "unknown parameter 'windw' for density (did you mean 'window'?)")),
     ("rule R : density(A, size 1 mm) >= 1 %",
-     (1, 21, "unknown parameter 'size' for density (density takes window, step, within)")),
+     (1, 21, "unknown parameter 'size' for density (density takes: window, step, within)")),
     ("rule R : width(A, window 2) >= 1",
-     (1, 19, "unknown parameter 'window' for width (width takes no parameters)")),
+     (1, 19, "unknown parameter 'window' for width (width takes: markers)")),
     ("rule R : bridge(A, dies B) { dise == 2 }",
      (1, 30, "unknown property 'dise' for bridge (did you mean 'dies'?)")),
     ("rule R : width(A) { spacing >= 1 }",
@@ -275,13 +275,13 @@ def test_missing_or_wrong_parameters(text: str, expected: tuple):
 
 
 @pytest.mark.parametrize("text, expected", [
-    ("rule R : width(A, B) >= 1", (1, 10, "width takes 1 layer argument (width(layer)), got 2")),
+    ("rule R : width(A, B) >= 1", (1, 10, "width takes 1 layer argument (width(layer, [markers pairs|areas])), got 2")),
     ("rule R : separation(A) >= 1",
-     (1, 10, "separation takes 2 layer arguments (separation(a, b)), got 1")),
+     (1, 10, "separation takes 2 layer arguments (separation(a, b, [markers pairs|areas])), got 1")),
     ("rule R : enclosure(A, B, A) >= 1",
-     (1, 10, "enclosure takes 2 layer arguments (enclosure(inner, outer)), got 3")),
+     (1, 10, "enclosure takes 2 layer arguments (enclosure(inner, outer, [markers pairs|areas])), got 3")),
     ("rule R : keepout(zone B)", (1, 10, "keepout takes at least 1 layer argument "
-                                         "(keepout(layer..., [zone LAYER], [edge LAYER])), got 0")),
+                                         "(keepout(layer..., [zone LAYER], [edge LAYER], [markers pairs|areas])), got 0")),
 ])
 def test_wrong_number_of_layer_arguments(text: str, expected: tuple):
     assert error(text) == expected
@@ -554,4 +554,4 @@ def test_layers_come_before_keyword_parameters():
                "density(layer, window LENGTH, [step LENGTH], [within LAYER])")
     assert error("rule R : keepout(A, zone B, C)") == (
         1, 29, "layers come before keyword parameters: keepout(layer..., [zone LAYER], "
-               "[edge LAYER])")
+               "[edge LAYER], [markers pairs|areas])")

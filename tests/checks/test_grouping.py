@@ -1,0 +1,117 @@
+"""markers areas: touching edge-pair markers joined into one marker per violation area."""
+from __future__ import annotations
+
+import json
+
+import klayout.db as kdb
+import pytest
+
+from adk.checks import finished, runner
+from adk.checks.grouping import areas
+from adk.cli import main
+from adk.examples.geometry import octagon
+from adk.units import Dim
+from tests.util import box_of, check, context, new_layout
+
+LAYERS = {"UBUMP": (1, 0), "KOZ": (2, 0), "RDL1": (3, 0)}
+
+
+def keepout_markers(layout, top, markers: str | None = None):
+    params = {"zone": "KOZ"} | ({"markers": markers} if markers else {})
+    rule = check("keepout", "UBUMP", params=params, constraints=((None, ">=", 20, Dim.LENGTH),))
+    found = runner("keepout")(rule, context(layout, top, LAYERS))
+    return sorted(finished(rule, found, layout.dbu), key=lambda m: m.sort_key())
+
+
+def bumps_near_a_zone() -> tuple[kdb.Layout, kdb.Cell]:
+    """A 20 um octagon 10 um left of a keep-out zone, another 5 um below it, and one far off."""
+    layout, top = new_layout()
+    top.shapes(layout.layer(*LAYERS["KOZ"])).insert(kdb.DBox(0, 0, 100, 100))
+    bumps = top.shapes(layout.layer(*LAYERS["UBUMP"]))
+    for x, y in ((-20, 50), (50, -15), (300, 300)):
+        bumps.insert(octagon(20, x, y))  # in nm, as this layout
+    return layout, top
+
+
+def test_edge_pairs_of_one_bump_become_one_area():
+    layout, top = bumps_near_a_zone()
+    pairs = keepout_markers(layout, top)
+    assert len(pairs) == 6  # three facing sides of each octagon
+    grouped = keepout_markers(layout, top, "areas")
+    assert [(type(m.shape), round(m.measured, 6), m.text) for m in grouped] == [
+        (kdb.DPolygon, 10.0, "distance 10 um < 20 um (UBUMP to KOZ) (3 edge pairs)"),
+        (kdb.DPolygon, 5.0, "distance 5 um < 20 um (UBUMP to KOZ) (3 edge pairs)"),
+    ]
+    # each area covers exactly its pairs
+    for area in grouped:
+        members = [m for m in pairs if area.shape.bbox().contains(m.shape.bbox().center())]
+        assert len(members) == 3
+        covered = kdb.DBox()
+        for m in members:
+            covered += m.shape.bbox()
+        assert area.shape.bbox().enlarged(-0.001, -0.001) == covered
+
+
+def test_pairs_is_the_default_and_the_same_as_no_parameter():
+    layout, top = bumps_near_a_zone()
+    assert keepout_markers(layout, top, "pairs") == keepout_markers(layout, top)
+
+
+def test_a_lone_pair_stays_an_edge_pair_and_other_markers_stay():
+    layout, top = new_layout()
+    top.shapes(layout.layer(*LAYERS["KOZ"])).insert(kdb.DBox(0, 0, 100, 100))
+    bumps = top.shapes(layout.layer(*LAYERS["UBUMP"]))
+    bumps.insert(kdb.DBox(-30, 40, -10, 60))  # a square 10 um off: one pair
+    bumps.insert(kdb.DBox(40, 40, 60, 60))  # inside: a polygon marker
+    grouped = keepout_markers(layout, top, "areas")
+    assert [(type(m.shape), box_of(m), m.text) for m in grouped] == [
+        # the zone's edge as far as it is within 20 um of the square's side
+        (kdb.DEdgePair, (-10, 22.679, 0, 77.321), "distance 10 um < 20 um (UBUMP to KOZ)"),
+        (kdb.DPolygon, (40, 40, 60, 60), "keepout: UBUMP inside KOZ"),
+    ]
+
+
+def test_pairs_that_cross_become_one_area():
+    # two boxes facing corner to corner (0.6 um and 0.8 um apart, 1 um diagonally): one pair
+    # across the horizontal edges and one across the vertical edges, crossing each other
+    layout, top = new_layout()
+    shapes = top.shapes(layout.layer(*LAYERS["RDL1"]))
+    shapes.insert(kdb.DBox(0, 0, 10, 10))
+    shapes.insert(kdb.DBox(10.6, 10.8, 20, 20))
+    rule = check("space", "RDL1", constraints=((None, ">=", 2, Dim.LENGTH),))
+    pairs = runner("space")(rule, context(layout, top, LAYERS))
+    assert [m.measured for m in pairs] == [1.0, 1.0]
+    [area] = areas(pairs, layout.dbu)
+    assert (area.measured, area.text) == (1.0, "space 1 um < 2 um (2 edge pairs)")
+    assert isinstance(area.shape, kdb.DPolygon)
+
+
+def test_markers_areas_from_the_command_line(tmp_path, capsys):
+    layout, top = bumps_near_a_zone()
+    gds = str(tmp_path / "bumps.gds")
+    layout.write(gds)
+    deck = tmp_path / "d.adk"
+    deck.write_text('deck d "t"\nlayer UBUMP = 1/0\nlayer KOZ = 2/0\n'
+                    "rule KO.P : keepout(UBUMP, zone KOZ) >= 20 um\n"
+                    "rule KO.A : keepout(UBUMP, zone KOZ, markers areas) >= 20 um\n",
+                    encoding="utf-8")
+    reports = []
+    for extra in ([], ["--tile-size", "60"]):  # tiles split the bumps' pairs: areas are joined
+        assert main(["check", gds, "--deck", str(deck), "--format", "json", "-q",
+                     "-o", str(tmp_path / "out.lyrdb"), *extra]) == 1
+        summary = json.loads(capsys.readouterr().out)
+        reports.append({rule["id"]: rule["count"] for rule in summary["rules"]})
+    assert reports == [{"KO.P": 6, "KO.A": 2}] * 2
+
+
+@pytest.mark.parametrize("text, message", [
+    ("rule R : space(A, markers blobs) >= 1 um", "markers must be one of pairs, areas"),
+    ("rule R : pitch(A, markers areas) >= 1 um", "unknown parameter 'markers'"),
+])
+def test_markers_parameter_errors(text, message):
+    from adk.errors import DeckError
+    from adk.language import load_text
+
+    with pytest.raises(DeckError) as caught:
+        load_text('deck d "t"\nlayer A = 1/0\n' + text)
+    assert message in caught.value.diagnostics[0].message
