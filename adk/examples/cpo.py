@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import klayout.db as kdb
 
-from .geometry import DBU, Field, box, circle, octagon, trans_at
+from .geometry import DBU, Field, box, circle, new_layout, octagon, package_marks, trans_at
 from .planted import Planted, Planter
 
 LAYERS = {
@@ -55,21 +55,15 @@ TMV_ROWS = [((1700, 450), (150, 0), 9), ((3150, 450), (0, 150), 13), ((3300, 525
 
 def build(dirty: bool = False) -> tuple[kdb.Layout, list[Planted]]:
     """The package layout and, for the dirty variant, what was planted."""
-    layout = kdb.Layout()
-    layout.dbu = DBU
-    layers = {name: layout.layer(*spec) for name, spec in LAYERS.items()}
-    top = layout.create_cell(TOP)
+    layout, layers, top = new_layout(LAYERS, TOP)
     cells = _library(layout, layers)
     for cell, placements in ((cells["asic"], [ASIC_AT]), (cells["hbm"], HBM_AT),
                              (_engine_3d(layout, layers, cells), ENGINE_3D_AT),
                              (_engine_fopop(layout, layers, cells), ENGINE_FOPOP_AT)):
         for at in placements:
             top.insert(kdb.CellInstArray(cell.cell_index(), at))
-    top.shapes(layers["PKG"]).insert(box(0, 0, 16000, 11000))
-    fiducials = [FIDUCIALS[0], (10800, 5000)] if dirty else FIDUCIALS
-    for x, y in fiducials:
-        top.shapes(layers["FIDUCIAL"]).insert(box(x - 50, y - 10, x + 50, y + 10))
-        top.shapes(layers["FIDUCIAL"]).insert(box(x - 10, y - 50, x + 10, y + 50))
+    package_marks(top, layers, (16000, 11000), FIDUCIALS,  # no KOZ layer: no keep-outs
+                  crosses=[FIDUCIALS[0], (10800, 5000)] if dirty else FIDUCIALS)
     planted = _plant(top, cells, layers) if dirty else []
     return layout, planted
 

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 
 import klayout.db as kdb
 
-from .geometry import DBU, array, box, octagon, path
+from .geometry import DBU, array, box, new_layout, octagon, package_marks, path
 from .planted import Planted, Planter
 
 LAYERS = {
@@ -58,10 +58,7 @@ FIELD_OUTLINES = [(3050, 2020, 3330, 2380), (3050, 3220, 3330, 3580),
 
 def build(dirty: bool = False) -> tuple[kdb.Layout, list[Planted]]:
     """The package layout and, for the dirty variant, what was planted."""
-    layout = kdb.Layout()
-    layout.dbu = DBU
-    layers = {name: layout.layer(*spec) for name, spec in LAYERS.items()}
-    top = layout.create_cell(TOP)
+    layout, layers, top = new_layout(LAYERS, TOP)
     cells = _library(layout, layers)
     _place_dies(top, cells)
     _draw_package(top, cells, layers, dirty)
@@ -105,7 +102,6 @@ def _place_dies(top: kdb.Cell, cells: dict[str, kdb.Cell]) -> None:
 def _draw_package(top: kdb.Cell, cells: dict[str, kdb.Cell], layers: dict[str, int],
                   dirty: bool) -> None:
     shapes = lambda name: top.shapes(layers[name])  # noqa: E731
-    shapes("PKG").insert(box(0, 0, 10000, 6000))
     for field in FIELDS:  # landing pads under every bump
         top.insert(array(cells["pad"], field.origin, (field.step, field.step), field.counts))
     for outline in FIELD_OUTLINES:
@@ -113,12 +109,8 @@ def _draw_package(top: kdb.Cell, cells: dict[str, kdb.Cell], layers: dict[str, i
     for x, y in BRIDGES:
         top.insert(kdb.CellInstArray(cells["bridge"].cell_index(),
                                      kdb.Trans(kdb.DVector(x, y).to_itype(DBU))))
-    fiducials = [FIDUCIALS[0], (6500, 5300)] if dirty else FIDUCIALS
-    for x, y in fiducials:
-        shapes("FIDUCIAL").insert(box(x - 50, y - 10, x + 50, y + 10))
-        shapes("FIDUCIAL").insert(box(x - 10, y - 50, x + 10, y + 50))
-    for x, y in FIDUCIALS:
-        shapes("KOZ").insert(box(x - 300, y - 300, x + 300, y + 300))
+    package_marks(top, layers, (10000, 6000), FIDUCIALS, keep_out=600,
+                  crosses=[FIDUCIALS[0], (6500, 5300)] if dirty else FIDUCIALS)
     # RDL lines are drawn 12 um wide: a 45° segment's corners round to the 1 nm grid, so a
     # line drawn at exactly the 10 um minimum measures a hair under it across the bend
     for k in range(20):  # RDL1 fan-out below the ASIC: down, a 45° jog, down again

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import klayout.db as kdb
 
-from .geometry import DBU, array, box, octagon, path
+from .geometry import DBU, array, box, new_layout, octagon, package_marks, path
 from .planted import Planted, Planter
 
 LAYERS = {
@@ -39,16 +39,14 @@ LEFT_OUT = (1, 6)  # the mesh tile (column, row) the dirty example leaves out
 
 def build(dirty: bool = False) -> tuple[kdb.Layout, list[Planted]]:
     """The package layout and, for the dirty variant, what was planted."""
-    layout = kdb.Layout()
-    layout.dbu = DBU
-    layers = {name: layout.layer(*spec) for name, spec in LAYERS.items()}
-    top = layout.create_cell(TOP)
+    layout, layers, top = new_layout(LAYERS, TOP)
     cells = _library(layout, layers)
     _place_dies(top, cells)
     _route(top, cells, layers)
     _mesh(top, layers, missing=LEFT_OUT if dirty else None)
     _c4(top, cells)
-    _marks(top, layers, dirty)
+    package_marks(top, layers, (WIDTH, HEIGHT), FIDUCIALS, keep_out=500,
+                  crosses=[FIDUCIALS[0], (500, 4000)] if dirty else FIDUCIALS)
     planted = _plant(top, cells, layers) if dirty else []
     return layout, planted
 
@@ -144,17 +142,6 @@ def _c4(top: kdb.Cell, cells: dict[str, kdb.Cell]) -> None:
     rotated = kdb.Trans(1, False, 0, 0)
     top.insert(array(cells["c4"], (5350, 700), (150, 260), (27, 26), rotated))
     top.insert(array(cells["c4"], (5425, 830), (150, 260), (27, 25), rotated))
-
-
-def _marks(top: kdb.Cell, layers: dict[str, int], dirty: bool) -> None:
-    """Package outline, fiducials and their keep-outs."""
-    top.shapes(layers["PKG"]).insert(box(0, 0, WIDTH, HEIGHT))
-    fiducials = [FIDUCIALS[0], (500, 4000)] if dirty else FIDUCIALS
-    for x, y in fiducials:
-        top.shapes(layers["FIDUCIAL"]).insert(box(x - 50, y - 10, x + 50, y + 10))
-        top.shapes(layers["FIDUCIAL"]).insert(box(x - 10, y - 50, x + 10, y + 50))
-    for x, y in FIDUCIALS:
-        top.shapes(layers["KOZ"]).insert(_square(500, x, y))
 
 
 def _via0(top: kdb.Cell, layers: dict[str, int], x: float, y: float, pad_dx: float = 0.0,

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 import klayout.db as kdb
 
-from .geometry import DBU, array, box, octagon, path, trans_at
+from .geometry import DBU, array, box, new_layout, octagon, package_marks, path, trans_at
 from .planted import Planted, Planter
 
 LAYERS = {
@@ -57,14 +57,12 @@ HBM_OUTLINES = [(207.5, 407.5, 1292.5, 2592.5)]
 
 def build(dirty: bool = False) -> tuple[kdb.Layout, list[Planted]]:
     """The package layout and, for the dirty variant, what was planted."""
-    layout = kdb.Layout()
-    layout.dbu = DBU
-    layers = {name: layout.layer(*spec) for name, spec in LAYERS.items()}
-    top = layout.create_cell(TOP)
+    layout, layers, top = new_layout(LAYERS, TOP)
     cells = _library(layout, layers)
     _place_dies(top, cells, layers)
     _route(top, layers)
-    _marks(top, layers, dirty)
+    package_marks(top, layers, (WIDTH, HEIGHT), FIDUCIALS, keep_out=500,
+                  crosses=[FIDUCIALS[0], (1450, 4500)] if dirty else FIDUCIALS)
     planted = _plant(top, cells, layers) if dirty else []
     return layout, planted
 
@@ -117,17 +115,6 @@ def _via(top: kdb.Cell, layers: dict[str, int], x: float, y: float, rdl1_dx: flo
     top.shapes(layers["VIA1"]).insert(box(x - 1.5, y - 1.5, x + 1.5, y + 1.5))
     top.shapes(layers["RDL1"]).insert(box(x + rdl1_dx - 3.5, y - 3.5, x + rdl1_dx + 3.5, y + 3.5))
     top.shapes(layers["RDL2"]).insert(box(x - 3.5, y - 3.5, x + 3.5, y + 3.5))
-
-
-def _marks(top: kdb.Cell, layers: dict[str, int], dirty: bool) -> None:
-    """Package outline, fiducials and their keep-outs."""
-    top.shapes(layers["PKG"]).insert(box(0, 0, WIDTH, HEIGHT))
-    fiducials = [FIDUCIALS[0], (1450, 4500)] if dirty else FIDUCIALS
-    for x, y in fiducials:
-        top.shapes(layers["FIDUCIAL"]).insert(box(x - 50, y - 10, x + 50, y + 10))
-        top.shapes(layers["FIDUCIAL"]).insert(box(x - 10, y - 50, x + 10, y + 50))
-    for x, y in FIDUCIALS:
-        top.shapes(layers["KOZ"]).insert(box(x - 250, y - 250, x + 250, y + 250))
 
 
 def _bump(top: kdb.Cell, layers: dict[str, int], x: float, y: float, bump: float = BUMP,

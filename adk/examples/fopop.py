@@ -12,7 +12,7 @@ from typing import Callable
 
 import klayout.db as kdb
 
-from .geometry import DBU, box, circle, path, trans_at
+from .geometry import DBU, box, circle, new_layout, package_marks, path, trans_at
 from .planted import Planted, Planter
 
 LAYERS = {
@@ -43,14 +43,12 @@ Frame = Callable[[float, float], tuple[float, float]]
 
 def build(dirty: bool = False) -> tuple[kdb.Layout, list[Planted]]:
     """The package layout and, for the dirty variant, what was planted."""
-    layout = kdb.Layout()
-    layout.dbu = DBU
-    layers = {name: layout.layer(*spec) for name, spec in LAYERS.items()}
-    top = layout.create_cell(TOP)
+    layout, layers, top = new_layout(LAYERS, TOP)
     cells = _library(layout, layers)
     _place(top, cells)
     _route(top, layers)
-    _marks(top, layers, dirty)
+    package_marks(top, layers, (SIZE, SIZE), FIDUCIALS, keep_out=500,
+                  crosses=[FIDUCIALS[0], (1600, 7000)] if dirty else FIDUCIALS)
     planted = _plant(top, cells, layers) if dirty else []
     return layout, planted
 
@@ -143,17 +141,6 @@ def _via(top: kdb.Cell, layers: dict[str, int], x: float, y: float,
     top.shapes(layers["VIA1"]).insert(box(x - 5, y - 5, x + 5, y + 5))
     top.shapes(layers["RDL1"]).insert(box(x + rdl1_dx - 10, y - 10, x + rdl1_dx + 10, y + 10))
     top.shapes(layers["RDL2"]).insert(box(x + rdl2_dx - 10, y - 10, x + rdl2_dx + 10, y + 10))
-
-
-def _marks(top: kdb.Cell, layers: dict[str, int], dirty: bool) -> None:
-    """Package outline, fiducials and their keep-outs."""
-    top.shapes(layers["PKG"]).insert(box(0, 0, SIZE, SIZE))
-    fiducials = [FIDUCIALS[0], (1600, 7000)] if dirty else FIDUCIALS
-    for x, y in fiducials:
-        top.shapes(layers["FIDUCIAL"]).insert(box(x - 50, y - 10, x + 50, y + 10))
-        top.shapes(layers["FIDUCIAL"]).insert(box(x - 10, y - 50, x + 10, y + 50))
-    for x, y in FIDUCIALS:
-        top.shapes(layers["KOZ"]).insert(box(x - 250, y - 250, x + 250, y + 250))
 
 
 def _plant(top: kdb.Cell, cells: dict[str, kdb.Cell], layers: dict[str, int]) -> list[Planted]:

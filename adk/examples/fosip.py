@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import klayout.db as kdb
 
-from .geometry import DBU, array, box, circle, path, trans_at
+from .geometry import array, box, circle, new_layout, package_marks, path, trans_at
 from .planted import Planted, Planter
 
 LAYERS = {
@@ -30,15 +30,13 @@ DECAPS = ([(x, 900, False) for x in (2000, 3000)]
 
 def build(dirty: bool = False) -> tuple[kdb.Layout, list[Planted]]:
     """The package layout and, for the dirty variant, what was planted."""
-    layout = kdb.Layout()
-    layout.dbu = DBU
-    layers = {name: layout.layer(*spec) for name, spec in LAYERS.items()}
-    top = layout.create_cell(TOP)
+    layout, layers, top = new_layout(LAYERS, TOP)
     cells = _library(layout, layers)
     _place(top, cells, layers)
     _route(top, layers)
     _balls(top, cells)
-    _marks(top, layers, dirty)
+    package_marks(top, layers, (WIDTH, HEIGHT), FIDUCIALS, keep_out=500,
+                  crosses=[FIDUCIALS[0], (7000, 6000)] if dirty else FIDUCIALS)
     planted = _plant(top, cells, layers) if dirty else []
     return layout, planted
 
@@ -93,17 +91,6 @@ def _balls(top: kdb.Cell, cells: dict[str, kdb.Cell]) -> None:
     rotated = kdb.Trans(1, False, 0, 0)
     top.insert(array(cells["ball"], (6500, 1000), (500, 866), (10, 10), rotated))
     top.insert(array(cells["ball"], (6750, 1433), (500, 866), (9, 9), rotated))
-
-
-def _marks(top: kdb.Cell, layers: dict[str, int], dirty: bool) -> None:
-    """Package outline, fiducials and their keep-outs."""
-    top.shapes(layers["PKG"]).insert(box(0, 0, WIDTH, HEIGHT))
-    fiducials = [FIDUCIALS[0], (7000, 6000)] if dirty else FIDUCIALS
-    for x, y in fiducials:
-        top.shapes(layers["FIDUCIAL"]).insert(box(x - 50, y - 10, x + 50, y + 10))
-        top.shapes(layers["FIDUCIAL"]).insert(box(x - 10, y - 50, x + 10, y + 50))
-    for x, y in FIDUCIALS:
-        top.shapes(layers["KOZ"]).insert(box(x - 250, y - 250, x + 250, y + 250))
 
 
 def _plant(top: kdb.Cell, cells: dict[str, kdb.Cell], layers: dict[str, int]) -> list[Planted]:

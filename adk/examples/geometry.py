@@ -2,15 +2,42 @@
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import klayout.db as kdb
 
 DBU = 0.001  # 1 nm
+CROSS = (100.0, 20.0)  # a fiducial cross: length and width of each bar, µm
 
 
-def layer(layout: kdb.Layout, spec: tuple[int, int]) -> int:
-    return layout.layer(*spec)
+def new_layout(layers: dict[str, tuple[int, int]],
+               top: str) -> tuple[kdb.Layout, dict[str, int], kdb.Cell]:
+    """A layout in 1 nm units with its named layers and its top cell, as every generator starts:
+    the layers are made in the order given, which fixes their order in the written file."""
+    layout = kdb.Layout()
+    layout.dbu = DBU
+    indices = {name: layout.layer(*spec) for name, spec in layers.items()}
+    return layout, indices, layout.create_cell(top)
+
+
+def package_marks(top: kdb.Cell, layers: dict[str, int], size: tuple[float, float],
+                  fiducials: Sequence[tuple[float, float]], keep_out: float | None = None,
+                  crosses: Sequence[tuple[float, float]] | None = None) -> None:
+    """The marks every example package carries, shared so that the decks' outline, fiducial
+    and keep-out rules see them drawn alike: the package outline from the origin on PKG, a
+    cross on FIDUCIAL at each fiducial and, with ``keep_out``, a square of that side around
+    each on KOZ. A dirty variant passes the ``crosses`` it draws instead (some missing or
+    moved); the keep-outs stay where the fiducials belong."""
+    top.shapes(layers["PKG"]).insert(box(0, 0, *size))
+    arm, half_width = CROSS[0] / 2, CROSS[1] / 2
+    for x, y in fiducials if crosses is None else crosses:
+        top.shapes(layers["FIDUCIAL"]).insert(box(x - arm, y - half_width, x + arm, y + half_width))
+        top.shapes(layers["FIDUCIAL"]).insert(box(x - half_width, y - arm, x + half_width, y + arm))
+    if keep_out is not None:
+        half = keep_out / 2
+        for x, y in fiducials:
+            top.shapes(layers["KOZ"]).insert(box(x - half, y - half, x + half, y + half))
 
 
 def trans_at(x: float, y: float, rotation: int = 0) -> kdb.Trans:

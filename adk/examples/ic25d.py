@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import klayout.db as kdb
 
-from .geometry import DBU, Field, array, box, bus, circle, octagon, path
+from .geometry import DBU, Field, array, box, bus, circle, new_layout, octagon, path
 from .planted import Planted, Planter
 
 LAYERS = {
@@ -46,10 +46,7 @@ DTC_BLOCKS = [(4900, 3900, 5500, 5300), (7150, 3900, 8000, 5300)]
 
 def build(dirty: bool = False) -> tuple[kdb.Layout, list[Planted]]:
     """The package layout and, for the dirty variant, what was planted."""
-    layout = kdb.Layout()
-    layout.dbu = DBU
-    layers = {name: layout.layer(*spec) for name, spec in LAYERS.items()}
-    top = layout.create_cell(TOP)
+    layout, layers, top = new_layout(LAYERS, TOP)
     top.shapes(layers["PKG"]).insert(box(0, 0, 13000, 9400))
     cells = _library(layout, layers)
     placements = [(cells["asic"], ASIC_AT)] + [(cells["hbm"], at) for at in HBM_AT]

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import klayout.db as kdb
 
-from .geometry import DBU, Field, array, box, bus, circle, octagon, path
+from .geometry import DBU, Field, array, box, bus, circle, new_layout, octagon, package_marks, path
 from .planted import Planted, Planter
 
 LAYERS = {
@@ -45,16 +45,14 @@ BUS_ROWS = (2100, 5700)
 
 def build(dirty: bool = False) -> tuple[kdb.Layout, list[Planted]]:
     """The package layout and, for the dirty variant, what was planted."""
-    layout = kdb.Layout()
-    layout.dbu = DBU
-    layers = {name: layout.layer(*spec) for name, spec in LAYERS.items()}
-    top = layout.create_cell(TOP)
+    layout, layers, top = new_layout(LAYERS, TOP)
     cells = _library(layout, layers)
     for cell, placements in ((cells["top_die"], TOP_DIE_AT), (cells["hbm"], HBM_AT)):
         for at in placements:
             top.insert(kdb.CellInstArray(cell.cell_index(), at))
     top.insert(kdb.CellInstArray(_base_die(layout, layers, cells).cell_index(), BASE_AT))
-    _package(top, layers, dirty)
+    package_marks(top, layers, (10000, 8000), FIDUCIALS, keep_out=600,
+                  crosses=[FIDUCIALS[0], (5000, 1250)] if dirty else FIDUCIALS)
     planted = _plant(top, cells, layers) if dirty else []
     return layout, planted
 
@@ -107,17 +105,6 @@ def _base_die(layout: kdb.Layout, layers: dict[str, int], cells: dict[str, kdb.C
             shapes("BM").insert(path(line, LINE).transformed(local))
     shapes("KOZ").insert(box(*PROBE_KOZ).transformed(local))
     return base
-
-
-def _package(top: kdb.Cell, layers: dict[str, int], dirty: bool) -> None:
-    """Package outline, fiducials and their keep-outs."""
-    top.shapes(layers["PKG"]).insert(box(0, 0, 10000, 8000))
-    fiducials = [FIDUCIALS[0], (5000, 1250)] if dirty else FIDUCIALS
-    for x, y in fiducials:
-        top.shapes(layers["FIDUCIAL"]).insert(box(x - 50, y - 10, x + 50, y + 10))
-        top.shapes(layers["FIDUCIAL"]).insert(box(x - 10, y - 50, x + 10, y + 50))
-    for x, y in FIDUCIALS:
-        top.shapes(layers["KOZ"]).insert(box(x - 300, y - 300, x + 300, y + 300))
 
 
 def _plant(top: kdb.Cell, cells: dict[str, kdb.Cell], layers: dict[str, int]) -> list[Planted]:
