@@ -172,7 +172,7 @@ def machine() -> str:
             cpu = next(line.split(":", 1)[1].strip() for line in handle
                        if line.startswith("model name"))
     except (OSError, StopIteration):
-        pass
+        pass  # no /proc/cpuinfo: the platform's name stands
     memory = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / 2 ** 30
     import klayout.db as kdb
     return (f"{cpu}, {os.cpu_count()} cores, {memory:.0f} GiB; Python {platform.python_version()}, "
