@@ -165,14 +165,18 @@ def breakdown(layout: str) -> dict[str, float]:
 
 
 # ---------------------------------------------------------------- report
-def machine() -> str:
-    cpu = platform.processor() or platform.machine()
+def _cpu_name() -> str:
+    """The CPU's model name from /proc/cpuinfo; elsewhere the platform's name."""
     try:
         with open("/proc/cpuinfo") as handle:
-            cpu = next(line.split(":", 1)[1].strip() for line in handle
-                       if line.startswith("model name"))
+            return next(line.split(":", 1)[1].strip() for line in handle
+                        if line.startswith("model name"))
     except (OSError, StopIteration):
-        pass  # no /proc/cpuinfo: the platform's name stands
+        return platform.processor() or platform.machine()
+
+
+def machine() -> str:
+    cpu = _cpu_name()
     memory = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / 2 ** 30
     import klayout.db as kdb
     return (f"{cpu}, {os.cpu_count()} cores, {memory:.0f} GiB; Python {platform.python_version()}, "
