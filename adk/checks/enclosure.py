@@ -17,7 +17,7 @@ from __future__ import annotations
 
 from ..deck import Check, layer_label
 from ..units import Dim
-from ._polygon import largest_limit, ordered, pair_markers, piece_markers, threshold
+from ._polygon import largest_limit, merged_mode, ordered, pair_markers, piece_markers, threshold
 from .base import CheckContext, Marker
 from .spec import MARKERS, MIN, CheckSpec, Prop
 
@@ -32,7 +32,8 @@ def ambit(check: Check) -> float:
 def run(check: Check, ctx: CheckContext) -> list[Marker]:
     constraints = check.constraint("enclosure")
     inner, outer = (ctx.region(expr) for expr in check.layers)
-    pairs = outer.enclosing_check(inner, threshold(constraints, ctx.dbu))
+    with merged_mode(inner, outer):
+        pairs = outer.enclosing_check(inner, threshold(constraints, ctx.dbu))
     names = [layer_label(expr, ctx.length_unit) for expr in check.layers]
     # enclosing_check does not see an inner shape crossing or outside the outer layer
     outside = piece_markers(inner - outer, f"enclosure: {names[0]} outside {names[1]}", ctx.dbu)

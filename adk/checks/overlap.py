@@ -17,7 +17,7 @@ from __future__ import annotations
 
 from ..deck import Check
 from ..units import Dim
-from ._polygon import largest_limit, ordered, pair_markers, threshold
+from ._polygon import largest_limit, merged_mode, ordered, pair_markers, threshold
 from .base import CheckContext, Marker
 from .spec import MARKERS, MIN, CheckSpec, Prop
 
@@ -32,5 +32,6 @@ def ambit(check: Check) -> float:
 def run(check: Check, ctx: CheckContext) -> list[Marker]:
     constraints = check.constraint("overlap")
     a, b = (ctx.region(expr) for expr in check.layers)
-    pairs = a.overlap_check(b, threshold(constraints, ctx.dbu))
+    with merged_mode(a, b):
+        pairs = a.overlap_check(b, threshold(constraints, ctx.dbu))
     return ordered(pair_markers(pairs, constraints, "overlap", ctx))

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from ..deck import Check, layer_label
 from ..units import Dim
-from ._polygon import largest_limit, ordered, pair_markers, piece_markers, threshold
+from ._polygon import largest_limit, merged_mode, ordered, pair_markers, piece_markers, threshold
 from .base import CheckContext, Marker
 from .spec import MARKERS, MIN, CheckSpec, Prop
 
@@ -30,7 +30,8 @@ def ambit(check: Check) -> float:
 def run(check: Check, ctx: CheckContext) -> list[Marker]:
     constraints = check.constraint("separation")
     a, b = (ctx.region(expr) for expr in check.layers)
-    pairs = a.separation_check(b, threshold(constraints, ctx.dbu))
+    with merged_mode(a, b):
+        pairs = a.separation_check(b, threshold(constraints, ctx.dbu))
     names = [layer_label(expr, ctx.length_unit) for expr in check.layers]
     overlaps = piece_markers(a & b, f"separation: {names[0]} overlaps {names[1]}", ctx.dbu)
     return ordered(pair_markers(pairs, constraints, "separation", ctx) + overlaps)
