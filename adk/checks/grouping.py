@@ -15,6 +15,7 @@ gives the same areas whatever the tiling.
 from __future__ import annotations
 
 import klayout.db as kdb
+import numpy as np
 from rtree import index
 
 from .base import Marker
@@ -28,25 +29,30 @@ def areas(markers: list[Marker], dbu: float) -> list[Marker]:
     """``markers`` with touching edge-pair markers joined into one marker per area."""
     pairs = [m for m in markers if isinstance(m.shape, kdb.DEdgePair)]
     others = [m for m in markers if not isinstance(m.shape, kdb.DEdgePair)]
-    widened = [m.shape.to_itype(dbu).normalized().polygon(_WIDEN) for m in pairs]
-    joined = list(kdb.Region(widened).merged().each())
+    in_units = [m.shape.to_itype(dbu).normalized() for m in pairs]
+    joined = list(kdb.Region([pair.polygon(_WIDEN) for pair in in_units]).merged().each())
     return others + [_joined([pairs[k] for k in group], area, dbu)
-                     for area, group in zip(joined, _members(widened, joined))]
+                     for area, group in zip(joined, _members(in_units, joined))]
 
 
-def _members(polygons: list[kdb.Polygon], areas: list[kdb.Polygon]) -> list[list[int]]:
-    """For each of ``areas`` (the merged ``polygons``), the indices of the polygons it holds."""
-    boxes = index.Index()
-    for k, area in enumerate(areas):
-        box = area.bbox()
-        boxes.insert(k, (box.left, box.bottom, box.right, box.top))
+def _members(pairs: list[kdb.EdgePair], areas: list[kdb.Polygon]) -> list[list[int]]:
+    """For each of ``areas`` (the merged, widened ``pairs``), the indices of the pairs it
+    holds: the one area holding the middle of a pair's first edge. Widening puts that
+    point inside the pair's own area and so off the outline of every other."""
     members: list[list[int]] = [[] for _ in areas]
-    for k, polygon in enumerate(polygons):
-        box = polygon.bbox()
-        candidates = list(boxes.intersection((box.left, box.bottom, box.right, box.top)))
-        # a polygon lies in its own area: it shares no area with any other
-        owner = max(candidates, key=lambda c: (kdb.Region(polygon) & kdb.Region(areas[c])).area())
-        members[owner].append(k)
+    if not pairs:
+        return members
+    boxes = index.Index((k, (b.left, b.bottom, b.right, b.top), None)
+                        for k, b in enumerate(area.bbox() for area in areas))
+    firsts = np.array([(p.first.p1.x, p.first.p1.y, p.first.p2.x, p.first.p2.y) for p in pairs])
+    middles = np.rint((firsts[:, :2] + firsts[:, 2:]) / 2)
+    ids, counts = boxes.intersection_v(middles, middles)  # one query for all points
+    for k, (last, count) in enumerate(zip(np.cumsum(counts), counts)):
+        candidates = ids[last - count:last]
+        if count > 1:
+            middle = kdb.Point(*middles[k])
+            candidates = [c for c in candidates if areas[c].inside(middle)]
+        members[candidates[0]].append(k)
     return members
 
 

@@ -7,6 +7,7 @@ import klayout.db as kdb
 import pytest
 
 from adk.checks import finished, runner
+from adk.checks.base import Marker
 from adk.checks.grouping import areas
 from adk.cli import main
 from adk.examples.geometry import octagon
@@ -84,6 +85,18 @@ def test_pairs_that_cross_become_one_area():
     [area] = areas(pairs, layout.dbu)
     assert (area.measured, area.text) == (1.0, "space 1 um < 2 um (2 edge pairs)")
     assert isinstance(area.shape, kdb.DPolygon)
+
+
+def test_a_pair_inside_the_bounding_box_of_another_area_stays_apart():
+    def pair(x1, y1, x2, y2, dx, dy, measured):
+        edge = kdb.DEdge(x1, y1, x2, y2)
+        return Marker(kdb.DEdgePair(edge, edge.moved(dx, dy)), measured, f"space {measured}")
+    corner = [pair(0, 0, 10, 0, 0, 1, 1.0), pair(0, 0, 0, 10, 1, 0, 0.9)]  # an L of two
+    inside = pair(5, 5, 6, 5, 0, 0.5, 0.5)  # within the L's box, touching neither
+    found = sorted(areas(corner + [inside], 0.001), key=lambda m: m.measured)
+    assert [(type(m.shape), m.measured, m.text) for m in found] == [
+        (kdb.DEdgePair, 0.5, "space 0.5"), (kdb.DPolygon, 0.9, "space 0.9 (2 edge pairs)")]
+    assert found[0] == inside
 
 
 def test_markers_areas_from_the_command_line(tmp_path, capsys):
