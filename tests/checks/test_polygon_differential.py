@@ -137,6 +137,7 @@ def off_pinches(pairs: kdb.EdgePairs, points: list[kdb.Point]) -> kdb.EdgePairs:
 
 
 def space_markers_off_pinches(ctx, value: float, region: kdb.Region, rule=None) -> list:
+    """adk's space markers on layer A (by ``rule``, or ``>= value``), those at pinches left out."""
     markers = runner("space")(rule, ctx) if rule else run("space", ctx, value, "A")
     kept = off_pinches(kdb.EdgePairs([m.shape.to_itype(ctx.dbu) for m in markers]),
                        pinches(region))
@@ -187,7 +188,7 @@ def test_separation_matches_klayout_plus_overlaps(a, b, value):
                         first.separation_check(second, limit), first & second, ctx, limit)
 
 
-# a pad touching a U-shaped pad at a corner, around a via outside both
+# a via filling its pad, which touches a U-shaped pad at a corner: the via lies in the U
 POCKET = ([kdb.Polygon(kdb.Box(0, 0, 100, 100))],
           [kdb.Polygon(kdb.Box(0, 0, 100, 100)), kdb.Polygon(kdb.Box(200, 0, 300, 400)),
            kdb.Polygon([kdb.Point(0, 200), kdb.Point(0, 300), kdb.Point(100, 300),
