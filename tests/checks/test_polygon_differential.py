@@ -1,10 +1,11 @@
 """On random layouts, adk's polygon checks report exactly what KLayout's own Region checks do.
 
 Layouts are random boxes, boxes with a 45 degree corner cut and all-angle triangles on a
-0.1 um grid, overlapping at will. adk adds only its documented extra markers: the overlap
-polygons for separation and the inner parts outside the outer layer for enclosure; and it
-measures to the nearest database unit, so a pair KLayout finds less than half a unit
-under the limit (an all-angle edge snapped to the grid) is at the limit and passes.
+0.1 um grid, overlapping at will; width, space, separation, overlap and enclosure are
+compared. adk adds only its documented extra markers: the overlap polygons for separation
+and the inner parts outside the outer layer for enclosure; and it measures to the nearest
+database unit, so a pair KLayout finds less than half a unit under the limit (an
+all-angle edge snapped to the grid) is at the limit and passes.
 
 Where a merged polygon pinches (touches itself at a vertex, or nearly: at the foot of a
 thin spike left by snapping an all-angle crossing to the grid), KLayout's merged-mode
@@ -186,6 +187,15 @@ def test_separation_matches_klayout_plus_overlaps(a, b, value):
     limit = ctx.to_dbu(value)
     assert_like_klayout(run("separation", ctx, value, "A", "B"),
                         first.separation_check(second, limit), first & second, ctx, limit)
+
+
+@settings(max_examples=80, deadline=None)
+@given(layers, layers, LIMITS)
+def test_overlap_matches_klayout(a, b, value):
+    ctx, (first, second) = setup(a, b)
+    limit = ctx.to_dbu(value)
+    assert_like_klayout(run("overlap", ctx, value, "A", "B"), first.overlap_check(second, limit),
+                        kdb.Region(), ctx, limit)
 
 
 # a via filling its pad, which touches a U-shaped pad at a corner: the via lies in the U
