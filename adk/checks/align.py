@@ -15,7 +15,6 @@ from __future__ import annotations
 import math
 
 import numpy as np
-from scipy.spatial import cKDTree
 
 from ..bumps import breaks, passes
 from ..deck import layer_label
@@ -38,6 +37,7 @@ def _unmatched(points: np.ndarray, others: np.ndarray, check: Check, ctx: CheckC
                 np.zeros(len(points), dtype=int))
     if not len(points):
         return points, points, np.empty(0), [], np.empty(0, dtype=int)
+    from scipy.spatial import cKDTree  # here: its half-second import is for bump checks only
     offsets, nearest = cKDTree(others).query(points)
     rows = np.flatnonzero(~passes(check.constraints, offsets))
     # arrays have few distinct offsets: one text each

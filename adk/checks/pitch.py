@@ -10,14 +10,18 @@ Marker: the edge between the two centres, with the distance; each pair once.
 A bump with several nearest neighbours at the same distance is paired with each."""
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import klayout.db as kdb
 import numpy as np
-from scipy.spatial import cKDTree
 
 from ..bumps import breaks, passes
 from ..units import Dim
 from .base import Check, CheckContext, Marker, violation_text
 from .spec import MIN, CheckSpec, Prop
+
+if TYPE_CHECKING:
+    from scipy.spatial import cKDTree
 
 SPEC = CheckSpec("pitch", "minimum nearest-neighbour bump pitch", ("bumps",),
                  (Prop("pitch", Dim.LENGTH, MIN),), polygon=False)
@@ -66,6 +70,7 @@ def _nearest_pairs(points: np.ndarray, rows: np.ndarray, reach: np.ndarray,
 def close_pairs(points: np.ndarray, reach: float) -> np.ndarray:
     """Pairs (i, j), i < j, (P, 2), holding every pair of points at most ``reach`` apart
     that are nearest neighbours of one another or of one of the two; maybe more."""
+    from scipy.spatial import cKDTree  # here: its half-second import is for bump checks only
     tree = cKDTree(points, balanced_tree=False, compact_nodes=False)  # 2.5x faster to build
     if not _is_dense(points, reach, tree):
         return tree.query_pairs(reach, output_type="ndarray").astype(np.int64).reshape(-1, 2)

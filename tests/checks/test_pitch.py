@@ -9,6 +9,7 @@ import numpy as np
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from scipy.spatial import cKDTree
 
 from adk.checks import pitch, runner
 from adk.units import Dim
@@ -180,7 +181,7 @@ def test_limit_far_above_the_drawn_pitch_reports_every_neighbour_pair():
     top.insert(kdb.DCellInstArray(cell.cell_index(), kdb.DTrans(), kdb.DVector(40, 0),
                                   kdb.DVector(0, 40), 30, 20))
     points = context(layout, top, {"UB": UB}).bumps(check("pitch", "UB").layers[0])
-    assert pitch._is_dense(points, 130.0, pitch.cKDTree(points))
+    assert pitch._is_dense(points, 130.0, cKDTree(points))
     markers = markers_of(layout, top, pitch_rule(">=", 130))
     assert len(markers) == 29 * 20 + 30 * 19
     assert {m.text for m in markers} == {"pitch 40 um < 130 um"}
