@@ -2,9 +2,10 @@
 
 Checks see merged polygons, as their semantics ask. Every region handed to them is
 merged already and marked as needing no merge (``merged_semantics = False``):
-KLayout's checks on a region with merged semantics merge it again and take three to
-five times as long, for the same markers. A drawn layer whose shapes neither overlap
-nor touch is handed over as drawn.
+KLayout's space check on a region with merged semantics takes two to five times as
+long. A drawn layer whose shapes neither overlap nor touch is handed over as drawn.
+Checks between two layers switch to merged mode for their run
+(:func:`adk.checks._polygon.merged_mode`).
 """
 from __future__ import annotations
 
@@ -15,7 +16,8 @@ import klayout.db as kdb
 import numpy as np
 
 from . import bumps as bump_extraction
-from .deck import BoolOp, DerivedLayer, DrawnLayer, Layer, LayerExpr, LayerRef, Select, Sizing
+from .deck import (BoolOp, DerivedLayer, DrawnLayer, Layer, LayerExpr, LayerRef, Select, Sizing,
+                   is_drawn)
 from .layout import LoadedLayout
 
 
@@ -52,6 +54,8 @@ class LayoutContext:
     ``seconds`` accumulates the time spent reading shapes and bumps, per layer.
     """
 
+    focus: kdb.Box | None = None  # the whole layout; a window's tile in WindowContext
+
     def __init__(self, loaded: LoadedLayout, layers: dict[str, Layer], length_unit: str = "um"):
         self.loaded = loaded
         self.layers = layers
@@ -83,15 +87,12 @@ class LayoutContext:
         """The merged polygons of a drawn layer that come within ``distance`` (dbu) of
         ``near``: exact there, read without flattening the rest of the layer (a million
         bumps around a few keep-out zones). Other expressions: :meth:`region`."""
-        if not self._is_drawn(expr):
+        if not is_drawn(expr, self.layers):
             return self.region(expr)
         key = (expr, near.data_id(), distance)
         if key not in self._near:
             self._near[key] = self._read(expr.name, near.sized(distance + 1))
         return self._near[key]
-
-    def _is_drawn(self, expr: LayerExpr) -> bool:
-        return isinstance(expr, LayerRef) and isinstance(self.layers[expr.name], DrawnLayer)
 
     def _evaluate(self, expr: LayerExpr) -> kdb.Region:
         if isinstance(expr, LayerRef):
@@ -153,12 +154,12 @@ class LayoutContext:
             started = time.perf_counter()
             cached = self._extract_bumps(expr)
             self._bumps[expr] = cached
-            if self._is_drawn(expr):
+            if is_drawn(expr, self.layers):
                 self.seconds[expr.name] += time.perf_counter() - started
         return cached
 
     def _extract_bumps(self, expr: LayerExpr) -> np.ndarray:
-        if self._is_drawn(expr):
+        if is_drawn(expr, self.layers):
             index = self.drawn_index(expr.name)
             if index is None:
                 return np.empty((0, 2))
@@ -175,7 +176,7 @@ class LayoutContext:
         return cached
 
     def _extract_outlines(self, expr: LayerExpr) -> list[bump_extraction.Outline]:
-        if self._is_drawn(expr):
+        if is_drawn(expr, self.layers):
             index = self.drawn_index(expr.name)
             if index is None:
                 return []
@@ -189,7 +190,7 @@ class WindowContext(LayoutContext):
     Drawn layers hold the shapes touching the window and every shape connected to
     them by touching, merged: the polygons near the window are those of the whole layout.
     Bump centres come from ``base``, which keeps them for every window. ``focus`` is
-    the tile: checks may skip work whose markers the tile does not own."""
+    the tile."""
 
     def __init__(self, base: LayoutContext, window: kdb.Box, focus: kdb.Box):
         super().__init__(base.loaded, base.layers, base.length_unit)

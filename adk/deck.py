@@ -63,6 +63,11 @@ class Select:
 LayerExpr = Union[LayerRef, BoolOp, Sizing, Select]
 
 
+def is_drawn(expr: LayerExpr, layers: dict[str, Layer]) -> bool:
+    """Whether ``expr`` names a drawn layer (not a derived one, nor an expression)."""
+    return isinstance(expr, LayerRef) and isinstance(layers[expr.name], DrawnLayer)
+
+
 def layer_names(expr: LayerExpr) -> list[str]:
     """Every layer name an expression reads, in order of appearance."""
     if isinstance(expr, LayerRef):

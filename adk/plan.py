@@ -5,7 +5,7 @@ from dataclasses import dataclass
 
 from . import checks
 from .deck import (BoolOp, Deck, DerivedLayer, Layer, LayerExpr, LayerRef, Rule, Select, Sizing,
-                   layer_names)
+                   is_drawn, layer_names)
 from .errors import AdkError
 
 
@@ -47,18 +47,14 @@ def drawn_layers(names: list[str], layers: dict[str, Layer]) -> list[str]:
     return found
 
 
-def is_drawn(expr: LayerExpr, layers: dict[str, Layer]) -> bool:
-    """Whether ``expr`` names a drawn layer. Rules reading derived layers run untiled:
-    a boolean's intersection points are snapped to the grid, and an edge of its
-    result ending at such a point far outside a tile would lie differently there."""
-    return isinstance(expr, LayerRef) and not isinstance(layers[expr.name], DerivedLayer)
-
-
 def _planned(rule: Rule, layers: dict[str, Layer]) -> PlannedRule:
     exprs = rule_layers(rule)
     names = [n for expr in exprs for n in layer_names(expr)]
     drawn = tuple(drawn_layers(names, layers))
     ambit = checks.ambit(rule.check)
+    # rules reading derived layers run untiled: a boolean's intersection points are
+    # snapped to the grid, and an edge of its result ending at such a point far outside
+    # a tile would lie differently there
     if ambit is None or not all(is_drawn(expr, layers) for expr in exprs):
         return PlannedRule(rule, drawn)
     return PlannedRule(rule, drawn, ambit, checks.footprint(rule.check))

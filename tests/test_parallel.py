@@ -96,10 +96,12 @@ def test_check_command_with_jobs_prints_the_same_markers(dirty, tmp_path, capsys
 
 
 def test_bad_parallel_options_exit_2(dirty, capsys):
-    for option in (["--jobs", "0"], ["--tile-size", "-3"]):
+    for option, message in ((["--jobs", "0"], "expected a whole number of 1 or more, not '0'"),
+                            (["--tile-size", "-3"], "expected a size in um above 0, not '-3'")):
         with pytest.raises(SystemExit) as stop:
             main(["check", dirty[0], "--deck", DECK, *option])
         assert stop.value.code == 2
+        assert capsys.readouterr().err.strip().endswith(message)
 
 
 def test_rules_that_look_far_or_at_whole_shapes_run_untiled():

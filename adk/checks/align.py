@@ -19,6 +19,7 @@ import numpy as np
 from ..bumps import breaks, passes
 from ..deck import layer_label
 from ..units import Dim
+from ._polygon import largest_limit
 from .base import Check, CheckContext, Marker, violation_text
 from .pitch import edge_markers
 from .spec import MAX, CheckSpec, Prop
@@ -48,7 +49,7 @@ def _unmatched(points: np.ndarray, others: np.ndarray, check: Check, ctx: CheckC
 
 
 def ambit(check: Check) -> float:
-    return max(c.limit.value for c in check.constraints)
+    return largest_limit(check.constraints)
 
 
 def marker_reach(check: Check, marker: Marker) -> float:

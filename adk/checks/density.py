@@ -59,7 +59,7 @@ def run(check: Check, ctx: CheckContext) -> list[Marker]:
         covered = layer & scope
     markers = []
     broken = breaker(constraints, 1.0)
-    for box, density in _densities(covered, scope, size, step, getattr(ctx, "focus", None)):
+    for box, density in _densities(covered, scope, size, step, ctx.focus):
         constraint = broken(density)
         if constraint is not None:
             text = violation_text("density", density, constraint, ctx.length_unit)

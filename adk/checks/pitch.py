@@ -17,6 +17,7 @@ import numpy as np
 
 from ..bumps import breaks, passes
 from ..units import Dim
+from ._polygon import largest_limit
 from .base import Check, CheckContext, Marker, violation_text
 from .spec import MIN, CheckSpec, Prop
 
@@ -109,7 +110,7 @@ def edge_markers(starts: np.ndarray, ends: np.ndarray, values: np.ndarray,
 
 def ambit(check: Check) -> float:
     """A pair is reported from the nearest neighbours of its ends, all within the limit."""
-    return max(c.limit.value for c in check.constraints)
+    return largest_limit(check.constraints)
 
 
 def run(check: Check, ctx: CheckContext) -> list[Marker]:

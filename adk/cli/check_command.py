@@ -1,6 +1,7 @@
 """``adk check``: a layout against a deck, to a marker database and a summary."""
 from __future__ import annotations
 
+import argparse
 import os
 import sys
 import time
@@ -37,16 +38,22 @@ def register(sub) -> None:
 
 
 def _positive_int(text: str) -> int:
-    value = int(text)
+    try:
+        value = int(text)
+    except ValueError:
+        value = 0
     if value < 1:
-        raise ValueError(text)
+        raise argparse.ArgumentTypeError(f"expected a whole number of 1 or more, not {text!r}")
     return value
 
 
 def _positive_float(text: str) -> float:
-    value = float(text)
-    if not value > 0:
-        raise ValueError(text)
+    try:
+        value = float(text)
+    except ValueError:
+        value = 0.0
+    if not 0 < value < float("inf"):
+        raise argparse.ArgumentTypeError(f"expected a size in um above 0, not {text!r}")
     return value
 
 

@@ -118,6 +118,7 @@ def test_context_without_a_layout_uses_the_layer_extent():
         def __init__(self, ctx):
             self.dbu, self.length_unit, self.region, self.to_dbu = (
                 ctx.dbu, ctx.length_unit, ctx.region, ctx.to_dbu)
+            self.focus = None
 
     rule = check("density", "M", params={"window": 10},
                  constraints=((None, ">=", 1.01, Dim.RATIO),))
