@@ -28,13 +28,13 @@ TOP = "CPO_PKG"
 BUMP, PAD = 15.0, 20.0
 TSV_D, TMV_D = 10.0, 60.0
 
-ASIC_AT = kdb.Trans(kdb.DVector(5500, 3000).to_itype(DBU))
-HBM_AT = [kdb.Trans(kdb.DVector(6500, 8100).to_itype(DBU)),
-          kdb.Trans(2, False, kdb.DVector(9500, 2900).to_itype(DBU))]  # rotated 180°
-ENGINE_3D_AT = [kdb.Trans(kdb.DVector(200, 6200).to_itype(DBU)),
+ASIC_AT = trans_at(5500, 3000)
+HBM_AT = [trans_at(6500, 8100),
+          trans_at(9500, 2900, 2)]  # rotated 180°
+ENGINE_3D_AT = [trans_at(200, 6200),
                 kdb.Trans(2, True, kdb.DVector(15800, 1500).to_itype(DBU))]  # mirrored in x
-ENGINE_FOPOP_AT = [kdb.Trans(kdb.DVector(200, 1500).to_itype(DBU)),
-                   kdb.Trans(2, False, kdb.DVector(15800, 9000).to_itype(DBU))]  # rotated 180°
+ENGINE_FOPOP_AT = [trans_at(200, 1500),
+                   trans_at(15800, 9000, 2)]  # rotated 180°
 FIDUCIALS = [(400, 400), (15600, 400), (400, 10600), (15600, 10600)]
 
 # engine frame: the FAU at the optical edge overlaps the PIC and its V-grooves; alignment
@@ -44,7 +44,7 @@ FAU = (0, 800, 1200, 1800)
 VGROOVE = (1000, 900, 1300, 1700)
 MARKS = [(1100, 850), (1100, 1750)]
 PIC_3D, PIC_UP = (1000, 200, 3400, 2400), (1000, 300, 3400, 2300)
-EIC_3D_AT = kdb.Trans(kdb.DVector(1900, 600).to_itype(DBU))
+EIC_3D_AT = trans_at(1900, 600)
 EIC_FO = (1700, 700, 3000, 2000)
 LASER = (0, 0, 600, 180)
 BUMP_FIELDS = [Field((2000, 800), (20, 20), 30), Field((2700, 1300), (10, 10), 40, staggered=True)]
@@ -121,7 +121,7 @@ def _engine(layout: kdb.Layout, layers: dict[str, int], cells: dict[str, kdb.Cel
     """An engine: its outline, its parts, a FAU at the optical edge, a laser above the PIC."""
     engine = layout.create_cell(name)
     engine.shapes(layers["ENGINE"]).insert(box(*ENGINE))
-    laser_at = kdb.Trans(kdb.DVector(2200, pic_top + 20).to_itype(DBU))
+    laser_at = trans_at(2200, pic_top + 20)
     for part, at in parts + [(cells["fau"], kdb.Trans()), (cells["laser"], laser_at)]:
         engine.insert(kdb.CellInstArray(part.cell_index(), at))
     return engine

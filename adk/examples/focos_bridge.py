@@ -11,7 +11,7 @@ from dataclasses import dataclass
 
 import klayout.db as kdb
 
-from .geometry import DBU, array, box, new_layout, octagon, package_marks, path
+from .geometry import array, box, new_layout, octagon, package_marks, path, trans_at
 from .planted import Planted, Planter
 
 LAYERS = {
@@ -22,9 +22,9 @@ LAYERS = {
 TOP = "FOCOS_BRIDGE_PKG"
 BUMP, PAD, OPENING, PITCH = 20.0, 28.0, 22.0, 40.0
 
-ASIC_AT = kdb.Trans(0, False, kdb.DVector(3000, 1000).to_itype(DBU))
-HBM_LEFT_AT = kdb.Trans(0, False, kdb.DVector(900, 1500).to_itype(DBU))
-HBM_RIGHT_AT = kdb.Trans(2, False, kdb.DVector(9100, 4500).to_itype(DBU))  # rotated 180°
+ASIC_AT = trans_at(3000, 1000)
+HBM_LEFT_AT = trans_at(900, 1500)
+HBM_RIGHT_AT = trans_at(9100, 4500, 2)  # rotated 180°
 BRIDGES = [(2550, 2000), (2550, 3200), (6650, 2000), (6650, 3200)]
 FIDUCIALS = [(400, 400), (9600, 400), (400, 5600), (9600, 5600)]
 
@@ -108,7 +108,7 @@ def _draw_package(top: kdb.Cell, cells: dict[str, kdb.Cell], layers: dict[str, i
         shapes("FIELD").insert(box(*outline))
     for x, y in BRIDGES:
         top.insert(kdb.CellInstArray(cells["bridge"].cell_index(),
-                                     kdb.Trans(kdb.DVector(x, y).to_itype(DBU))))
+                                     trans_at(x, y)))
     package_marks(top, layers, (10000, 6000), FIDUCIALS, keep_out=600,
                   crosses=[FIDUCIALS[0], (6500, 5300)] if dirty else FIDUCIALS)
     # RDL lines are drawn 12 um wide: a 45° segment's corners round to the 1 nm grid, so a

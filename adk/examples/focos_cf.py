@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import klayout.db as kdb
 
-from .geometry import DBU, array, box, new_layout, octagon, package_marks, path
+from .geometry import DBU, array, box, new_layout, octagon, package_marks, path, trans_at
 from .planted import Planted, Planter
 
 LAYERS = {
@@ -25,9 +25,9 @@ LINE = 2.4  # RDL lines a little above the 2 um minimum: 45° corners snap to th
 DPAD, VIA0, CAPTURE = 12.0, 6.0, 11.0  # die pad, die via, its RDL1 capture pad
 C4_D = 90.0
 MESH_PITCH, MESH_STRAP, TILE = 50.0, 20.0, 1000.0
-CHIPLET_A = kdb.Trans(kdb.DVector(1000, 1500).to_itype(DBU))
+CHIPLET_A = trans_at(1000, 1500)
 CHIPLET_B = kdb.Trans(2, True, kdb.DVector(7680, 1540).to_itype(DBU))  # mirrored at the y axis
-MEMORY_AT = kdb.Trans(kdb.DVector(7780, 1500).to_itype(DBU))
+MEMORY_AT = trans_at(7780, 1500)
 FIDUCIALS = [(400, 400), (9600, 400), (400, 7600), (9600, 7600)]
 # (origin, counts) of the die pad columns in die coordinates, pads 20 um apart in a column;
 # the second column of each pair is staggered by half a pad pitch. A chiplet's right columns
@@ -125,7 +125,7 @@ def _mesh(top: kdb.Cell, layers: dict[str, int], missing: tuple[int, int] | None
         for j in range(int(HEIGHT / TILE)):
             if (i, j) == missing:
                 continue
-            at = kdb.Trans(kdb.DVector(i * TILE, j * TILE).to_itype(DBU))
+            at = trans_at(i * TILE, j * TILE)
             if (i, j) in cuts:
                 x, y = cuts[(i, j)]
                 corner = layout.create_cell(f"MESH_TILE_{i}_{j}")

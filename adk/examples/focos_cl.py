@@ -25,9 +25,9 @@ TOP = "FOCOS_CL_PKG"
 WIDTH, HEIGHT = 12000.0, 9000.0
 BUMP, PAD, OPENING = 25.0, 33.0, 24.0
 LINE = 2.4  # RDL lines a little above the 2 um minimum: 45° corners snap to the 1 nm grid
-ASIC_AT = kdb.Trans(kdb.DVector(3500, 2000).to_itype(DBU))
-HBM_LEFT_AT = kdb.Trans(kdb.DVector(1900, 3000).to_itype(DBU))
-HBM_RIGHT_AT = kdb.Trans(2, False, kdb.DVector(10100, 6000).to_itype(DBU))  # rotated 180°
+ASIC_AT = trans_at(3500, 2000)
+HBM_LEFT_AT = trans_at(1900, 3000)
+HBM_RIGHT_AT = trans_at(10100, 6000, 2)  # rotated 180°
 FIDUCIALS = [(400, 400), (11600, 400), (400, 8600), (11600, 8600)]
 # mirrors the ASIC at its vertical centre line: the east bump field is the west one mirrored
 ASIC_MIRROR = kdb.Trans(2, True, kdb.DVector(5000, 0).to_itype(DBU))

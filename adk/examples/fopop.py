@@ -24,7 +24,7 @@ TOP = "FOPOP_PKG"
 SIZE = 10000.0
 TMV_D, TMV_PAD_D, TOP_PAD_D, BALL_D = 150.0, 190.0, 200.0, 250.0
 LINE = 6.0  # RDL lines a little above the 5 um minimum: 45° corners snap to the 1 nm grid
-ASIC_AT = kdb.Trans(kdb.DVector(2100, 2500).to_itype(DBU))
+ASIC_AT = trans_at(2100, 2500)
 MEMORY_AT = kdb.Trans(1, False, kdb.DVector(7800, 3000).to_itype(DBU))  # rotated 90°
 FIDUCIALS = [(400, 400), (9600, 400), (400, 9600), (9600, 9600)]
 

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import klayout.db as kdb
 
-from .geometry import DBU, Field, array, box, bus, circle, new_layout, octagon, path
+from .geometry import DBU, Field, array, box, bus, circle, new_layout, octagon, path, trans_at
 from .planted import Planted, Planter
 
 LAYERS = {
@@ -26,9 +26,9 @@ TSV_D, TSV_PAD = 10.0, 16.0
 C4_D, C4_PITCH = 90.0, 150.0
 LINE = 0.5  # wires a little above the 0.4 um minimum: 45° corners snap to the 1 nm grid
 
-INTERPOSER_AT = kdb.Trans(kdb.DVector(1500, 1500).to_itype(DBU))
-ASIC_AT = kdb.Trans(kdb.DVector(4400, 2700).to_itype(DBU))
-HBM_AT = [kdb.Trans(kdb.DVector(2300, 3200).to_itype(DBU)),
+INTERPOSER_AT = trans_at(1500, 1500)
+ASIC_AT = trans_at(4400, 2700)
+HBM_AT = [trans_at(2300, 3200),
           kdb.Trans(2, False, kdb.DVector(10500, 6200).to_itype(DBU))]  # rotated 180°
 FIDUCIALS = [(1800, 1800), (11200, 1800), (1800, 7600), (11200, 7600)]
 BUS_ROWS = (3600, 4100, 4600, 5100)

@@ -12,7 +12,8 @@ from __future__ import annotations
 
 import klayout.db as kdb
 
-from .geometry import DBU, Field, array, box, bus, circle, new_layout, octagon, package_marks, path
+from .geometry import (DBU, Field, array, box, bus, circle, new_layout, octagon, package_marks,
+                       path, trans_at)
 from .planted import Planted, Planter
 
 LAYERS = {
@@ -25,10 +26,10 @@ HB, HB_PITCH = 4.0, 9.0
 TSV_D, TSV_PAD = 5.0, 8.0
 LINE = 0.5  # wires a little above the 0.4 um minimum: 45° corners snap to the 1 nm grid
 
-BASE_AT = kdb.Trans(kdb.DVector(2500, 1500).to_itype(DBU))
-TOP_DIE_AT = [kdb.Trans(kdb.DVector(3000, 2200).to_itype(DBU)),
+BASE_AT = trans_at(2500, 1500)
+TOP_DIE_AT = [trans_at(3000, 2200),
               kdb.Trans(2, True, kdb.DVector(7000, 2200).to_itype(DBU))]  # mirrored in x
-HBM_AT = [kdb.Trans(kdb.DVector(400, 2500).to_itype(DBU)),
+HBM_AT = [trans_at(400, 2500),
           kdb.Trans(2, True, kdb.DVector(9600, 2500).to_itype(DBU))]  # mirrored in x
 FIDUCIALS = [(400, 400), (9600, 400), (400, 7600), (9600, 7600)]
 PROBE_KOZ = (7000, 1600, 7300, 1900)
