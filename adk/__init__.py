@@ -1,3 +1,29 @@
-"""adk: an assembly design kit rule checker for advanced semiconductor packages."""
+"""adk: an assembly design kit rule checker for advanced semiconductor packages.
+
+The public API (see :mod:`adk.api` and docs/api.md) is imported on first use, so that
+``import adk.lang`` parses decks without loading KLayout.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
 
 __version__ = "0.1.0"
+
+_API = ("load_deck", "load_deck_text", "check", "write_markers", "read_layout", "Deck",
+        "LoadedLayout", "RunResult", "RuleOutcome", "Marker")
+
+if TYPE_CHECKING:
+    from adk.api import (Deck, LoadedLayout, Marker, RuleOutcome, RunResult, check, load_deck,
+                         load_deck_text, read_layout, write_markers)
+
+
+def __getattr__(name: str) -> Any:
+    if name in _API:
+        from adk import api
+
+        return getattr(api, name)
+    raise AttributeError(f"module 'adk' has no attribute {name!r}")
+
+
+__all__ = ["__version__", *_API]

@@ -134,13 +134,13 @@ def prepare(scale: str, folder: str, suffix: str, overlap_every: int) -> tuple[s
 # ---------------------------------------------------------------- adk's own breakdown
 def breakdown(layout: str) -> dict[str, float]:
     """Where adk's time goes on one layout: read, extraction per layer, each check, write."""
-    from adk.context import LayoutContext
+    from adk.layout.context import LayoutContext
     from adk import checks
-    from adk.language import load_deck
-    from adk.layout import read_layout
-    from adk.plan import plan
+    from adk.api import load_deck
+    from adk.layout.reader import read_layout
+    from adk.run.plan import plan
     from adk.report.markers import write_marker_database
-    from adk.report.summary import RuleOutcome, RunResult
+    from adk.run.result import RuleOutcome, RunResult
 
     phases: dict[str, float] = {}
     started = time.perf_counter()

@@ -8,11 +8,11 @@ from collections import Counter
 import klayout.db as kdb
 
 from adk.checks.base import Marker
-from adk.deck import Deck
-from adk.engine import run_deck
+from adk.lang.model import Deck
+from adk.run.engine import run_deck
 from adk.examples.writer import planted_path, write_example
-from adk.layout import read_layout
-from adk.report.summary import RunResult
+from adk.layout.reader import read_layout
+from adk.run.result import RunResult
 
 # kinds whose marker is a window or a region, which may cover more than the planted spot
 WIDE_MARKERS = ("density", "count")

@@ -8,8 +8,8 @@ import numpy as np
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from adk import bumps
-from adk.deck import BoolOp, LayerRef, Sizing
+from adk.layout import bumps
+from adk.lang.model import BoolOp, LayerRef, Sizing
 from tests.util import context, new_layout
 
 UB = (1, 0)

@@ -13,7 +13,7 @@ import pytest
 from adk import __version__
 from adk.cli import main
 from adk.examples.writer import write_example
-from adk.language import load_deck
+from adk.api import load_deck
 
 DECK = os.path.abspath("rules/focos_bridge.adk")
 

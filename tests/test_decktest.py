@@ -7,14 +7,14 @@ import klayout.db as kdb
 import pytest
 
 from adk.cli import main
-from adk.decks import shipped_decks
-from adk.decktest import run_self_tests
+from adk.kit.decks import shipped_decks
+from adk.kit.decktest import run_self_tests
 from adk.errors import AdkError
 from adk.examples import PILLARS
 from adk.examples.writer import write_example
-from adk.language import load_text
+from adk.api import load_deck_text as load_text
 from adk.report.manual import deck_manual
-from adk.language import load_deck
+from adk.api import load_deck
 
 DECK = 'layer M = 1/0\nrule M.W "width" : width(M) >= 2 um\nrule M.S "space" : space(M) >= 2 um\n'
 

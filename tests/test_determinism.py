@@ -8,10 +8,10 @@ import klayout.db as kdb
 import pytest
 
 from adk.checks.base import shape_key
-from adk.engine import Parallel, run_deck
+from adk.run.engine import Parallel, run_deck
 from adk.examples.writer import write_example
-from adk.language import load_deck
-from adk.layout import read_layout
+from adk.api import load_deck
+from adk.layout.reader import read_layout
 
 DECK = os.path.abspath("rules/focos_bridge.adk")
 

@@ -5,7 +5,7 @@ from collections import Counter
 
 import pytest
 
-from adk.language import load_deck
+from adk.api import load_deck
 from tests.example_checks import (assert_clean, assert_every_rule_fails,
                                   assert_markers_at_planted_spots, assert_no_stray_markers,
                                   marker_counts, run_dirty)

@@ -14,11 +14,11 @@ from hypothesis import strategies as st
 from adk.checks.base import shape_key
 from adk.cli import main
 from adk.cli.check_command import ProgressBar
-from adk.engine import Parallel, run_deck
+from adk.run.engine import Parallel, run_deck
 from adk.examples.writer import write_example
-from adk.language import load_deck
-from adk.layout import read_layout
-from adk.plan import plan
+from adk.api import load_deck
+from adk.layout.reader import read_layout
+from adk.run.plan import plan
 
 DECK = os.path.abspath("rules/focos_bridge.adk")
 

@@ -3,10 +3,10 @@ from __future__ import annotations
 
 import klayout.db as kdb
 
-from adk.context import LayoutContext
-from adk.deck import Check, Constraint, DrawnLayer, LayerExpr, LayerRef, Span
-from adk.layout import LoadedLayout
-from adk.units import Dim, Quantity
+from adk.layout.context import LayoutContext
+from adk.lang.model import Check, Constraint, DrawnLayer, LayerExpr, LayerRef, Span
+from adk.layout.reader import LoadedLayout
+from adk.lang.units import Dim, Quantity
 
 SPAN = Span("<test>", 1, 1, 1, 1)
 
@@ -33,9 +33,9 @@ def check(kind: str, *layers: str | LayerExpr, params: dict | None = None,
           constraints: tuple = ()) -> Check:
     """A Check built without the parser. Layer names become LayerRef; each constraint is
     ``(prop, op, value, dim)`` with prop None for the kind's default property."""
-    from adk.checks import SPECS
+    from adk.checks import specs
 
-    spec = SPECS[kind]
+    spec = specs()[kind]
     exprs = tuple(LayerRef(x) if isinstance(x, str) else x for x in layers)
     built = []
     for prop, op, value, dim in constraints:

@@ -1,55 +1,91 @@
-"""The check kinds: one module each, holding its signature, its documentation and its code.
+"""The check kinds and what the rest of adk asks of them.
 
-A kind module defines ``SPEC`` (a :class:`~adk.checks.spec.CheckSpec`) and
-``run(check, ctx) -> list[Marker]``. A kind that can run on tiles of the layout also
-defines ``ambit(check)``: how far (µm) around a marker lie the inputs it depends on;
-optionally ``footprint(check)``, the size of its markers when they are larger than
-that (density windows), and ``marker_reach(check, marker)`` when a marker depends on
-inputs further away than the ambit (the partner of a nearest-neighbour match).
+Every module in :mod:`adk.checks.kinds` is one kind and owns everything about it:
+
+- ``SPEC``, its signature (a :class:`~adk.lang.signature.CheckSpec`);
+- its module docstring: semantics, parameters, markers, with ``rule`` examples;
+- ``run(check, ctx) -> list[Marker]``, the check itself;
+- for a kind that can run on tiles, ``ambit(check)``: how far (µm) around a marker
+  lie the inputs it depends on; optionally ``footprint(check)``, the size of its
+  markers when they are larger than that (density windows), and
+  ``marker_reach(check, marker)`` when a marker depends on inputs further away than
+  the ambit (the partner of a nearest-neighbour match);
+- ``lydrc(check, layers) -> str``, its translation to KLayout's DRC language, or
+  ``NOT_EXPORTED``, the reason why it has none.
+
+The registry finds the modules: adding a kind is adding a module there.
 """
+
 from __future__ import annotations
 
+import pkgutil
+from functools import cache
 from importlib import import_module
 from types import ModuleType
 from typing import Callable
 
-from ..deck import Check
-from . import grouping
-from .base import Marker
-from .spec import CheckSpec
+from adk.checks import grouping, kinds
+from adk.checks.base import CheckContext, Marker
+from adk.lang.model import Check
+from adk.lang.signature import CheckSpec
 
-KINDS = (
-    "width", "space", "separation", "enclosure", "overlap", "extension", "area", "density",
-    "pitch", "bump_size", "bump_density", "keepout", "bridge", "align", "distance", "count",
-)
-
-_MODULES: dict[str, ModuleType] = {kind: import_module(f"{__name__}.{kind}") for kind in KINDS}
-
-SPECS: dict[str, CheckSpec] = {kind: module.SPEC for kind, module in _MODULES.items()}
+Runner = Callable[[Check, CheckContext], list[Marker]]
 
 
-def runner(kind: str) -> Callable:
+@cache
+def _modules() -> dict[str, ModuleType]:
+    """Every kind module by kind name: polygon kinds first, then object kinds, each
+    alphabetically (the order of the reference)."""
+    found = [import_module(f"{kinds.__name__}.{info.name}")
+             for info in pkgutil.iter_modules(kinds.__path__) if not info.name.startswith("_")]
+    for module in found:
+        if module.SPEC.kind != module.__name__.rsplit(".", 1)[-1]:
+            raise ImportError(f"{module.__name__} declares the kind {module.SPEC.kind!r}")
+    found.sort(key=lambda module: (not module.SPEC.polygon, module.SPEC.kind))
+    return {module.SPEC.kind: module for module in found}
+
+
+def kind_names() -> list[str]:
+    """Every check kind, in the order of the reference."""
+    return list(_modules())
+
+
+def specs() -> dict[str, CheckSpec]:
+    """The signature of every check kind: what the language accepts."""
+    return {kind: module.SPEC for kind, module in _modules().items()}
+
+
+def module(kind: str) -> ModuleType:
+    """The module of a check kind."""
+    return _modules()[kind]
+
+
+def runner(kind: str) -> Runner:
     """The function that runs checks of ``kind``."""
-    return _MODULES[kind].run
+    return _modules()[kind].run  # type: ignore[no-any-return]
 
 
 def ambit(check: Check) -> float | None:
     """How far (µm) around a marker of ``check`` its inputs lie; None: the check is not
     local (it runs on the whole layout, never on tiles)."""
-    function = getattr(_MODULES[check.kind], "ambit", None)
+    function = getattr(_modules()[check.kind], "ambit", None)
     return None if function is None else function(check)
 
 
 def footprint(check: Check) -> float:
     """The size (µm) of the markers of ``check`` where they are larger than its ambit."""
-    function = getattr(_MODULES[check.kind], "footprint", None)
+    function = getattr(_modules()[check.kind], "footprint", None)
     return 0.0 if function is None else function(check)
 
 
 def marker_reach(check: Check, marker: Marker) -> float:
     """How far (µm) around ``marker`` lie the inputs it depends on."""
-    function = getattr(_MODULES[check.kind], "marker_reach", None)
-    return ambit(check) if function is None else function(check, marker)
+    function = getattr(_modules()[check.kind], "marker_reach", None)
+    if function is None:
+        reach = ambit(check)
+        assert reach is not None, f"{check.kind} runs untiled and has no reach"
+        return reach
+    return function(check, marker)  # type: ignore[no-any-return]
 
 
 def finished(check: Check, markers: list[Marker], dbu: float) -> list[Marker]:
@@ -62,40 +98,8 @@ def finished(check: Check, markers: list[Marker], dbu: float) -> list[Marker]:
 
 def doc(kind: str) -> str:
     """The documentation of a check kind, with its examples."""
-    return _MODULES[kind].__doc__ or ""
+    return _modules()[kind].__doc__ or ""
 
 
-def reference_markdown() -> str:
-    """The reference of every check kind, from the kinds' own documentation (docs/checks.md)."""
-    parts = ["# Check kinds\n",
-             "Generated from the check modules in `adk/checks/` (one module per kind: its "
-             "signature, documentation and code). Regenerate with\n"
-             "`python -c \"import adk.checks as c; print(c.reference_markdown(), end='')\" "
-             "> docs/checks.md`.\n"]
-    for kind in KINDS:
-        spec = SPECS[kind]
-        text = doc(kind).strip()
-        title, _, body = text.partition("\n")
-        props = ", ".join(f"`{p.name}` ({p.dim.value}; {' '.join(p.ops)})" for p in spec.props)
-        params = "".join(f"\n- `{p.name}` ({p.kind}{', required' if p.required else ''}): {p.doc}"
-                         for p in spec.params)
-        parts.append(f"## {kind}\n\n{title.split(': ', 1)[-1]}\n\n"
-                     f"Signature: `{spec.signature()}`. Measures: {props}."
-                     f"{chr(10) + params if params else ''}\n{_indented_to_fenced(body)}\n")
-    return "\n".join(parts)
-
-
-def _indented_to_fenced(body: str) -> str:
-    """Docstring examples (indented ``rule`` lines) as fenced blocks."""
-    out, block = [], []
-    for line in body.splitlines():
-        if line.startswith("    rule "):
-            block.append(line[4:])
-            continue
-        if block:
-            out += ["```", *block, "```"]
-            block = []
-        out.append(line)
-    if block:
-        out += ["```", *block, "```"]
-    return "\n".join(out)
+__all__ = ["Runner", "kind_names", "specs", "module", "runner", "ambit", "footprint",
+           "marker_reach", "finished", "doc"]

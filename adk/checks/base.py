@@ -7,8 +7,8 @@ from typing import Protocol, Union
 import klayout.db as kdb
 import numpy as np
 
-from ..deck import Check, Constraint, LayerExpr
-from ..units import Quantity
+from adk.lang.model import Check, Constraint, LayerExpr
+from adk.lang.units import Quantity
 
 Geometry = Union[kdb.DEdgePair, kdb.DPolygon, kdb.DBox, kdb.DEdge]
 
@@ -77,7 +77,7 @@ class CheckContext(Protocol):
         """Centres of the shapes of a layer as an (N, 2) float array in µm, sorted by x then y."""
 
     def bump_outlines(self, expr: LayerExpr) -> list:
-        """Distinct bump outlines (:class:`adk.bumps.Outline`) with their placements."""
+        """Distinct bump outlines (:class:`adk.layout.bumps.Outline`) with their placements."""
 
     def to_dbu(self, microns: float) -> int:
         """A distance in µm as a whole number of database units."""

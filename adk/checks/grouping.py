@@ -18,7 +18,7 @@ import klayout.db as kdb
 import numpy as np
 from rtree import index
 
-from .base import Marker
+from adk.checks.base import Marker
 
 # an edge pair's area is widened by one database unit, so that pairs of facing corners
 # (no area) and pairs meeting at a corner group

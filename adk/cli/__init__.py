@@ -11,8 +11,8 @@ import os
 import sys
 from importlib import import_module
 
-from .. import __version__
-from .common import EXIT_BAD_INPUT, EXIT_INTERNAL, ArgumentParser
+from adk import __version__
+from adk.cli.common import EXIT_BAD_INPUT, EXIT_INTERNAL, ArgumentParser
 
 COMMAND_MODULES = ("deck_commands", "check_command", "example_command", "kit_commands",
                    "klayout_commands")
@@ -29,7 +29,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
-    from ..errors import AdkError, DeckError
+    from adk.errors import AdkError, DeckError
 
     parser = build_parser()
     args = parser.parse_args(argv)

@@ -2,11 +2,10 @@
 from __future__ import annotations
 
 import argparse
-import os
 import sys
 import time
 
-from .common import EXIT_CLEAN, EXIT_VIOLATIONS
+from adk.cli.common import EXIT_CLEAN, EXIT_VIOLATIONS
 
 
 def register(sub) -> None:
@@ -58,22 +57,17 @@ def _positive_float(text: str) -> float:
 
 
 def check_layout(args) -> int:
-    from ..decks import resolve_deck
-    from ..engine import Parallel, run_deck
-    from ..language import load_deck
-    from ..layermap import apply_layer_map
-    from ..layout import read_layout
-    from ..report.markers import write_marker_database
-    from ..report.summary import summary_json, summary_table
+    import adk
+    from adk.report.markers import default_report
+    from adk.report.summary import summary_json, summary_table
 
-    deck = load_deck(resolve_deck(args.deck))
-    layers = apply_layer_map(deck, args.layer_map) if args.layer_map else deck.layers
-    loaded = read_layout(args.layout, args.top)
+    deck = adk.load_deck(args.deck, args.layer_map)
+    loaded = adk.read_layout(args.layout, args.top)
     output = args.output or default_report(args.layout)
     progress = None if args.quiet or not sys.stderr.isatty() else ProgressBar()
-    parallel = Parallel(args.jobs, args.tile_size, args.dask)
-    result = run_deck(deck, layers, loaded, args.rules, progress, parallel)
-    write_marker_database(result, output)
+    result = adk.check(loaded, deck, rules=args.rules, jobs=args.jobs, tile_size=args.tile_size,
+                       dask=args.dask, progress=progress)
+    adk.write_markers(result, output)
     if args.format == "json":
         print(summary_json(result, output))
     elif not args.quiet:
@@ -107,12 +101,3 @@ def show_progress(done: int, total: int, label: str) -> None:
     end = "\n" if done == total else ""
     sys.stderr.write(f"\r[{'#' * filled}{'.' * (width - filled)}] {done}/{total} {label:<24}{end}")
     sys.stderr.flush()
-
-
-def default_report(layout: str) -> str:
-    """The layout's file name with ``.lyrdb`` for its format suffixes, in the current folder."""
-    name = os.path.basename(layout)
-    for suffix in (".gz", ".gds", ".oas", ".gds2", ".oasis"):
-        if name.lower().endswith(suffix):
-            name = name[: -len(suffix)]
-    return name + ".lyrdb"

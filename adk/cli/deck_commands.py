@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import sys
 
-from .common import EXIT_BAD_INPUT, EXIT_CLEAN, EXIT_VIOLATIONS, write_atomically
+from adk.cli.common import EXIT_BAD_INPUT, EXIT_CLEAN, EXIT_VIOLATIONS, write_atomically
 
 
 def register(sub) -> None:
@@ -27,8 +27,8 @@ def register(sub) -> None:
 
 
 def lint_decks(args) -> int:
-    from ..errors import DeckError
-    from ..language import load_deck
+    from adk.errors import DeckError
+    from adk.api import load_deck
 
     status = EXIT_CLEAN
     for path in args.decks:
@@ -43,18 +43,17 @@ def lint_decks(args) -> int:
 
 
 def list_rules(args) -> int:
-    from ..decks import resolve_deck
-    from ..language import load_deck
-    from ..report.rule_table import rules_json, rules_table
+    from adk.api import load_deck
+    from adk.report.rule_table import rules_json, rules_table
 
-    deck = load_deck(resolve_deck(args.deck))
+    deck = load_deck(args.deck)
     print(rules_json(deck) if args.format == "json" else rules_table(deck))
     return EXIT_CLEAN
 
 
 def format_decks(args) -> int:
-    from ..errors import DeckError
-    from ..language.formatter import format_text
+    from adk.errors import DeckError
+    from adk.lang.formatter import format_text
 
     status = EXIT_CLEAN
     for path in args.decks:

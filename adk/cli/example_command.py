@@ -1,7 +1,7 @@
 """``adk example``: write a generated example package."""
 from __future__ import annotations
 
-from .common import EXIT_CLEAN
+from adk.cli.common import EXIT_CLEAN
 
 
 def register(sub) -> None:
@@ -17,7 +17,7 @@ def register(sub) -> None:
 
 
 def write(args) -> int:
-    from ..examples.writer import write_example
+    from adk.examples.writer import write_example
 
     listing = write_example(args.pillar, args.output, args.dirty, args.annotate)
     print(f"wrote {args.output}" + (f" and {listing}" if listing else ""))

@@ -4,7 +4,7 @@ from __future__ import annotations
 import json
 import sys
 
-from .common import EXIT_CLEAN, EXIT_VIOLATIONS, write_atomically
+from adk.cli.common import EXIT_CLEAN, EXIT_VIOLATIONS, write_atomically
 
 
 def register(sub) -> None:
@@ -30,11 +30,10 @@ def register(sub) -> None:
 
 
 def test_deck(args) -> int:
-    from ..decks import resolve_deck
-    from ..decktest import run_self_tests
-    from ..errors import AdkError
-    from ..language import load_deck
-    from ..report.rule_table import text_table
+    from adk.kit.decktest import run_self_tests
+    from adk.errors import AdkError
+    from adk.api import load_deck
+    from adk.report.rule_table import text_table
 
     try:
         annotation = tuple(int(x) for x in args.annotation_layer.split("/"))
@@ -42,7 +41,7 @@ def test_deck(args) -> int:
     except (ValueError, AssertionError):
         raise AdkError(f"--annotation-layer: '{args.annotation_layer}' is not LAYER/DATATYPE") \
             from None
-    deck = load_deck(resolve_deck(args.deck))
+    deck = load_deck(args.deck)
     tallies = run_self_tests(deck, args.tests, annotation)
     if args.format == "json":
         print(json.dumps([dict(vars(t), tested=t.tested, ok=t.ok) for t in tallies], indent=2))
@@ -66,11 +65,10 @@ def test_deck(args) -> int:
 def write_manual(args) -> int:
     import os
 
-    from ..decks import resolve_deck
-    from ..language import load_deck
-    from ..report.manual import deck_manual
+    from adk.api import load_deck
+    from adk.report.manual import deck_manual
 
-    deck = load_deck(resolve_deck(args.deck))
+    deck = load_deck(args.deck)
     if args.output:
         write_atomically(args.output, deck_manual(deck, os.path.dirname(os.path.abspath(args.output))))
     else:

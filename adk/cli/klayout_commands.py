@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from .common import EXIT_CLEAN, ArgumentParser, write_atomically
+from adk.cli.common import EXIT_CLEAN, ArgumentParser, write_atomically
 
 
 def register(sub) -> None:
@@ -34,7 +34,7 @@ def register(sub) -> None:
 
 
 def install_grain(args) -> int:
-    from ..klayout.install import default_home, find_klayout, install
+    from adk.klayout.install import default_home, find_klayout, install
 
     installed = install(args.dir or default_home(), find_klayout(args.klayout))
     if installed.probe:
@@ -49,7 +49,7 @@ def install_grain(args) -> int:
 
 
 def uninstall_grain(args) -> int:
-    from ..klayout.install import default_home, uninstall
+    from adk.klayout.install import default_home, uninstall
 
     home = args.dir or default_home()
     removed = uninstall(home)
@@ -58,13 +58,11 @@ def uninstall_grain(args) -> int:
 
 
 def export_lydrc(args) -> int:
-    from ..export.lydrc import export_deck
-    from ..language import load_deck
-    from ..layermap import apply_layer_map
+    from adk.api import load_deck
+    from adk.export.lydrc import export_deck
 
-    deck = load_deck(args.deck)
-    layers = apply_layer_map(deck, args.layer_map) if args.layer_map else deck.layers
-    exported = export_deck(deck, layers)
+    deck = load_deck(args.deck, args.layer_map)
+    exported = export_deck(deck)
     write_atomically(args.output, exported.text)
     print(f"wrote {args.output}: {len(exported.rules)} of {len(deck.rules)} rules"
           + (f"; not exported: {', '.join(exported.skipped)}" if exported.skipped else ""))

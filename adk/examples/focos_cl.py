@@ -13,8 +13,8 @@ from dataclasses import dataclass
 
 import klayout.db as kdb
 
-from .geometry import DBU, array, box, new_layout, octagon, package_marks, path, trans_at
-from .planted import Planted, Planter
+from adk.examples.geometry import DBU, array, box, new_layout, octagon, package_marks, path, trans_at
+from adk.examples.planted import Planted, Planter
 
 LAYERS = {
     "PKG": (2, 0), "ASIC": (1, 1), "HBM": (1, 2), "FIDUCIAL": (80, 0), "KOZ": (90, 0),

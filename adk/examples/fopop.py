@@ -12,8 +12,8 @@ from typing import Callable
 
 import klayout.db as kdb
 
-from .geometry import DBU, box, circle, new_layout, package_marks, path, trans_at
-from .planted import Planted, Planter
+from adk.examples.geometry import DBU, box, circle, new_layout, package_marks, path, trans_at
+from adk.examples.planted import Planted, Planter
 
 LAYERS = {
     "PKG": (2, 0), "ASIC": (1, 1), "HBM": (1, 2), "FIDUCIAL": (80, 0), "KOZ": (90, 0),

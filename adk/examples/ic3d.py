@@ -12,9 +12,9 @@ from __future__ import annotations
 
 import klayout.db as kdb
 
-from .geometry import (DBU, Field, array, box, bus, circle, new_layout, octagon, package_marks,
+from adk.examples.geometry import (DBU, Field, array, box, bus, circle, new_layout, octagon, package_marks,
                        path, trans_at)
-from .planted import Planted, Planter
+from adk.examples.planted import Planted, Planter
 
 LAYERS = {
     "PKG": (2, 0), "ASIC": (1, 1), "HBM": (1, 2), "FIDUCIAL": (80, 0), "KOZ": (90, 0),

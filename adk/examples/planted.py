@@ -5,7 +5,7 @@ from dataclasses import dataclass
 
 import klayout.db as kdb
 
-from .geometry import trans_at
+from adk.examples.geometry import trans_at
 
 
 @dataclass(frozen=True)

@@ -7,8 +7,8 @@ from dataclasses import asdict
 
 import klayout.db as kdb
 
-from ..errors import AdkError
-from . import PILLARS, generator
+from adk.errors import AdkError
+from adk.examples import PILLARS, generator
 
 SUFFIXES = (".gds", ".gds.gz", ".oas", ".oas.gz", ".gds2")
 
@@ -16,7 +16,7 @@ SUFFIXES = (".gds", ".gds.gz", ".oas", ".oas.gz", ".gds2")
 def write_example(pillar: str, path: str, dirty: bool = False,
                   annotate: bool = False) -> str | None:
     """Write the example of ``pillar`` to ``path``; for a dirty one, also ``path``.planted.json.
-    ``annotate`` adds self-test labels for the pillar's deck (see :mod:`adk.decktest`).
+    ``annotate`` adds self-test labels for the pillar's deck (see :mod:`adk.kit.decktest`).
     Returns the planted list's path, or None."""
     if pillar not in PILLARS:
         raise AdkError(f"no example for '{pillar}' (examples: {', '.join(PILLARS)})")
@@ -45,9 +45,9 @@ def planted_path(layout_path: str) -> str:
 
 
 def _annotate(layout: kdb.Layout, pillar: str, planted: list, dirty: bool) -> None:
-    from ..decks import shipped_decks
-    from ..decktest import add_labels
-    from ..language import load_deck
+    from adk.kit.decks import shipped_decks
+    from adk.kit.decktest import add_labels
+    from adk.api import load_deck
 
     deck = load_deck(str(shipped_decks()[pillar]))
     if dirty:

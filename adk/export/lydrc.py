@@ -19,10 +19,10 @@ import os
 from dataclasses import dataclass
 from xml.sax.saxutils import escape
 
-from .. import __version__
-from ..deck import (BoolOp, Check, Deck, DerivedLayer, DrawnLayer, Layer, LayerExpr, LayerRef,
+from adk import __version__
+from adk.lang.model import (BoolOp, Check, Deck, DerivedLayer, DrawnLayer, Layer, LayerExpr, LayerRef,
                     Rule, Select, Sizing, layer_names)
-from ..plan import drawn_layers, rule_layers
+from adk.run.plan import drawn_layers, rule_layers
 
 EXPORTED_KINDS = ("width", "space", "separation", "enclosure", "overlap", "extension", "area",
                   "density", "keepout")
@@ -142,7 +142,7 @@ def _expr(expr: LayerExpr) -> str:
 
 # ---------------------------------------------------------------- rules
 def _rule_lines(rule: Rule, layers: dict[str, Layer], unit: str) -> str:
-    from ..report.rule_table import rule_row
+    from adk.report.rule_table import rule_row
 
     row = rule_row(rule, unit)
     names = [n for expr in rule_layers(rule) for n in layer_names(expr)]

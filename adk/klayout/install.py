@@ -22,9 +22,9 @@ from dataclasses import dataclass, field
 from importlib import metadata
 from pathlib import Path
 
-from .. import __version__
-from ..errors import AdkError
-from ..resources import data_folder
+from adk import __version__
+from adk.errors import AdkError
+from adk.resources import data_folder
 
 GRAIN = "adk"
 MANIFEST = "adk-install-manifest.json"
@@ -74,7 +74,7 @@ def grain_files() -> dict[str, Path]:
     import adk
 
     files = {f"macros/{p.name}": p for p in sorted(data_folder("klayout_macros").glob("*.lym"))}
-    # beside the package, as in the clone, where adk.decks finds them
+    # beside the package, as in the clone, where adk.kit.decks finds them
     files.update({f"python/rules/{p.name}": p for p in sorted(data_folder("rules").glob("*.adk"))})
     manuals = Path(adk.__file__).resolve().parents[1] / "docs" / "rules"  # in a clone only
     files.update({f"docs/rules/{p.name}": p for p in sorted(manuals.glob("*.md"))})

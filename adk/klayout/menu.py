@@ -8,8 +8,8 @@ from typing import Callable
 
 import pya
 
-from ..errors import AdkError
-from . import plugin
+from adk.errors import AdkError
+from adk.klayout import plugin
 
 MENU = "adk_menu"
 _keep: list = []  # actions and dialogs live as long as the menu: Qt holds no Python reference

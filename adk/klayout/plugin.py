@@ -10,15 +10,15 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Callable
 
-from .embedded import use_application_modules
+from adk.klayout.embedded import use_application_modules
 
 use_application_modules()  # before the adk modules that import klayout.db
 
 import klayout.db as kdb  # noqa: E402
 import klayout.rdb as rdb  # noqa: E402
 
-from ..errors import AdkError, DeckError  # noqa: E402
-from ..layout import LoadedLayout, choose_top  # noqa: E402
+from adk.errors import AdkError, DeckError  # noqa: E402
+from adk.layout.reader import LoadedLayout, choose_top  # noqa: E402
 
 Progress = Callable[[int, int, str], None]
 CONFIG_PREFIX = "adk-"  # KLayout keeps every set_config key in its configuration file
@@ -65,7 +65,7 @@ def manual_folder() -> Path | None:
 
 def shipped_decks() -> dict[str, str]:
     """The pillar decks shipped with adk: name -> path, by name."""
-    from ..decks import shipped_decks as decks
+    from adk.kit.decks import shipped_decks as decks
 
     return {name: str(path) for name, path in decks().items()}
 
@@ -90,7 +90,7 @@ def loaded_layout(target: Any, top: str | None = None) -> LoadedLayout:
 
 def report_path(layout_path: str, deck_name: str, folder: str = "") -> str:
     """``LAYOUT.DECK.lyrdb`` in ``folder``, else beside the layout file, else in the temp folder."""
-    from ..cli.check_command import default_report
+    from adk.report.markers import default_report
 
     stem = default_report(layout_path)[: -len(".lyrdb")]
     if not folder:
@@ -105,17 +105,13 @@ def run_on_view(target: Any, deck_path: str, layer_map: str = "", output: str = 
                 progress: Progress | None = None) -> str:
     """Check ``target`` (see :func:`loaded_layout`) against a deck; write the marker database
     and return its path. ``progress`` is called before each rule as ``run_deck`` does."""
-    from ..engine import run_deck
-    from ..language import load_deck
-    from ..layermap import apply_layer_map
-    from ..report.markers import write_marker_database
+    import adk
 
     loaded = loaded_layout(target, top)
-    deck = load_deck(deck_path)
-    layers = apply_layer_map(deck, layer_map) if layer_map else deck.layers
-    result = run_deck(deck, layers, loaded, None, progress)
+    deck = adk.load_deck(deck_path, layer_map or None)
+    result = adk.check(loaded, deck, progress=progress)
     path = output or report_path(loaded.path, deck.name, output_folder)
-    write_marker_database(result, path)
+    adk.write_markers(result, path)
     return path
 
 
@@ -137,10 +133,10 @@ def show_markers(view: Any, report: str) -> int:
 def rule_manual(deck_path: str) -> tuple[str, str]:
     """A deck's title and manual: ``docs/rules/DECK.md`` where the plugin has it, else the
     table of ``adk rules``."""
-    from ..language import load_deck
-    from ..report.rule_table import rules_table
+    import adk
+    from adk.report.rule_table import rules_table
 
-    deck = load_deck(deck_path)
+    deck = adk.load_deck(deck_path)
     title = f"{deck.title or deck.name} ({' '.join(filter(None, (deck.name, deck.version)))})"
     folder = manual_folder()
     if folder is not None and (folder / f"{deck.name}.md").is_file():

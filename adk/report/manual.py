@@ -4,9 +4,9 @@ from __future__ import annotations
 import os
 import re
 
-from ..deck import Deck, Rule, layer_text
-from ..language.parser import find_comments
-from .rule_table import rule_row
+from adk.lang.model import Deck, Rule, layer_text
+from adk.lang.parser import find_comments
+from adk.report.rule_table import rule_row
 
 _COMMENT_LINE = re.compile(r"^\s*#")
 

@@ -6,9 +6,9 @@ import tempfile
 
 import klayout.rdb as rdb
 
-from .. import __version__
-from ..errors import AdkError
-from .summary import RunResult
+from adk import __version__
+from adk.errors import AdkError
+from adk.run.result import RunResult
 
 
 def marker_database(result: RunResult) -> rdb.ReportDatabase:
@@ -48,3 +48,12 @@ def write_marker_database(result: RunResult, path: str) -> None:
     except Exception as exc:
         os.unlink(temporary)
         raise AdkError(f"{path}: cannot write marker database: {exc}") from None
+
+
+def default_report(layout: str) -> str:
+    """The layout's file name with ``.lyrdb`` for its format suffixes, in the current folder."""
+    name = os.path.basename(layout)
+    for suffix in (".gz", ".gds", ".oas", ".gds2", ".oasis"):
+        if name.lower().endswith(suffix):
+            name = name[: -len(suffix)]
+    return name + ".lyrdb"

@@ -3,8 +3,8 @@ from __future__ import annotations
 
 import json
 
-from ..deck import Deck, LayerRef, Rule, layer_text
-from ..units import Quantity
+from adk.lang.model import Deck, LayerRef, Rule, layer_text
+from adk.lang.units import Quantity
 
 COLUMNS = ("id", "check", "layers", "value", "severity", "description")
 

@@ -5,7 +5,7 @@ import klayout.db as kdb
 import pytest
 
 from adk.checks import runner
-from adk.units import Dim
+from adk.lang.units import Dim
 from tests.util import check, context, new_layout
 
 run = runner("align")

@@ -4,7 +4,7 @@ from __future__ import annotations
 import klayout.db as kdb
 
 from adk.checks import runner
-from adk.units import Dim, Quantity
+from adk.lang.units import Dim, Quantity
 from tests.util import check, context, new_layout
 
 run = runner("bridge")

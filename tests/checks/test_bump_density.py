@@ -7,7 +7,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from adk.checks import runner
-from adk.units import Dim, Quantity
+from adk.lang.units import Dim, Quantity
 from tests.util import check, context, new_layout
 
 run = runner("bump_density")

@@ -8,9 +8,9 @@ import numpy as np
 import pytest
 
 from adk.checks import runner
-from adk.checks.bump_size import classify
-from adk.deck import LayerRef, Sizing
-from adk.units import Dim
+from adk.checks.kinds.bump_size import classify
+from adk.lang.model import LayerRef, Sizing
+from adk.lang.units import Dim
 from tests.util import check, context, new_layout
 
 run = runner("bump_size")

@@ -4,8 +4,8 @@ from __future__ import annotations
 import klayout.db as kdb
 
 from adk.checks import runner
-from adk.deck import BoolOp, LayerRef, Sizing
-from adk.units import Dim
+from adk.lang.model import BoolOp, LayerRef, Sizing
+from adk.lang.units import Dim
 from tests.util import check, context, new_layout
 
 run = runner("count")

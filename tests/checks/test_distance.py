@@ -8,8 +8,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from adk.checks import runner
-from adk.checks.distance import polygon_distance
-from adk.units import Dim, Quantity
+from adk.checks.kinds.distance import polygon_distance
+from adk.lang.units import Dim, Quantity
 from tests.util import check, context, new_layout
 
 run = runner("distance")

@@ -11,7 +11,7 @@ from adk.checks.base import Marker
 from adk.checks.grouping import areas
 from adk.cli import main
 from adk.examples.geometry import octagon
-from adk.units import Dim
+from adk.lang.units import Dim
 from tests.util import box_of, check, context, new_layout
 
 LAYERS = {"UBUMP": (1, 0), "KOZ": (2, 0), "RDL1": (3, 0)}
@@ -123,7 +123,7 @@ def test_markers_areas_from_the_command_line(tmp_path, capsys):
 ])
 def test_markers_parameter_errors(text, message):
     from adk.errors import DeckError
-    from adk.language import load_text
+    from adk.api import load_deck_text as load_text
 
     with pytest.raises(DeckError) as caught:
         load_text('deck d "t"\nlayer A = 1/0\n' + text)

@@ -5,8 +5,8 @@ import klayout.db as kdb
 import pytest
 
 from adk.checks import runner
-from adk.deck import BoolOp, LayerRef
-from adk.units import Dim
+from adk.lang.model import BoolOp, LayerRef
+from adk.lang.units import Dim
 from tests.util import box_of, check, context, new_layout
 
 run = runner("keepout")

@@ -11,8 +11,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from scipy.spatial import cKDTree
 
-from adk.checks import pitch, runner
-from adk.units import Dim
+from adk.checks import runner
+from adk.checks.kinds import pitch
+from adk.lang.units import Dim
 from tests.util import check, context, new_layout
 
 run = runner("pitch")

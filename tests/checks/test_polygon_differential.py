@@ -23,8 +23,8 @@ from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from adk.checks import runner
-from adk.checks._polygon import oriented
-from adk.units import Dim
+from adk.checks.polygon import oriented
+from adk.lang.units import Dim
 from tests.util import check, context, new_layout
 
 LAYERS = {"A": (1, 0), "B": (2, 0)}

@@ -7,7 +7,7 @@ import klayout.db as kdb
 import pytest
 
 from adk.checks import runner
-from adk.units import Dim
+from adk.lang.units import Dim
 from tests.util import box_of, check, context, new_layout, polygon
 
 run = runner("separation")

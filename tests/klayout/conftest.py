@@ -8,10 +8,10 @@ from pathlib import Path
 import klayout.rdb as rdb
 import pytest
 
-from adk.engine import run_deck
+from adk.run.engine import run_deck
 from adk.examples.writer import write_example
-from adk.language import load_deck
-from adk.layout import read_layout
+from adk.api import load_deck
+from adk.layout.reader import read_layout
 from adk.report.markers import write_marker_database
 
 RULES = Path(__file__).resolve().parents[2] / "rules"

@@ -7,7 +7,7 @@ import json
 import os
 import subprocess
 
-from adk.decks import shipped_decks
+from adk.kit.decks import shipped_decks
 from tests.klayout.conftest import category_counts
 
 SCRIPT = """

@@ -8,7 +8,7 @@ import pytest
 
 from adk.examples import PILLARS
 from adk.export.lydrc import export_deck
-from adk.language import load_deck
+from adk.api import load_deck
 from tests.klayout.conftest import RULES, category_counts, example_and_report, marker_boxes
 
 DECKS = [pillar for pillar in PILLARS if (RULES / f"{pillar}.adk").is_file()]

@@ -5,7 +5,8 @@ import xml.etree.ElementTree as ET
 
 from adk.cli import main
 from adk.export.lydrc import EXPORTED_KINDS, export_deck
-from adk.language import load_deck, load_text
+from adk.api import load_deck
+from adk.api import load_deck_text as load_text
 from tests.klayout.conftest import RULES
 
 DECK = """deck demo "Demo <rules> & more" version "2"

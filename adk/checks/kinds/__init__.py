@@ -1,0 +1,1 @@
+"""One module per check kind; see :mod:`adk.checks` for what a kind module holds."""

@@ -1,0 +1,125 @@
+"""density: fraction of a window covered by a layer, over a grid of windows.
+
+    rule RDL1.DEN "RDL1 metal density" : density(RDL1, window 1 mm, step 500 um) { density >= 20 %  density <= 80 % }
+
+The windows cover an extent: the bounding box of ``within R`` when given, else
+the layout's extent (the bounding box of the top cell, all layers). The first
+window sits at the extent's lower-left corner; windows follow every ``step``
+(default: the window size) to the right and upwards, and the last column and
+row are moved back to end exactly at the extent's right and top edges, so no
+window sticks out. Along a side shorter than the window, the window is cut to
+the extent.
+
+density = area(layer ∩ window ∩ R) / area(window ∩ R), with R the ``within``
+layer or the whole extent; a window with nothing of R in it is skipped. A
+density exactly at a limit passes.
+Marker: the window (a box), with its density."""
+from __future__ import annotations
+
+from itertools import product
+from typing import Iterator
+
+import klayout.db as kdb
+
+from adk.lang.model import Check
+from adk.lang.units import Dim
+from adk.checks.polygon import breaker, ordered
+from adk.checks.base import CheckContext, Marker, violation_text
+from adk.lang.signature import LAYER, LENGTH, MAX, MIN, CheckSpec, Param, Prop
+
+SPEC = CheckSpec("density", "area fraction of a layer in sliding windows", ("layer",),
+                 (Prop("density", Dim.RATIO, MIN + MAX, positive=False),),
+                 (Param("window", LENGTH, required=True, doc="window side"),
+                  Param("step", LENGTH, doc="window step; defaults to the window side"),
+                  Param("within", LAYER, doc="clip windows to this layer")))
+
+Run = tuple[int, int, int]  # first window start, stride, number of windows
+
+
+def ambit(check: Check) -> float | None:
+    """A window depends on what lies inside it; with ``within`` the windows are laid
+    out over that layer's extent, known only from the whole layout."""
+    return None if check.param("within") is not None else 0.0
+
+
+def footprint(check: Check) -> float:
+    return check.param("window").value
+
+
+def run(check: Check, ctx: CheckContext) -> list[Marker]:
+    constraints = check.constraint("density")
+    window = check.param("window")
+    size, step = ctx.to_dbu(window.value), ctx.to_dbu(check.param("step", window).value)
+    layer = ctx.region(check.layers[0])
+    within = check.param("within")
+    if within is None:  # the extent holds the whole layer: nothing to clip
+        scope, covered = kdb.Region(_layout_extent(ctx, layer)), layer
+    else:
+        scope = ctx.region(within)
+        covered = layer & scope
+    markers = []
+    broken = breaker(constraints, 1.0)
+    for box, density in _densities(covered, scope, size, step, ctx.focus):
+        constraint = broken(density)
+        if constraint is not None:
+            text = violation_text("density", density, constraint, ctx.length_unit)
+            markers.append(Marker(box.to_dtype(ctx.dbu), density, text))
+    return ordered(markers)
+
+
+def _layout_extent(ctx: CheckContext, layer: kdb.Region) -> kdb.Box:
+    """The top cell's box where the context reads a layout, else the layer's own box."""
+    loaded = getattr(ctx, "loaded", None)
+    return loaded.top.bbox() if loaded is not None else layer.bbox()
+
+
+def _densities(covered: kdb.Region, scope: kdb.Region, size: int, step: int,
+               focus: kdb.Box | None = None) -> Iterator[tuple[kdb.Box, float]]:
+    """Each window over the extent of ``scope`` with its covered fraction of ``scope``;
+    with ``focus`` (a tile), only the windows around it."""
+    extent = scope.bbox()
+    if extent.area() == 0:
+        return
+    width, columns = _runs(extent.left, extent.right, size, step)
+    height, rows = _runs(extent.bottom, extent.top, size, step)
+    if focus is not None:
+        columns = _near(columns, width, focus.left, focus.right)
+        rows = _near(rows, height, focus.bottom, focus.top)
+    for x, y in product(columns, rows):
+        # one rasterize call per run: pixels are the windows of the run
+        args = (kdb.Point(x[0], y[0]), kdb.Vector(x[1], y[1]), kdb.Vector(width, height),
+                x[2], y[2])
+        for iy, (parts, wholes) in enumerate(zip(covered.rasterize(*args), scope.rasterize(*args))):
+            for ix, (part, whole) in enumerate(zip(parts, wholes)):
+                if whole > 0:
+                    corner = kdb.Point(x[0] + ix * x[1], y[0] + iy * y[1])
+                    # areas summed in another order (a tile's shapes) differ in the last
+                    # bits; a thousandth of a square unit is far below any grid
+                    yield (kdb.Box(corner, corner + kdb.Vector(width, height)),
+                           round(part, 3) / round(whole, 3))
+
+
+def _near(runs: list[Run], size: int, low: int, high: int) -> list[Run]:
+    """The runs cut to the windows that reach into [low - size, high + size]."""
+    kept = []
+    for start, stride, count in runs:
+        first = max(0, -(-(low - 2 * size - start) // stride))
+        last = min(count, (high + size - start) // stride + 1)
+        if last > first:
+            kept.append((start + first * stride, stride, last - first))
+    return kept
+
+
+def _runs(low: int, high: int, size: int, step: int) -> tuple[int, list[Run]]:
+    """The window size along one axis and its windows as runs of equal stride.
+
+    Starts are low, low + step, ... and high - size. Rasterized pixels must not
+    overlap, so overlapping windows (step < size) are split into runs whose
+    stride is a whole number of steps no shorter than the window."""
+    if high - low <= size:
+        return high - low, [(low, high - low, 1)]
+    starts = range(low, high - size, step)
+    phases = -(-size // step)
+    runs = [(starts[j], phases * step, len(starts[j::phases]))
+            for j in range(min(phases, len(starts)))]
+    return size, runs + [(high - size, size, 1)]

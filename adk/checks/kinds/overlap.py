@@ -1,0 +1,37 @@
+"""overlap: where two layers overlap, they overlap by at least a distance.
+
+    rule BR.DIE.OVL "bridge overlaps its die" : overlap(BRIDGE, DIE) >= 100 um
+
+Each layer is merged first. The overlap is how far one layer reaches into the
+other: the Euclidean distance from an edge of one layer lying inside the other
+to the facing edge of the other (for a bridge on a die, from the die edge
+under the bridge to the bridge edge over the die), to the nearest database
+unit. An overlap exactly at the limit passes. Shapes that only touch overlap
+by 0 and violate; shapes that do not touch are not checked. A shape lying
+wholly inside the other has no facing edges and is not an overlap violation
+(check its width instead), and neither is a thin strip crossing the other
+shape, which reaches through it.
+Marker: the edge pair across the thin overlap (first layer's edge first), with
+the measured overlap."""
+from __future__ import annotations
+
+from adk.lang.model import Check
+from adk.lang.units import Dim
+from adk.checks.polygon import largest_limit, merged_mode, ordered, pair_markers, threshold
+from adk.checks.base import CheckContext, Marker
+from adk.lang.signature import MARKERS, MIN, CheckSpec, Prop
+
+SPEC = CheckSpec("overlap", "minimum overlap of two layers where they overlap",
+                 ("a", "b"), (Prop("overlap", Dim.LENGTH, MIN),), (MARKERS,))
+
+
+def ambit(check: Check) -> float:
+    return largest_limit(check.constraint("overlap"))
+
+
+def run(check: Check, ctx: CheckContext) -> list[Marker]:
+    constraints = check.constraint("overlap")
+    a, b = (ctx.region(expr) for expr in check.layers)
+    with merged_mode(a, b):
+        pairs = a.overlap_check(b, threshold(constraints, ctx.dbu))
+    return ordered(pair_markers(pairs, constraints, "overlap", ctx))

@@ -1,0 +1,37 @@
+"""separation: minimum distance between the shapes of two layers.
+
+    rule TMV.RDL.SEP "TMV to RDL1 separation" : separation(TMV, RDL1) >= 20 um
+
+Each layer is merged first. The distance is Euclidean, from an edge of the
+first layer to a facing edge of the second, to the nearest database unit; a
+distance exactly at the limit passes. Overlapping or touching shapes are at
+distance 0 and always violate.
+Markers: the edge pair across the gap, with the measured distance (each edge
+marked as far as it lies within the limit of the other); for shapes that touch
+along an edge or at a corner, such an edge pair at distance 0; for shapes that
+overlap, the overlap polygon, at distance 0, with a text such as
+``separation: TMV overlaps RDL1``."""
+from __future__ import annotations
+
+from adk.lang.model import Check, layer_label
+from adk.lang.units import Dim
+from adk.checks.polygon import largest_limit, merged_mode, ordered, pair_markers, piece_markers, threshold
+from adk.checks.base import CheckContext, Marker
+from adk.lang.signature import MARKERS, MIN, CheckSpec, Prop
+
+SPEC = CheckSpec("separation", "minimum distance between shapes of two layers",
+                 ("a", "b"), (Prop("separation", Dim.LENGTH, MIN),), (MARKERS,))
+
+
+def ambit(check: Check) -> float:
+    return largest_limit(check.constraint("separation"))
+
+
+def run(check: Check, ctx: CheckContext) -> list[Marker]:
+    constraints = check.constraint("separation")
+    a, b = (ctx.region(expr) for expr in check.layers)
+    with merged_mode(a, b):
+        pairs = a.separation_check(b, threshold(constraints, ctx.dbu))
+    names = [layer_label(expr, ctx.length_unit) for expr in check.layers]
+    overlaps = piece_markers(a & b, f"separation: {names[0]} overlaps {names[1]}", ctx.dbu)
+    return ordered(pair_markers(pairs, constraints, "separation", ctx) + overlaps)

@@ -1,0 +1,32 @@
+"""space: minimum space between and within the shapes of one layer.
+
+    rule RDL1.S "RDL1 minimum line space" : space(RDL1) >= 2 um
+
+Shapes are merged first, so touching or overlapping shapes are one shape and
+have no space between them; notches (the gap between two parts of one shape)
+count. The distance is Euclidean: two corners facing each other diagonally are
+measured corner to corner, to the nearest database unit. A space exactly at
+the limit passes.
+Marker: the edge pair across the gap (the parts of both edges closer than the
+limit), with the measured space; a corner-to-corner gap gives one pair per
+pair of facing edges."""
+from __future__ import annotations
+
+from adk.lang.model import Check
+from adk.lang.units import Dim
+from adk.checks.polygon import largest_limit, ordered, pair_markers, threshold
+from adk.checks.base import CheckContext, Marker
+from adk.lang.signature import MARKERS, MIN, CheckSpec, Prop
+
+SPEC = CheckSpec("space", "minimum space between shapes of a layer", ("layer",),
+                 (Prop("space", Dim.LENGTH, MIN),), (MARKERS,))
+
+
+def ambit(check: Check) -> float:
+    return largest_limit(check.constraint("space"))
+
+
+def run(check: Check, ctx: CheckContext) -> list[Marker]:
+    constraints = check.constraint("space")
+    pairs = ctx.region(check.layers[0]).space_check(threshold(constraints, ctx.dbu))
+    return ordered(pair_markers(pairs, constraints, "space", ctx))

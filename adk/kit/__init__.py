@@ -1,0 +1,1 @@
+"""The kit adk ships: its decks and the deck self-tests."""

@@ -1,5 +1,0 @@
-"""The rule language: text to a typed, validated deck."""
-from .builder import load_deck, load_text
-from .parser import parse_text
-
-__all__ = ["load_deck", "load_text", "parse_text"]

@@ -1,0 +1,212 @@
+"""The layout as checks see it: layer expressions evaluated once and cached.
+
+Checks see merged polygons, as their semantics ask. Every region handed to them is
+merged already and marked as needing no merge (``merged_semantics = False``):
+KLayout's space check on a region with merged semantics takes two to five times as
+long. A drawn layer whose shapes neither overlap nor touch is handed over as drawn.
+Checks between two layers switch to merged mode for their run
+(:func:`adk.checks._polygon.merged_mode`).
+"""
+from __future__ import annotations
+
+import time
+from collections import defaultdict
+
+import klayout.db as kdb
+import numpy as np
+
+from adk.layout import bumps as bump_extraction
+from adk.lang.model import (BoolOp, DerivedLayer, DrawnLayer, Layer, LayerExpr, LayerRef, Select, Sizing,
+                   is_drawn)
+from adk.layout.reader import LoadedLayout
+
+
+def merged(region: kdb.Region) -> kdb.Region:
+    """The merged polygons of ``region``, marked as needing no further merge."""
+    result = region.merged()
+    result.merged_semantics = False
+    return result
+
+
+def settled(raw: kdb.Region) -> kdb.Region:
+    """The merged shapes of ``raw``, marked as needing no merge; ``raw`` itself when
+    merging changes nothing (no shape overlaps or touches another or itself: the
+    count, the area and the perimeter stay)."""
+    result = merged(raw)
+    raw.merged_semantics = False
+    if (result.count(), result.area(), result.perimeter()) == \
+            (raw.count(), raw.area(), raw.perimeter()):
+        return raw
+    return result
+
+
+def _as_drawn(region: kdb.Region) -> kdb.Region:
+    """``region`` with its shapes taken one by one, as drawn (not merged first)."""
+    region.merged_semantics = False
+    return region
+
+
+class LayoutContext:
+    """Implements :class:`adk.checks.base.CheckContext` over a loaded layout.
+
+    ``layers`` maps every deck layer name to its declaration (layer map applied).
+    Drawn layers absent from the layout read as empty; the planner reports them.
+    ``seconds`` accumulates the time spent reading shapes and bumps, per layer.
+    """
+
+    focus: kdb.Box | None = None  # the whole layout; a window's tile in WindowContext
+
+    def __init__(self, loaded: LoadedLayout, layers: dict[str, Layer], length_unit: str = "um"):
+        self.loaded = loaded
+        self.layers = layers
+        self.dbu = loaded.dbu
+        self.length_unit = length_unit
+        self.seconds: dict[str, float] = defaultdict(float)
+        self._regions: dict[LayerExpr, kdb.Region] = {}
+        self._near: dict[tuple, kdb.Region] = {}
+        self._bumps: dict[LayerExpr, np.ndarray] = {}
+        self._outlines: dict[LayerExpr, list[bump_extraction.Outline]] = {}
+
+    def to_dbu(self, microns: float) -> int:
+        return int(round(microns / self.dbu))
+
+    def drawn_index(self, name: str) -> int | None:
+        layer = self.layers[name]
+        assert isinstance(layer, DrawnLayer)
+        return self.loaded.layer_index(layer.layer, layer.datatype)
+
+    # ------------------------------------------------------------ polygons
+    def region(self, expr: LayerExpr) -> kdb.Region:
+        cached = self._regions.get(expr)
+        if cached is None:
+            cached = self._evaluate(expr)
+            self._regions[expr] = cached
+        return cached
+
+    def region_near(self, expr: LayerExpr, near: kdb.Region, distance: int) -> kdb.Region:
+        """The merged polygons of a drawn layer that come within ``distance`` (dbu) of
+        ``near``: exact there, read without flattening the rest of the layer (a million
+        bumps around a few keep-out zones). Other expressions: :meth:`region`."""
+        if not is_drawn(expr, self.layers):
+            return self.region(expr)
+        key = (expr, near.data_id(), distance)
+        if key not in self._near:
+            self._near[key] = self._read(expr.name, near.sized(distance + 1))
+        return self._near[key]
+
+    def _evaluate(self, expr: LayerExpr) -> kdb.Region:
+        if isinstance(expr, LayerRef):
+            layer = self.layers[expr.name]
+            if isinstance(layer, DerivedLayer):
+                return self.region(layer.expr)
+            return self._read(expr.name)
+        if isinstance(expr, BoolOp):
+            left, right = self.region(expr.left), self.region(expr.right)
+            result = {"and": left.__and__, "or": left.__add__, "not": left.__sub__,
+                      "xor": left.__xor__}[expr.op](right)
+            return merged(result)
+        if isinstance(expr, Sizing):
+            distance = self.to_dbu(expr.distance)
+            sized = self.region(expr.layer).sized(distance if expr.op == "grow" else -distance)
+            return merged(sized)
+        if isinstance(expr, Select):
+            left, right = self.region(expr.left), self.region(expr.right)
+            # a selection of merged polygons is merged
+            return _as_drawn({"inside": left.inside, "outside": left.outside,
+                              "interacting": left.interacting}[expr.op](right))
+        raise TypeError(f"not a layer expression: {expr!r}")
+
+    def _read(self, name: str, near: kdb.Region | None = None) -> kdb.Region:
+        """A drawn layer's shapes, flat and merged; with ``near``, only the shapes
+        touching it, and those that touch them, and so on: merging a shape with some of
+        the shapes it touches would give other polygons (and other snapped vertices)."""
+        started = time.perf_counter()
+        index = self.drawn_index(name)
+        if index is None:
+            return kdb.Region()
+        if near is None:
+            region = settled(kdb.Region(self.loaded.top.begin_shapes_rec(index)))
+        else:
+            region = settled(self._connected(index, near))
+        self.seconds[name] += time.perf_counter() - started
+        return region
+
+    def _connected(self, index: int, near: kdb.Region) -> kdb.Region:
+        """The shapes touching ``near`` and every shape connected to them by touching."""
+        found = self._touching(index, near)
+        frontier = _as_drawn(found.interacting(near.edges()))  # what reaches out of near
+        while not frontier.is_empty():
+            fresh = _as_drawn(self._touching(index, frontier).not_in(found))
+            frontier = _as_drawn(fresh.interacting(frontier))
+            found += frontier
+        return found
+
+    def _touching(self, index: int, area: kdb.Region) -> kdb.Region:
+        shapes = kdb.RecursiveShapeIterator(self.loaded.layout, self.loaded.top, index, area, False)
+        # copied out at once: operations on a region that still reads through the iterator
+        # visit every shape in the area's bounding box (a million bumps for a few zones)
+        return _as_drawn(kdb.Region(shapes).flatten())
+
+    # ------------------------------------------------------------ bumps
+    def bumps(self, expr: LayerExpr) -> np.ndarray:
+        cached = self._bumps.get(expr)
+        if cached is None:
+            started = time.perf_counter()
+            cached = self._extract_bumps(expr)
+            self._bumps[expr] = cached
+            if is_drawn(expr, self.layers):
+                self.seconds[expr.name] += time.perf_counter() - started
+        return cached
+
+    def _extract_bumps(self, expr: LayerExpr) -> np.ndarray:
+        if is_drawn(expr, self.layers):
+            index = self.drawn_index(expr.name)
+            if index is None:
+                return np.empty((0, 2))
+            return bump_extraction.centres(self.loaded.layout, self.loaded.top, index)
+        return bump_extraction.region_centres(self.region(expr), self.dbu)
+
+    def bump_outlines(self, expr: LayerExpr) -> list[bump_extraction.Outline]:
+        """The distinct bump outlines of a layer with their placements; a derived layer's
+        merged polygons otherwise."""
+        cached = self._outlines.get(expr)
+        if cached is None:
+            cached = self._extract_outlines(expr)
+            self._outlines[expr] = cached
+        return cached
+
+    def _extract_outlines(self, expr: LayerExpr) -> list[bump_extraction.Outline]:
+        if is_drawn(expr, self.layers):
+            index = self.drawn_index(expr.name)
+            if index is None:
+                return []
+            return bump_extraction.outlines(self.loaded.layout, self.loaded.top, index)
+        return bump_extraction.region_outlines(self.region(expr))
+
+
+class WindowContext(LayoutContext):
+    """The layout seen through a window (a tile and its halo), for rules that run on tiles.
+
+    Drawn layers hold the shapes touching the window and every shape connected to
+    them by touching, merged: the polygons near the window are those of the whole layout.
+    Bump centres come from ``base``, which keeps them for every window. ``focus`` is
+    the tile."""
+
+    def __init__(self, base: LayoutContext, window: kdb.Box, focus: kdb.Box):
+        super().__init__(base.loaded, base.layers, base.length_unit)
+        self.base = base
+        self.window = window
+        self.focus = focus
+        self.seconds = base.seconds
+
+    def _read(self, name: str, near: kdb.Region | None = None) -> kdb.Region:
+        window = kdb.Region(self.window)
+        return super()._read(name, window if near is None else near & window)
+
+    def bumps(self, expr: LayerExpr) -> np.ndarray:
+        points = self.base.bumps(expr)
+        box = self.window.to_dtype(self.dbu)
+        start = np.searchsorted(points[:, 0], box.left, side="left")
+        stop = np.searchsorted(points[:, 0], box.right, side="right")
+        part = points[start:stop]
+        return part[(part[:, 1] >= box.bottom) & (part[:, 1] <= box.top)]

@@ -1,0 +1,162 @@
+"""Runs a plan on a layout: rules in deck order, each through its check kind; on the
+whole layout at once, or on tiles in local processes or on a Dask cluster."""
+from __future__ import annotations
+
+import math
+import multiprocessing
+import os
+import time
+from concurrent.futures import ProcessPoolExecutor, as_completed
+from dataclasses import dataclass
+from typing import Callable, Iterator
+
+from adk import checks
+from adk.run import tiling
+from adk.layout.context import LayoutContext
+from adk.lang.model import Deck, Layer
+from adk.errors import AdkError
+from adk.layout.reader import LoadedLayout
+from adk.run.plan import PlannedRule, plan
+from adk.run.result import RuleOutcome, RunResult
+
+Progress = Callable[[int, int, str], None]
+
+# tiles per worker when the tile size is not given: enough to balance uneven tiles
+_TILES_PER_WORKER = 4
+# workers assumed on a Dask cluster for the default tile size
+_DASK_WORKERS = 16
+
+
+@dataclass(frozen=True)
+class Parallel:
+    """How to split a run: ``jobs`` local processes, or the Dask scheduler at
+    ``scheduler``; tiles of ``tile_size`` µm (default: from the layout and the workers)."""
+
+    jobs: int = 1
+    tile_size: float | None = None
+    scheduler: str | None = None
+
+    @property
+    def tiled(self) -> bool:
+        return self.jobs > 1 or self.tile_size is not None or self.scheduler is not None
+
+
+def run_deck(deck: Deck, layers: dict[str, Layer], loaded: LoadedLayout,
+             only: list[str] | None = None, progress: Progress | None = None,
+             parallel: Parallel | None = None) -> RunResult:
+    """Check ``loaded`` against ``deck`` (``layers``: the deck's layers, layer map applied).
+
+    With ``parallel``, local rules run on tiles and the others as jobs of their own;
+    the markers are the same, in the same order, as those of a run in one piece."""
+    started = time.perf_counter()
+    context = LayoutContext(loaded, layers, deck.units)
+    planned = plan(deck, layers, only)
+    missing_layers = sorted({name for item in planned for name in item.drawn
+                             if context.drawn_index(name) is None})
+    outcomes = [RuleOutcome(item.rule, missing=[n for n in item.drawn if n in missing_layers])
+                for item in planned]
+    runnable = [item for item, outcome in zip(planned, outcomes) if outcome.checked]
+    if parallel is not None and parallel.tiled:
+        found = _run_jobs(deck, layers, loaded, runnable, parallel, progress)
+    else:
+        found = _run_here(runnable, context, progress)
+    for outcome in outcomes:
+        if outcome.checked:
+            markers, outcome.seconds = found[outcome.rule.id]
+            markers = checks.finished(outcome.rule.check, markers, loaded.dbu)
+            outcome.markers = sorted(markers, key=lambda m: m.sort_key())
+    return RunResult(deck, loaded.path, loaded.top.name, outcomes, missing_layers,
+                     time.perf_counter() - started)
+
+
+def _run_here(planned: list[PlannedRule], context: LayoutContext,
+              progress: Progress | None) -> dict[str, tuple[list, float]]:
+    found = {}
+    for index, item in enumerate(planned):
+        if progress:
+            progress(index, len(planned), item.rule.id)
+        rule_started = time.perf_counter()
+        markers = checks.runner(item.rule.check.kind)(item.rule.check, context)
+        found[item.rule.id] = (markers, time.perf_counter() - rule_started)
+    if progress:
+        progress(len(planned), len(planned), "")
+    return found
+
+
+# ---------------------------------------------------------------- tiles
+def jobs_for(deck: Deck, layers: dict[str, Layer], loaded: LoadedLayout,
+             planned: list[PlannedRule], parallel: Parallel) -> list[tiling.Job]:
+    """The untiled rules one job each (the longest first), then one job per tile with
+    every tiled rule."""
+    common = dict(layout=os.path.abspath(loaded.path), top=loaded.top.name,
+                  deck=os.path.abspath(deck.path), layers=tiling.drawn_numbers(layers))
+    jobs = [tiling.Job(rules=(item.rule.id,), label=item.rule.id, **common)
+            for item in planned if not item.tiled]
+    tiled = tuple(item.rule.id for item in planned if item.tiled)
+    if tiled:
+        extent = loaded.top.bbox()
+        size = _tile_size(extent, loaded.dbu, planned, parallel)
+        tiles = tiling.grid(extent, size)
+        jobs += [tiling.Job(rules=tiled, core=core, owner=owner,
+                            label=f"tile {number + 1}/{len(tiles)}", **common)
+                 for number, (core, owner) in enumerate(tiles)]
+    return jobs
+
+
+def _tile_size(extent, dbu: float, planned: list[PlannedRule], parallel: Parallel) -> int:
+    """Tiles of the size asked for; else about ``_TILES_PER_WORKER`` per worker, never
+    smaller than four times the largest halo (a tile should hold more than its halo)."""
+    halo = max((item.halo for item in planned if item.tiled), default=0.0) / dbu
+    if parallel.tile_size is not None:
+        return max(1, round(parallel.tile_size / dbu))
+    workers = _DASK_WORKERS if parallel.scheduler else parallel.jobs
+    across = math.ceil(math.sqrt(_TILES_PER_WORKER * workers))
+    return max(1, math.ceil(max(extent.width(), extent.height()) / across), math.ceil(4 * halo))
+
+
+def _run_jobs(deck: Deck, layers: dict[str, Layer], loaded: LoadedLayout,
+              planned: list[PlannedRule], parallel: Parallel,
+              progress: Progress | None) -> dict[str, tuple[list, float]]:
+    jobs = jobs_for(deck, layers, loaded, planned, parallel)
+    found: dict[str, tuple[list, float]] = {item.rule.id: ([], 0.0) for item in planned}
+    if parallel.scheduler:
+        results = _on_dask(jobs, parallel.scheduler)
+    elif parallel.jobs > 1:
+        results = _in_processes(jobs, parallel.jobs)
+    else:
+        if jobs:
+            tiling.seed(jobs[0], deck, layers, loaded)
+        results = ((job, tiling.run_job(job)) for job in jobs)
+    for done, (job, job_results) in enumerate(results, 1):
+        for result in job_results:
+            markers, seconds = found[result.rule]
+            markers += [tiling.unpack(packed) for packed in result.markers]
+            found[result.rule] = (markers, seconds + result.seconds)
+        if progress:
+            progress(done, len(jobs), job.label if done < len(jobs) else "")
+    return found
+
+
+def _in_processes(jobs: list[tiling.Job], workers: int) -> Iterator[tuple]:
+    # spawned, not forked: workers read the layout as remote ones do, and share no state
+    context = multiprocessing.get_context("spawn")
+    with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
+        futures = {pool.submit(tiling.run_job, job): job for job in jobs}
+        for future in as_completed(futures):
+            yield futures[future], future.result()
+
+
+def _on_dask(jobs: list[tiling.Job], address: str) -> Iterator[tuple]:
+    try:
+        from distributed import Client, as_completed as dask_completed
+    except ImportError:
+        raise AdkError("--dask needs Dask: pip install 'adk[dask]'") from None
+    try:
+        client = Client(address, timeout=30)
+    except (OSError, TimeoutError) as exc:
+        raise AdkError(f"cannot reach the Dask scheduler at {address}: {exc}") from None
+    with client:
+        futures = client.map(tiling.run_job, jobs, pure=False)
+        owner = dict(zip(futures, jobs))
+        for future in dask_completed(futures):
+            yield owner[future], future.result()
