@@ -10,12 +10,32 @@ from typing import TYPE_CHECKING, Any
 
 __version__ = "0.1.0"
 
-_API = ("load_deck", "load_deck_text", "check", "write_markers", "read_layout", "Deck",
-        "LoadedLayout", "RunResult", "RuleOutcome", "Marker")
+_API = (
+    "load_deck",
+    "load_deck_text",
+    "check",
+    "write_markers",
+    "read_layout",
+    "Deck",
+    "LoadedLayout",
+    "RunResult",
+    "RuleOutcome",
+    "Marker",
+)
 
 if TYPE_CHECKING:
-    from adk.api import (Deck, LoadedLayout, Marker, RuleOutcome, RunResult, check, load_deck,
-                         load_deck_text, read_layout, write_markers)
+    from adk.api import (
+        Deck,
+        LoadedLayout,
+        Marker,
+        RuleOutcome,
+        RunResult,
+        check,
+        load_deck,
+        load_deck_text,
+        read_layout,
+        write_markers,
+    )
 
 
 def __getattr__(name: str) -> Any:
@@ -26,4 +46,16 @@ def __getattr__(name: str) -> Any:
     raise AttributeError(f"module 'adk' has no attribute {name!r}")
 
 
-__all__ = ["__version__", *_API]
+__all__ = [  # noqa: RUF022  the version first, then the API as in _API
+    "__version__",
+    "Deck",
+    "LoadedLayout",
+    "Marker",
+    "RuleOutcome",
+    "RunResult",
+    "check",
+    "load_deck",
+    "load_deck_text",
+    "read_layout",
+    "write_markers",
+]

@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import os
 from dataclasses import replace
-from typing import Union
 
 from adk import checks
 from adk.checks.base import Marker
@@ -29,7 +28,7 @@ from adk.report.markers import write_marker_database
 from adk.run.engine import Parallel, Progress, run_deck
 from adk.run.result import RuleOutcome, RunResult
 
-PathLike = Union[str, "os.PathLike[str]"]
+PathLike = str | os.PathLike[str]
 
 
 def load_deck(deck: PathLike, layer_map: PathLike | None = None) -> Deck:
@@ -48,9 +47,17 @@ def load_deck_text(text: str, path: str = "<deck>") -> Deck:
     return builder.load_text(text, checks.specs(), path)
 
 
-def check(layout: PathLike | LoadedLayout, deck: PathLike | Deck, *, top: str | None = None,
-          rules: list[str] | None = None, jobs: int = 1, tile_size: float | None = None,
-          dask: str | None = None, progress: Progress | None = None) -> RunResult:
+def check(
+    layout: PathLike | LoadedLayout,
+    deck: PathLike | Deck,
+    *,
+    top: str | None = None,
+    rules: list[str] | None = None,
+    jobs: int = 1,
+    tile_size: float | None = None,
+    dask: str | None = None,
+    progress: Progress | None = None,
+) -> RunResult:
     """Check a layout (a GDS/OASIS file, plain or gzipped, or a layout read already)
     against a deck (a :class:`Deck`, a file or a shipped deck's name).
 
@@ -69,5 +76,15 @@ def write_markers(result: RunResult, path: PathLike) -> None:
     write_marker_database(result, os.fspath(path))
 
 
-__all__ = ["load_deck", "load_deck_text", "check", "write_markers", "read_layout", "Deck",
-           "LoadedLayout", "RunResult", "RuleOutcome", "Marker"]
+__all__ = [
+    "Deck",
+    "LoadedLayout",
+    "Marker",
+    "RuleOutcome",
+    "RunResult",
+    "check",
+    "load_deck",
+    "load_deck_text",
+    "read_layout",
+    "write_markers",
+]

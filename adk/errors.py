@@ -1,4 +1,5 @@
 """Errors the user can act on. Anything else escaping is a bug."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass

@@ -1,5 +1,6 @@
 """Data folders shipped inside the package: ``grammar/``, ``rules/`` and ``klayout_macros/`` of
 the source tree install as ``adk.grammar``, ``adk.rules`` and ``adk.klayout_macros``."""
+
 from __future__ import annotations
 
 from importlib.util import find_spec

@@ -13,6 +13,7 @@ drawn; :func:`generate` returns the expected marker count per rule.
 
     python benchmarks/generate.py 100k -o /tmp/bench_100k.gds
 """
+
 from __future__ import annotations
 
 import argparse
@@ -21,24 +22,32 @@ from dataclasses import dataclass, field
 
 import klayout.db as kdb
 
-LAYERS = {"DIE": (1, 0), "RDL1": (10, 0), "RDL2": (11, 0), "RDL3": (12, 0),
-          "UBUMP": (30, 0), "FIELD": (31, 0), "BRIDGE": (50, 0), "KOZ": (90, 0)}
+LAYERS = {
+    "DIE": (1, 0),
+    "RDL1": (10, 0),
+    "RDL2": (11, 0),
+    "RDL3": (12, 0),
+    "UBUMP": (30, 0),
+    "FIELD": (31, 0),
+    "BRIDGE": (50, 0),
+    "KOZ": (90, 0),
+}
 RDL = ("RDL1", "RDL2", "RDL3")
 SCALES = {"10k": 10_000, "100k": 100_000, "1M": 1_000_000, "4M": 4_000_000}
 
-UM = 1000                      # database units per µm (1 nm grid)
-PITCH = 40 * UM                # bump pitch
-STAGGER = (20 * UM, 35 * UM)   # offset of the second array of a staggered field
-SPARSE = 55 * UM               # pitch of a sparse field: 330 bumps/mm2 < 400
-BUMP = 20 * UM                 # bump octagon, across the flats
+UM = 1000  # database units per µm (1 nm grid)
+PITCH = 40 * UM  # bump pitch
+STAGGER = (20 * UM, 35 * UM)  # offset of the second array of a staggered field
+SPARSE = 55 * UM  # pitch of a sparse field: 330 bumps/mm2 < 400
+BUMP = 20 * UM  # bump octagon, across the flats
 FIELD_GAP, DIE_MARGIN = 300 * UM, 500 * UM
 DIE_GAP_X, DIE_GAP_Y = 100 * UM, 400 * UM
 BRIDGE = (1000 * UM, 400 * UM)
-W = 2 * UM                     # RDL line width
-LINES = 64                     # lines per RDL block
-SLOT_H = 450 * UM              # RDL block slot height
-KOZ_EVERY = 37                 # every n-th RDL slot is a keep-out zone
-BEVEL = 415                    # half-width offset of a 45° bend: keeps 45° parts >= 2 um wide
+W = 2 * UM  # RDL line width
+LINES = 64  # lines per RDL block
+SLOT_H = 450 * UM  # RDL block slot height
+KOZ_EVERY = 37  # every n-th RDL slot is a keep-out zone
+BEVEL = 415  # half-width offset of a 45° bend: keeps 45° parts >= 2 um wide
 
 
 @dataclass
@@ -57,9 +66,15 @@ class Package:
 # ---------------------------------------------------------------- shapes
 def octagon(diameter: int) -> kdb.Polygon:
     r = diameter / 2 / math.cos(math.pi / 8)
-    return kdb.Polygon([kdb.Point(round(r * math.cos(math.pi / 8 + i * math.pi / 4)),
-                                  round(r * math.sin(math.pi / 8 + i * math.pi / 4)))
-                        for i in range(8)])
+    return kdb.Polygon(
+        [
+            kdb.Point(
+                round(r * math.cos(math.pi / 8 + i * math.pi / 4)),
+                round(r * math.sin(math.pi / 8 + i * math.pi / 4)),
+            )
+            for i in range(8)
+        ]
+    )
 
 
 def straight(x0: int, x1: int, y: int, width: int = W) -> kdb.Polygon:
@@ -69,17 +84,41 @@ def straight(x0: int, x1: int, y: int, width: int = W) -> kdb.Polygon:
 def jog45(x0: int, xb: int, x1: int, y: int, rise: int) -> kdb.Polygon:
     """A line along y from x0, bending up by 45° at xb, rising by ``rise``, on to x1."""
     h, t = W // 2, BEVEL
-    return kdb.Polygon([kdb.Point(*p) for p in (
-        (x0, y - h), (xb + t, y - h), (xb + t + rise, y - h + rise), (x1, y - h + rise),
-        (x1, y + h + rise), (xb - t + rise, y + h + rise), (xb - t, y + h), (x0, y + h))])
+    return kdb.Polygon(
+        [
+            kdb.Point(*p)
+            for p in (
+                (x0, y - h),
+                (xb + t, y - h),
+                (xb + t + rise, y - h + rise),
+                (x1, y - h + rise),
+                (x1, y + h + rise),
+                (xb - t + rise, y + h + rise),
+                (xb - t, y + h),
+                (x0, y + h),
+            )
+        ]
+    )
 
 
 def jog90(x0: int, xb: int, x1: int, y: int, rise: int) -> kdb.Polygon:
     """A line along y from x0, stepping up square at xb by ``rise``, on to x1."""
     h = W // 2
-    return kdb.Polygon([kdb.Point(*p) for p in (
-        (x0, y - h), (xb + h, y - h), (xb + h, y + rise - h), (x1, y + rise - h),
-        (x1, y + rise + h), (xb - h, y + rise + h), (xb - h, y + h), (x0, y + h))])
+    return kdb.Polygon(
+        [
+            kdb.Point(*p)
+            for p in (
+                (x0, y - h),
+                (xb + h, y - h),
+                (xb + h, y + rise - h),
+                (x1, y + rise - h),
+                (x1, y + rise + h),
+                (xb - h, y + rise + h),
+                (xb - h, y + h),
+                (x0, y + h),
+            )
+        ]
+    )
 
 
 def block(kind: int, length: int, overlap_every: int = 0) -> kdb.Region:
@@ -116,8 +155,9 @@ def die_side(n: int) -> int:
     return 2 * n * PITCH + FIELD_GAP + 2 * DIE_MARGIN
 
 
-def _die_cell(layout: kdb.Layout, kind: DieKind, n: int, bump: kdb.Cell,
-              layers: dict[str, int]) -> tuple[kdb.Cell, int]:
+def _die_cell(
+    layout: kdb.Layout, kind: DieKind, n: int, bump: kdb.Cell, layers: dict[str, int]
+) -> tuple[kdb.Cell, int]:
     """A die with four bump fields (field 0 always regular); returns the cell and its bump count."""
     cell = layout.create_cell(kind.name)
     side = die_side(n)
@@ -129,16 +169,31 @@ def _die_cell(layout: kdb.Layout, kind: DieKind, n: int, bump: kdb.Cell,
         if kind.staggered and number == 3:
             step, rows = (PITCH, 2 * STAGGER[1]), size // (2 * STAGGER[1])
             for dx, dy in ((STAGGER[0], STAGGER[1] // 2), (2 * STAGGER[0], 3 * STAGGER[1] // 2)):
-                cell.insert(kdb.CellInstArray(bump.cell_index(), kdb.Trans(x + dx, y + dy),
-                                              kdb.Vector(step[0], 0), kdb.Vector(0, step[1]),
-                                              n - 1, rows))
+                cell.insert(
+                    kdb.CellInstArray(
+                        bump.cell_index(),
+                        kdb.Trans(x + dx, y + dy),
+                        kdb.Vector(step[0], 0),
+                        kdb.Vector(0, step[1]),
+                        n - 1,
+                        rows,
+                    )
+                )
                 count += (n - 1) * rows
         else:
             pitch = SPARSE if kind.sparse and number == 1 else PITCH
             m = size // pitch
             cx, cy = x + pitch // 2, y + pitch // 2
-            cell.insert(kdb.CellInstArray(bump.cell_index(), kdb.Trans(cx, cy),
-                                          kdb.Vector(pitch, 0), kdb.Vector(0, pitch), m, m))
+            cell.insert(
+                kdb.CellInstArray(
+                    bump.cell_index(),
+                    kdb.Trans(cx, cy),
+                    kdb.Vector(pitch, 0),
+                    kdb.Vector(0, pitch),
+                    m,
+                    m,
+                )
+            )
             count += m * m
     return cell, count
 
@@ -153,7 +208,7 @@ def _die_kind(c: int, r: int, cols: int, rows: int) -> DieKind:
 def _grid(bumps: int) -> tuple[int, int]:
     """Dies per side and bumps per field side for about ``bumps`` bumps."""
     dies = 2 if bumps <= 100_000 else max(4, round(math.sqrt(bumps / 62_500)))
-    return dies, max(5, round(math.sqrt(bumps / dies ** 2 / 4)))
+    return dies, max(5, round(math.sqrt(bumps / dies**2 / 4)))
 
 
 def generate(bumps: int, overlap_every: int = 0) -> Package:
@@ -179,8 +234,9 @@ def generate(bumps: int, overlap_every: int = 0) -> Package:
                 kinds[kind.name] = _die_cell(layout, kind, n, bump, layers)
             cell, count = kinds[kind.name]
             x, y = c * (side + DIE_GAP_X), r * (side + DIE_GAP_Y)
-            trans = kdb.Trans(2, False, x + side, y + side) if (c * 7 + r) % 4 == 3 \
-                else kdb.Trans(x, y)
+            trans = (
+                kdb.Trans(2, False, x + side, y + side) if (c * 7 + r) % 4 == 3 else kdb.Trans(x, y)
+            )
             top.insert(kdb.CellInstArray(cell.cell_index(), trans))
             placed.append(trans)
             package.bumps += count
@@ -188,9 +244,13 @@ def generate(bumps: int, overlap_every: int = 0) -> Package:
     _bridges(package, top, layers, dies, side)
     zones = _bump_keepouts(package, top, layers, placed, n)
     _pitch_violations(package, top, bump, placed, n)
-    fields = [kdb.Box(x - 100 * UM, y - 100 * UM, x + n * PITCH + 100 * UM,
-                      y + n * PITCH + 100 * UM).transformed(trans)
-              for trans in placed for x, y in _field_origins(n)]
+    fields = [
+        kdb.Box(
+            x - 100 * UM, y - 100 * UM, x + n * PITCH + 100 * UM, y + n * PITCH + 100 * UM
+        ).transformed(trans)
+        for trans in placed
+        for x, y in _field_origins(n)
+    ]
     fields.append(kdb.Box(0, 0, 400 * UM, 400 * UM).transformed(placed[0]))
     width = dies * side + (dies - 1) * DIE_GAP_X
     height = dies * side + (dies - 1) * DIE_GAP_Y
@@ -199,8 +259,7 @@ def generate(bumps: int, overlap_every: int = 0) -> Package:
     return package
 
 
-def _bridges(package: Package, top: kdb.Cell, layers: dict[str, int], dies: int,
-             side: int) -> None:
+def _bridges(package: Package, top: kdb.Cell, layers: dict[str, int], dies: int, side: int) -> None:
     """Two bridges across each horizontal die gap; on the first gap of each row one
     shifted to a 150 um overlap, and one more bridge on a single die."""
     shapes = top.shapes(layers["BRIDGE"])
@@ -218,8 +277,9 @@ def _bridges(package: Package, top: kdb.Cell, layers: dict[str, int], dies: int,
     package.plant("BR.PL")  # on one die only
 
 
-def _bump_keepouts(package: Package, top: kdb.Cell, layers: dict[str, int],
-                   placed: list[kdb.Trans], n: int) -> list[kdb.Box]:
+def _bump_keepouts(
+    package: Package, top: kdb.Cell, layers: dict[str, int], placed: list[kdb.Trans], n: int
+) -> list[kdb.Box]:
     """A keep-out zone over 3 x 3 bumps at a corner of field 0 of every fourth die."""
     zones = []
     x, y = _field_origins(n)[0]
@@ -233,8 +293,9 @@ def _bump_keepouts(package: Package, top: kdb.Cell, layers: dict[str, int],
     return zones
 
 
-def _pitch_violations(package: Package, top: kdb.Cell, bump: kdb.Cell,
-                      placed: list[kdb.Trans], n: int) -> None:
+def _pitch_violations(
+    package: Package, top: kdb.Cell, bump: kdb.Cell, placed: list[kdb.Trans], n: int
+) -> None:
     """A bump 30 um from the corner bump of field 2 of each die, and a 5 x 5 array at
     30 um pitch in the margin of the first die (40 pairs)."""
     x, y = _field_origins(n)[2]
@@ -245,15 +306,30 @@ def _pitch_violations(package: Package, top: kdb.Cell, bump: kdb.Cell,
         package.bumps += 1
         package.plant("UB.P")
     at = placed[0] * kdb.Point(100 * UM, 100 * UM)
-    top.insert(kdb.CellInstArray(bump.cell_index(), kdb.Trans(at.x, at.y),
-                                 kdb.Vector(30 * UM, 0), kdb.Vector(0, 30 * UM), 5, 5))
+    top.insert(
+        kdb.CellInstArray(
+            bump.cell_index(),
+            kdb.Trans(at.x, at.y),
+            kdb.Vector(30 * UM, 0),
+            kdb.Vector(0, 30 * UM),
+            5,
+            5,
+        )
+    )
     package.bumps += 25
     package.plant("UB.P", 40)
 
 
-def _rdl(package: Package, top: kdb.Cell, layers: dict[str, int], width: int, height: int,
-         bump_zones: list[kdb.Box], fields: list[kdb.Box],
-         overlap_every: int) -> tuple[list[kdb.Box], list[kdb.Box]]:
+def _rdl(
+    package: Package,
+    top: kdb.Cell,
+    layers: dict[str, int],
+    width: int,
+    height: int,
+    bump_zones: list[kdb.Box],
+    fields: list[kdb.Box],
+    overlap_every: int,
+) -> tuple[list[kdb.Box], list[kdb.Box]]:
     """RDL blocks on a grid of slots over the package, about one line per bump in all;
     every n-th slot away from the bump fields is an empty keep-out zone instead.
     Returns the filled slots and the zones."""
@@ -271,8 +347,9 @@ def _rdl(package: Package, top: kdb.Cell, layers: dict[str, int], width: int, he
     free = 0  # slots away from the bump fields, candidates for zones
     for number in range(rows * columns):
         c, r = number % columns, number // columns
-        slot = kdb.Box(c * slot_w - ring, r * SLOT_H - ring, (c + 1) * slot_w - ring,
-                       (r + 1) * SLOT_H - ring)
+        slot = kdb.Box(
+            c * slot_w - ring, r * SLOT_H - ring, (c + 1) * slot_w - ring, (r + 1) * SLOT_H - ring
+        )
         free += not any(slot.overlaps(f) for f in fields)
         if free % KOZ_EVERY == KOZ_EVERY // 2 and not any(slot.overlaps(f) for f in fields):
             zone = slot.enlarged(kdb.Vector(-50 * UM, -50 * UM))
@@ -283,15 +360,22 @@ def _rdl(package: Package, top: kdb.Cell, layers: dict[str, int], width: int, he
             continue
         for k, name in enumerate(RDL):
             kind = (len(filled) + k) % 3
-            top.shapes(layers[name]).insert(blocks[kind], kdb.Trans(slot.left + 50 * UM,
-                                                                    slot.bottom + 30 * UM))
+            top.shapes(layers[name]).insert(
+                blocks[kind], kdb.Trans(slot.left + 50 * UM, slot.bottom + 30 * UM)
+            )
             package.rdl_shapes += blocks[kind].count()
         filled.append(slot)
     return filled, zones
 
 
-def _rdl_violations(package: Package, top: kdb.Cell, layers: dict[str, int],
-                    slots: list[kdb.Box], zones: list[kdb.Box], dies: int) -> None:
+def _rdl_violations(
+    package: Package,
+    top: kdb.Cell,
+    layers: dict[str, int],
+    slots: list[kdb.Box],
+    zones: list[kdb.Box],
+    dies: int,
+) -> None:
     """Per die and layer: a 1.6 um wide line and a line 0.4 um off its place (1.6 um space)
     in a straight bundle, and a line running into an empty keep-out zone."""
     for k, name in enumerate(RDL):
@@ -332,13 +416,19 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("scale", choices=sorted(SCALES, key=SCALES.get))
     parser.add_argument("-o", "--output", required=True, help=".gds or .oas")
-    parser.add_argument("--overlap-every", type=int, default=0,
-                        help="draw every n-th straight line as two overlapping pieces")
+    parser.add_argument(
+        "--overlap-every",
+        type=int,
+        default=0,
+        help="draw every n-th straight line as two overlapping pieces",
+    )
     args = parser.parse_args()
     package = generate(SCALES[args.scale], args.overlap_every)
     write(package, args.output)
-    print(f"{args.output}: {package.bumps} bumps, {package.rdl_shapes} RDL shapes, "
-          f"expected {package.expected}")
+    print(
+        f"{args.output}: {package.bumps} bumps, {package.rdl_shapes} RDL shapes, "
+        f"expected {package.expected}"
+    )
 
 
 if __name__ == "__main__":

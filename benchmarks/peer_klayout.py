@@ -6,6 +6,7 @@ of a layer overlap or touch). Prints one JSON object: marker count per rule id.
 
     python benchmarks/peer_klayout.py LAYOUT MODE
 """
+
 from __future__ import annotations
 
 import json
@@ -13,17 +14,17 @@ import math
 import sys
 
 import klayout.db as kdb
-
 from generate import LAYERS, RDL
 
-LIMIT = 2.0            # RDL width and space, um
-PITCH = 36.0           # minimum bump pitch, um
-DENSITY = 400e-6       # minimum bumps per um2
-OVERLAP = 200.0        # minimum bridge overlap on a die, um
+LIMIT = 2.0  # RDL width and space, um
+PITCH = 36.0  # minimum bump pitch, um
+DENSITY = 400e-6  # minimum bumps per um2
+OVERLAP = 200.0  # minimum bridge overlap on a die, um
 
 
-def regions(layout: kdb.Layout, top: kdb.Cell, mode: str,
-            store: kdb.DeepShapeStore | None) -> dict[str, kdb.Region]:
+def regions(
+    layout: kdb.Layout, top: kdb.Cell, mode: str, store: kdb.DeepShapeStore | None
+) -> dict[str, kdb.Region]:
     result = {}
     for name, (layer, datatype) in LAYERS.items():
         shapes = top.begin_shapes_rec(layout.layer(layer, datatype))

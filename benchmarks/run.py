@@ -10,6 +10,7 @@ processes it waited for) and peak resident memory (the largest single process) a
 the medians. Every engine's marker count per rule is compared with adk's and with the
 planted violations; an engine that disagrees is marked and left out of "best".
 """
+
 from __future__ import annotations
 
 import argparse
@@ -51,8 +52,20 @@ class Timing:
 def engines(layout: str, jobs: int, drc: bool) -> dict[str, list[str]]:
     """Each engine's command line; each prints its marker count per rule."""
     python = sys.executable
-    adk = [python, "-m", "adk", "check", layout, "--deck", DECK, "--format", "json", "-q",
-           "-o", layout + ".lyrdb"]
+    adk = [
+        python,
+        "-m",
+        "adk",
+        "check",
+        layout,
+        "--deck",
+        DECK,
+        "--format",
+        "json",
+        "-q",
+        "-o",
+        layout + ".lyrdb",
+    ]
     found = {"adk": adk}
     if jobs > 1:
         found[f"adk --jobs {jobs}"] = adk + ["--jobs", str(jobs)]
@@ -60,8 +73,18 @@ def engines(layout: str, jobs: int, drc: bool) -> dict[str, list[str]]:
         found[f"klayout-py {mode}"] = [python, PEER, layout, mode]
     if drc:
         for mode in ("flat", "deep", "tiled"):
-            found[f"klayout-drc {mode}"] = ["klayout", "-b", "-r", DRC, "-rd", f"input={layout}",
-                                            "-rd", f"mode={mode}", "-rd", f"threads={jobs}"]
+            found[f"klayout-drc {mode}"] = [
+                "klayout",
+                "-b",
+                "-r",
+                DRC,
+                "-rd",
+                f"input={layout}",
+                "-rd",
+                f"mode={mode}",
+                "-rd",
+                f"threads={jobs}",
+            ]
     return found
 
 
@@ -69,9 +92,9 @@ def counts_of(output: str) -> dict[str, int]:
     """Marker counts from any engine's output."""
     for line in output.splitlines():
         if line.startswith("counts: "):
-            return json.loads(line[len("counts: "):])
+            return json.loads(line[len("counts: ") :])
     text = output.strip()
-    data = json.loads(text[text.index("{"):])
+    data = json.loads(text[text.index("{") :])
     if "rules" in data:
         return {rule["id"]: rule["count"] for rule in data["rules"]}
     return data
@@ -125,8 +148,14 @@ def prepare(scale: str, folder: str, suffix: str, overlap_every: int) -> tuple[s
         package = generate(SCALES[scale], overlap_every)
         write(package, path)
         with open(sidecar, "w") as handle:
-            json.dump({"expected": package.expected, "bumps": package.bumps,
-                       "rdl_shapes": package.rdl_shapes}, handle)
+            json.dump(
+                {
+                    "expected": package.expected,
+                    "bumps": package.bumps,
+                    "rdl_shapes": package.rdl_shapes,
+                },
+                handle,
+            )
     with open(sidecar) as handle:
         return path, json.load(handle)
 
@@ -134,12 +163,12 @@ def prepare(scale: str, folder: str, suffix: str, overlap_every: int) -> tuple[s
 # ---------------------------------------------------------------- adk's own breakdown
 def breakdown(layout: str) -> dict[str, float]:
     """Where adk's time goes on one layout: read, extraction per layer, each check, write."""
-    from adk.layout.context import LayoutContext
     from adk import checks
     from adk.api import load_deck
+    from adk.layout.context import LayoutContext
     from adk.layout.reader import read_layout
-    from adk.run.plan import plan
     from adk.report.markers import write_marker_database
+    from adk.run.plan import plan
     from adk.run.result import RuleOutcome, RunResult
 
     phases: dict[str, float] = {}
@@ -169,23 +198,29 @@ def _cpu_name() -> str:
     """The CPU's model name from /proc/cpuinfo; elsewhere the platform's name."""
     try:
         with open("/proc/cpuinfo") as handle:
-            return next(line.split(":", 1)[1].strip() for line in handle
-                        if line.startswith("model name"))
+            return next(
+                line.split(":", 1)[1].strip() for line in handle if line.startswith("model name")
+            )
     except (OSError, StopIteration):
         return platform.processor() or platform.machine()
 
 
 def machine() -> str:
     cpu = _cpu_name()
-    memory = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / 2 ** 30
+    memory = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / 2**30
     import klayout.db as kdb
-    return (f"{cpu}, {os.cpu_count()} cores, {memory:.0f} GiB; Python {platform.python_version()}, "
-            f"klayout module {kdb.__version__}")
+
+    return (
+        f"{cpu}, {os.cpu_count()} cores, {memory:.0f} GiB; Python {platform.python_version()}, "
+        f"klayout module {kdb.__version__}"
+    )
 
 
 def table(rows: list[tuple[str, dict, list[Timing]]]) -> str:
-    lines = ["| scale | engine | wall s | CPU s | peak MB | markers | right | adk/KLayout-best |",
-             "|---|---|---:|---:|---:|---:|:---:|---:|"]
+    lines = [
+        "| scale | engine | wall s | CPU s | peak MB | markers | right | adk/KLayout-best |",
+        "|---|---|---:|---:|---:|---:|:---:|---:|",
+    ]
     for scale, _, timings in rows:
         peers = [t for t in timings if t.engine.startswith("klayout") and t.right and t.wall]
         best = min(peers, key=lambda t: t.median(t.wall), default=None)
@@ -193,10 +228,12 @@ def table(rows: list[tuple[str, dict, list[Timing]]]) -> str:
             ratio = ""
             if best is not None and t.engine.startswith("adk") and t.wall:
                 ratio = f"{t.median(t.wall) / best.median(best.wall):.2f} (vs {best.engine})"
-            lines.append(f"| {scale} | {t.engine} | {t.median(t.wall):.2f} | "
-                         f"{t.median(t.cpu):.2f} | {t.median(t.rss_mb):.0f} | "
-                         f"{sum(t.counts.values())} | "
-                         f"{'yes' if t.right else 'no'} | {ratio or t.note} |")
+            lines.append(
+                f"| {scale} | {t.engine} | {t.median(t.wall):.2f} | "
+                f"{t.median(t.cpu):.2f} | {t.median(t.rss_mb):.0f} | "
+                f"{sum(t.counts.values())} | "
+                f"{'yes' if t.right else 'no'} | {ratio or t.note} |"
+            )
     return "\n".join(lines)
 
 
@@ -205,38 +242,53 @@ def judge(timings: list[Timing], expected: dict[str, int]) -> None:
     for timing in timings:
         if not timing.right:
             continue
-        wrong = sorted(rule for rule, count in expected.items()
-                       if timing.counts.get(rule) != count)
+        wrong = sorted(rule for rule, count in expected.items() if timing.counts.get(rule) != count)
         if wrong:
             timing.right = False
             timing.note = "wrong counts: " + ", ".join(
-                f"{rule} {timing.counts.get(rule)} (planted {expected[rule]})" for rule in wrong)
+                f"{rule} {timing.counts.get(rule)} (planted {expected[rule]})" for rule in wrong
+            )
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--scales", default="10k,100k,1M", help="from " + ", ".join(SCALES))
     parser.add_argument("--repeats", type=int, default=3)
-    parser.add_argument("--jobs", type=int, default=os.cpu_count() or 1,
-                        help="processes for adk --jobs and threads for KLayout's tiled mode")
+    parser.add_argument(
+        "--jobs",
+        type=int,
+        default=os.cpu_count() or 1,
+        help="processes for adk --jobs and threads for KLayout's tiled mode",
+    )
     parser.add_argument("--format", choices=("gds", "oas"), default="gds")
-    parser.add_argument("--overlap-every", type=int, default=0,
-                        help="draw every n-th straight RDL line as two overlapping pieces")
+    parser.add_argument(
+        "--overlap-every",
+        type=int,
+        default=0,
+        help="draw every n-th straight RDL line as two overlapping pieces",
+    )
     parser.add_argument("--engines", help="comma-separated engine names to run (default: all)")
     parser.add_argument("--work", default=os.path.join(tempfile.gettempdir(), "adk-bench"))
     parser.add_argument("--timeout", type=float, default=3600.0, help="seconds per run")
-    parser.add_argument("--breakdown", action="store_true",
-                        help="also show where adk's time goes, per scale")
+    parser.add_argument(
+        "--breakdown", action="store_true", help="also show where adk's time goes, per scale"
+    )
     args = parser.parse_args()
     os.makedirs(args.work, exist_ok=True)
     drc = subprocess.run(["which", "klayout"], capture_output=True).returncode == 0
-    print(f"machine: {machine()}" + ("" if drc else "; no klayout application on PATH: "
-                                     "the DRC script peer is skipped"), flush=True)
+    print(
+        f"machine: {machine()}"
+        + ("" if drc else "; no klayout application on PATH: the DRC script peer is skipped"),
+        flush=True,
+    )
     rows = []
     for scale in args.scales.split(","):
         layout, info = prepare(scale, args.work, "." + args.format, args.overlap_every)
-        print(f"{scale}: {layout}: {info['bumps']} bumps, {info['rdl_shapes']} RDL shapes, "
-              f"{os.path.getsize(layout) / 2 ** 20:.0f} MB", flush=True)
+        print(
+            f"{scale}: {layout}: {info['bumps']} bumps, {info['rdl_shapes']} RDL shapes, "
+            f"{os.path.getsize(layout) / 2**20:.0f} MB",
+            flush=True,
+        )
         timings = []
         for name, command in engines(layout, args.jobs, drc).items():
             if args.engines and name not in args.engines.split(","):
@@ -246,9 +298,14 @@ def main() -> None:
         judge(timings, info["expected"])
         rows.append((scale, info, timings))
         if args.breakdown:
-            phases = json.loads(subprocess.run(
-                [sys.executable, __file__, "--phases", layout], capture_output=True, text=True,
-                check=True).stdout)
+            phases = json.loads(
+                subprocess.run(
+                    [sys.executable, __file__, "--phases", layout],
+                    capture_output=True,
+                    text=True,
+                    check=True,
+                ).stdout
+            )
             print("  adk breakdown: " + ", ".join(f"{k} {v:.2f} s" for k, v in phases.items()))
     print(table(rows))
 

@@ -1,5 +1,6 @@
 """Checks shared by the tests of the bundled examples: the clean example passes every rule of
 its deck, the dirty one fails every rule, exactly where the violations were planted."""
+
 from __future__ import annotations
 
 import json
@@ -8,10 +9,10 @@ from collections import Counter
 import klayout.db as kdb
 
 from adk.checks.base import Marker
-from adk.lang.model import Deck
-from adk.run.engine import run_deck
 from adk.examples.writer import planted_path, write_example
+from adk.lang.model import Deck
 from adk.layout.reader import read_layout
+from adk.run.engine import run_deck
 from adk.run.result import RunResult
 
 # kinds whose marker is a window or a region, which may cover more than the planted spot
@@ -62,8 +63,10 @@ def assert_no_stray_markers(result: RunResult, planted: list[dict]) -> None:
     for outcome in result.outcomes:
         for marker in outcome.markers:
             at_spot = any(_near(marker).contains(p) for p in spots.get(outcome.rule.id, []))
-            assert at_spot or outcome.rule.check.kind in WIDE_MARKERS, \
-                (outcome.rule.id, marker.text)
+            assert at_spot or outcome.rule.check.kind in WIDE_MARKERS, (
+                outcome.rule.id,
+                marker.text,
+            )
 
 
 def marker_counts(result: RunResult) -> Counter:

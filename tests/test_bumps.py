@@ -1,4 +1,5 @@
 """Bump extraction from the hierarchy equals a flat walk over every shape."""
+
 from __future__ import annotations
 
 import time
@@ -8,8 +9,8 @@ import numpy as np
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from adk.layout import bumps
 from adk.lang.model import BoolOp, LayerRef, Sizing
+from adk.layout import bumps
 from tests.util import context, new_layout
 
 UB = (1, 0)
@@ -32,6 +33,7 @@ def same_points(a: np.ndarray, b: np.ndarray, atol: float = 1e-6) -> bool:
     def order(p):
         r = np.round(p, 5)
         return p[np.lexsort((r[:, 1], r[:, 0]))]
+
     return a.shape == b.shape and np.allclose(order(a), order(b), atol=atol)
 
 
@@ -59,9 +61,10 @@ def test_rotated_mirrored_magnified_array():
     layer = layout.layer(*UB)
     cell = layout.create_cell("B")
     cell.shapes(layer).insert(kdb.DBox(1, 0, 3, 1))  # centre (2, 0.5)
-    trans = kdb.DCplxTrans(2, 90, True, 100, 0)       # mirror at x, rotate 90°, magnify 2
-    top.insert(kdb.DCellInstArray(cell.cell_index(), trans, kdb.DVector(10, 0),
-                                  kdb.DVector(0, 20), 2, 2))
+    trans = kdb.DCplxTrans(2, 90, True, 100, 0)  # mirror at x, rotate 90°, magnify 2
+    top.insert(
+        kdb.DCellInstArray(cell.cell_index(), trans, kdb.DVector(10, 0), kdb.DVector(0, 20), 2, 2)
+    )
     got = bumps.centres(layout, top, layer)
     # (2, 0.5) -> mirrored (2, -0.5) -> rotated (0.5, 2) -> x2 (1, 4) -> +(100, 0)
     assert np.allclose(got, [[101, 4], [101, 24], [111, 4], [111, 24]])
@@ -86,10 +89,21 @@ def test_nested_arrays_and_shapes_in_several_cells():
     bump.shapes(layer).insert(kdb.DBox(-2, -2, 2, 2))
     field = layout.create_cell("FIELD")
     field.shapes(layer).insert(kdb.DBox(-50, -50, -40, -40))
-    field.insert(kdb.DCellInstArray(bump.cell_index(), kdb.DTrans(), kdb.DVector(10, 0),
-                                    kdb.DVector(0, 10), 3, 2))
-    top.insert(kdb.DCellInstArray(field.cell_index(), kdb.DCplxTrans(1, 180, False, 0, 0),
-                                  kdb.DVector(1000, 0), kdb.DVector(0, 1000), 2, 1))
+    field.insert(
+        kdb.DCellInstArray(
+            bump.cell_index(), kdb.DTrans(), kdb.DVector(10, 0), kdb.DVector(0, 10), 3, 2
+        )
+    )
+    top.insert(
+        kdb.DCellInstArray(
+            field.cell_index(),
+            kdb.DCplxTrans(1, 180, False, 0, 0),
+            kdb.DVector(1000, 0),
+            kdb.DVector(0, 1000),
+            2,
+            1,
+        )
+    )
     top.insert(kdb.DCellInstArray(bump.cell_index(), kdb.DTrans(kdb.DVector(-500, 0))))
     got = bumps.centres(layout, top, layer)
     assert len(got) == 2 * (6 + 1) + 1
@@ -125,8 +139,11 @@ def test_subtrees_without_the_layer_are_skipped():
     layer, other = layout.layer(*UB), layout.layer(2, 0)
     cell = layout.create_cell("X")
     cell.shapes(other).insert(kdb.DBox(0, 0, 1, 1))
-    top.insert(kdb.DCellInstArray(cell.cell_index(), kdb.DTrans(), kdb.DVector(2, 0),
-                                  kdb.DVector(0, 2), 100, 100))
+    top.insert(
+        kdb.DCellInstArray(
+            cell.cell_index(), kdb.DTrans(), kdb.DVector(2, 0), kdb.DVector(0, 2), 100, 100
+        )
+    )
     assert bumps.placements(layout, top, layer) == {}
 
 
@@ -139,21 +156,35 @@ def test_region_centres_of_merged_polygons():
 def test_outlines_group_equal_shapes():
     layout, top = new_layout()
     layer = layout.layer(*UB)
-    octagon = kdb.Polygon([kdb.Point(x, y) for x, y in
-                           [(2, 0), (4, 0), (6, 2), (6, 4), (4, 6), (2, 6), (0, 4), (0, 2)]])
+    octagon = kdb.Polygon(
+        [
+            kdb.Point(x, y)
+            for x, y in [(2, 0), (4, 0), (6, 2), (6, 4), (4, 6), (2, 6), (0, 4), (0, 2)]
+        ]
+    )
     a, b = layout.create_cell("A"), layout.create_cell("B")
     a.shapes(layer).insert(octagon.moved(100, 100))
     b.shapes(layer).insert(octagon)
     b.shapes(layer).insert(kdb.Box(0, 0, 5, 5))
-    top.insert(kdb.CellInstArray(a.cell_index(), kdb.ICplxTrans(2, 90, False, 0, 0),
-                                 kdb.Vector(50, 0), kdb.Vector(0, 50), 4, 5))
+    top.insert(
+        kdb.CellInstArray(
+            a.cell_index(),
+            kdb.ICplxTrans(2, 90, False, 0, 0),
+            kdb.Vector(50, 0),
+            kdb.Vector(0, 50),
+            4,
+            5,
+        )
+    )
     top.insert(kdb.CellInstArray(b.cell_index(), kdb.Trans(1000, 0)))
     found = sorted(bumps.outlines(layout, top, layer), key=lambda o: len(o.placements))
     assert [len(o.placements) for o in found] == [1, 21]
     assert found[1].polygon == octagon
     assert set(found[1].magnifications()) == {1.0, 2.0}
-    placed = sorted((shape.bbox() for shape in found[1].placed(np.arange(21), 1.0)),
-                    key=lambda box: (box.left, box.bottom))
+    placed = sorted(
+        (shape.bbox() for shape in found[1].placed(np.arange(21), 1.0)),
+        key=lambda box: (box.left, box.bottom),
+    )
     assert placed[-1] == kdb.DBox(1000, 0, 1006, 6)
     expected = top.begin_shapes_rec(layer)
     assert sum(1 for _ in iter_shapes(expected)) == 22
@@ -168,8 +199,10 @@ def iter_shapes(it: kdb.RecursiveShapeIterator):
 def test_inside_counts_the_boundary_and_respects_holes():
     ring = kdb.Polygon(kdb.Box(0, 0, 100, 100))
     ring.insert_hole(kdb.Box(40, 40, 60, 60))
-    points = np.array([[0, 0], [50, 50], [50, 40], [20, 20], [100, 50], [101, 50], [45, 45],
-                       [-1, 0], [30, 100]], dtype=float)
+    points = np.array(
+        [[0, 0], [50, 50], [50, 40], [20, 20], [100, 50], [101, 50], [45, 45], [-1, 0], [30, 100]],
+        dtype=float,
+    )
     points = points[np.lexsort((points[:, 1], points[:, 0]))]
     got = {tuple(points[i]) for i in bumps.inside(points, ring, 1.0)}
     assert got == {(0, 0), (50, 40), (20, 20), (100, 50), (30, 100)}
@@ -181,7 +214,7 @@ def test_context_uses_the_hierarchy_for_drawn_layers_and_regions_otherwise():
     layout, top = new_layout()
     layer = layout.layer(*UB)
     top.shapes(layer).insert(kdb.DBox(0, 0, 10, 10))
-    top.shapes(layer).insert(kdb.DBox(5, 0, 15, 10))   # overlaps: two shapes, one polygon
+    top.shapes(layer).insert(kdb.DBox(5, 0, 15, 10))  # overlaps: two shapes, one polygon
     ctx = context(layout, top, {"UB": UB, "NONE": (9, 9)})
     assert len(ctx.bumps(LayerRef("UB"))) == 2
     grown = Sizing("grow", LayerRef("UB"), 1.0)
@@ -197,8 +230,16 @@ def test_million_bump_array_is_fast():
     layer = layout.layer(*UB)
     cell = layout.create_cell("B")
     cell.shapes(layer).insert(kdb.Box(-5000, -5000, 5000, 5000))
-    top.insert(kdb.CellInstArray(cell.cell_index(), kdb.ICplxTrans(1, 33, False, 0, 0),
-                                 kdb.Vector(40000, 0), kdb.Vector(0, 40000), 1000, 1000))
+    top.insert(
+        kdb.CellInstArray(
+            cell.cell_index(),
+            kdb.ICplxTrans(1, 33, False, 0, 0),
+            kdb.Vector(40000, 0),
+            kdb.Vector(0, 40000),
+            1000,
+            1000,
+        )
+    )
     start = time.perf_counter()
     got = bumps.centres(layout, top, layer)
     elapsed = time.perf_counter() - start
@@ -211,22 +252,35 @@ TRANSFORMS = st.builds(
     lambda mag, angle, mirror, dx, dy: kdb.ICplxTrans(mag, angle, mirror, dx, dy),
     st.sampled_from([1.0, 1.0, 0.5, 2.0, 1.25]),
     st.one_of(st.sampled_from([0.0, 90.0, 180.0, 270.0]), st.floats(0, 360)),
-    st.booleans(), st.integers(-20000, 20000), st.integers(-20000, 20000))
+    st.booleans(),
+    st.integers(-20000, 20000),
+    st.integers(-20000, 20000),
+)
 VECTORS = st.builds(kdb.Vector, st.integers(-5000, 5000), st.integers(-5000, 5000))
 SHAPES = st.one_of(
-    st.builds(lambda x, y, w, h: kdb.Box(x, y, x + w, y + h),
-              st.integers(-3000, 3000), st.integers(-3000, 3000),
-              st.integers(1, 2000), st.integers(1, 2000)),
-    st.builds(lambda x, y, u, v: kdb.Polygon([kdb.Point(x, y), kdb.Point(x + u, y),
-                                              kdb.Point(x, y + v)]),
-              st.integers(-3000, 3000), st.integers(-3000, 3000),
-              st.integers(1, 2000), st.integers(1, 2000)))
+    st.builds(
+        lambda x, y, w, h: kdb.Box(x, y, x + w, y + h),
+        st.integers(-3000, 3000),
+        st.integers(-3000, 3000),
+        st.integers(1, 2000),
+        st.integers(1, 2000),
+    ),
+    st.builds(
+        lambda x, y, u, v: kdb.Polygon([kdb.Point(x, y), kdb.Point(x + u, y), kdb.Point(x, y + v)]),
+        st.integers(-3000, 3000),
+        st.integers(-3000, 3000),
+        st.integers(1, 2000),
+        st.integers(1, 2000),
+    ),
+)
 INSTANCES = st.tuples(TRANSFORMS, VECTORS, VECTORS, st.integers(1, 4), st.integers(1, 3))
 
 
 @settings(max_examples=80, deadline=None)
-@given(st.lists(st.lists(SHAPES, max_size=3), min_size=3, max_size=3),
-       st.lists(st.tuples(st.integers(0, 2), st.integers(0, 2), INSTANCES), max_size=6))
+@given(
+    st.lists(st.lists(SHAPES, max_size=3), min_size=3, max_size=3),
+    st.lists(st.tuples(st.integers(0, 2), st.integers(0, 2), INSTANCES), max_size=6),
+)
 def test_centres_equal_a_flat_walk(cell_shapes, links):
     """Cells 0 (top), 1, 2 with random shapes; links (parent, child) only downwards."""
     layout, top = new_layout()

@@ -1,4 +1,5 @@
 """`adk check`: exit codes, summaries, marker databases, missing layers and bad input."""
+
 from __future__ import annotations
 
 import json
@@ -11,9 +12,9 @@ import klayout.rdb as rdb
 import pytest
 
 from adk import __version__
+from adk.api import load_deck
 from adk.cli import main
 from adk.examples.writer import write_example
-from adk.api import load_deck
 
 DECK = os.path.abspath("rules/focos_bridge.adk")
 
@@ -46,8 +47,9 @@ def test_clean_layout_exits_0_and_writes_an_empty_report(examples, tmp_path, cap
 
 def test_dirty_layout_exits_1_and_the_report_loads_back(examples, tmp_path, capsys):
     report = str(tmp_path / "dirty.lyrdb")
-    status, out, _ = run(capsys, "check", examples[1], "--deck", DECK, "-o", report,
-                         "--format", "json")
+    status, out, _ = run(
+        capsys, "check", examples[1], "--deck", DECK, "-o", report, "--format", "json"
+    )
     assert status == 1
     summary = json.loads(out)
     counts = {r["id"]: r["count"] for r in summary["rules"]}
@@ -71,13 +73,23 @@ def test_dirty_layout_exits_1_and_the_report_loads_back(examples, tmp_path, caps
 def test_missing_layer_is_listed_and_its_rules_are_not_checked(examples, tmp_path, capsys):
     layer_map = tmp_path / "map.yaml"
     layer_map.write_text("RDL2: 99/0\n")
-    args = ("check", examples[0], "--deck", DECK, "--layer-map", str(layer_map),
-            "-o", str(tmp_path / "r.lyrdb"))
+    args = (
+        "check",
+        examples[0],
+        "--deck",
+        DECK,
+        "--layer-map",
+        str(layer_map),
+        "-o",
+        str(tmp_path / "r.lyrdb"),
+    )
     status, out, _ = run(capsys, *args)
     assert status == 0
     assert "layers missing from the layout: RDL2" in out
-    assert [line.split()[:3] for line in out.splitlines() if line.startswith("RDL2.")] == \
-        [["RDL2.W", "error", "not"], ["RDL2.S", "error", "not"]]
+    assert [line.split()[:3] for line in out.splitlines() if line.startswith("RDL2.")] == [
+        ["RDL2.W", "error", "not"],
+        ["RDL2.S", "error", "not"],
+    ]
     status, _, _ = run(capsys, *args, "--strict")
     assert status == 1
 
@@ -91,20 +103,43 @@ def test_warnings_fail_only_under_strict(examples, tmp_path, capsys):
 
 
 def test_only_selected_rules_run(examples, tmp_path, capsys):
-    status, out, _ = run(capsys, "check", examples[1], "--deck", DECK, "--rule", "UB.P",
-                         "-o", str(tmp_path / "p.lyrdb"), "--format", "json")
+    status, out, _ = run(
+        capsys,
+        "check",
+        examples[1],
+        "--deck",
+        DECK,
+        "--rule",
+        "UB.P",
+        "-o",
+        str(tmp_path / "p.lyrdb"),
+        "--format",
+        "json",
+    )
     assert status == 1
     assert [r["id"] for r in json.loads(out)["rules"]] == ["UB.P"]
-    status, _, err = run(capsys, "check", examples[1], "--deck", DECK, "--rule", "NOPE",
-                         "-o", str(tmp_path / "p.lyrdb"))
+    status, _, err = run(
+        capsys,
+        "check",
+        examples[1],
+        "--deck",
+        DECK,
+        "--rule",
+        "NOPE",
+        "-o",
+        str(tmp_path / "p.lyrdb"),
+    )
     assert status == 2 and "no rule 'NOPE'" in err
 
 
-@pytest.mark.parametrize("make, message", [
-    (lambda d: str(d / "absent.gds"), "absent.gds: no such layout file"),
-    (lambda d: _write(d / "junk.gds", b"not a layout at all"), "junk.gds: cannot read layout"),
-    (lambda d: _two_tops(d / "two.gds"), "two.gds: 2 top cells (A, B); choose one with --top"),
-])
+@pytest.mark.parametrize(
+    "make, message",
+    [
+        (lambda d: str(d / "absent.gds"), "absent.gds: no such layout file"),
+        (lambda d: _write(d / "junk.gds", b"not a layout at all"), "junk.gds: cannot read layout"),
+        (lambda d: _two_tops(d / "two.gds"), "two.gds: 2 top cells (A, B); choose one with --top"),
+    ],
+)
 def test_bad_layouts_exit_2_with_one_line(tmp_path, capsys, make, message):
     report = tmp_path / "keep.lyrdb"
     report.write_text("previous report")
@@ -117,22 +152,34 @@ def test_bad_layouts_exit_2_with_one_line(tmp_path, capsys, make, message):
 def test_unknown_top_cell_and_unwritable_report(examples, tmp_path, capsys):
     status, _, err = run(capsys, "check", examples[0], "--deck", DECK, "--top", "NOPE")
     assert status == 2 and "no cell named 'NOPE'" in err
-    status, _, err = run(capsys, "check", examples[0], "--deck", DECK,
-                         "-o", str(tmp_path / "no" / "such" / "dir.lyrdb"))
+    status, _, err = run(
+        capsys,
+        "check",
+        examples[0],
+        "--deck",
+        DECK,
+        "-o",
+        str(tmp_path / "no" / "such" / "dir.lyrdb"),
+    )
     assert status == 2 and "cannot write marker database" in err
     assert not list(tmp_path.glob("**/*.tmp"))
 
 
 def test_installed_command_runs_outside_the_source_tree(examples, tmp_path):
-    result = subprocess.run([sys.executable, "-m", "adk", "lint", DECK], cwd=tmp_path,
-                            capture_output=True, text=True)
+    result = subprocess.run(
+        [sys.executable, "-m", "adk", "lint", DECK], cwd=tmp_path, capture_output=True, text=True
+    )
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip() == f"{DECK}: ok (22 rules, 15 layers)"
 
 
 def test_installed_package_ships_its_decks(tmp_path):
-    result = subprocess.run([sys.executable, "-m", "adk", "rules", "ic25d", "--format", "json"],
-                            cwd=tmp_path, capture_output=True, text=True)
+    result = subprocess.run(
+        [sys.executable, "-m", "adk", "rules", "ic25d", "--format", "json"],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+    )
     assert result.returncode == 0, result.stderr
     assert json.loads(result.stdout)["deck"] == "ic25d"
 

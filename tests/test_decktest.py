@@ -1,4 +1,5 @@
 """Deck self-tests (`adk test-deck`) and rule manuals (`adk docs`)."""
+
 from __future__ import annotations
 
 import os
@@ -6,15 +7,15 @@ import os
 import klayout.db as kdb
 import pytest
 
+from adk.api import load_deck
+from adk.api import load_deck_text as load_text
 from adk.cli import main
-from adk.kit.decks import shipped_decks
-from adk.kit.decktest import run_self_tests
 from adk.errors import AdkError
 from adk.examples import PILLARS
 from adk.examples.writer import write_example
-from adk.api import load_deck_text as load_text
+from adk.kit.decks import shipped_decks
+from adk.kit.decktest import run_self_tests
 from adk.report.manual import deck_manual
-from adk.api import load_deck
 
 DECK = 'layer M = 1/0\nrule M.W "width" : width(M) >= 2 um\nrule M.S "space" : space(M) >= 2 um\n'
 
@@ -44,8 +45,11 @@ def _layout(tmp_path, boxes, labels) -> str:
 
 def test_tallies_false_positives_negatives_and_untested_rules(tmp_path):
     deck = load_text(DECK)
-    path = _layout(tmp_path, [(0, 0, 1, 10), (10, 0, 20, 10)],
-                   [("expect M.S", 15, 5), ("pass M.S", 30, 30), ("pass M.W", 15, 5)])
+    path = _layout(
+        tmp_path,
+        [(0, 0, 1, 10), (10, 0, 20, 10)],
+        [("expect M.S", 15, 5), ("pass M.S", 30, 30), ("pass M.W", 15, 5)],
+    )
     tallies = {t.rule: t for t in run_self_tests(deck, [path])}
     width, space = tallies["M.W"], tallies["M.S"]
     assert (width.expected, width.passing, width.found) == (0, 1, 1)
@@ -59,18 +63,23 @@ def test_tallies_false_positives_negatives_and_untested_rules(tmp_path):
 def test_a_fully_tested_deck_passes(tmp_path, capsys):
     deck = tmp_path / "m.adk"
     deck.write_text(DECK)
-    path = _layout(tmp_path, [(0, 0, 1, 10), (10, 0, 20, 10), (21, 0, 31, 10)],
-                   [("expect M.W", 0.5, 5), ("pass M.W", 15, 5), ("expect M.S", 20.5, 5),
-                    ("pass M.S", 5, 50)])
+    path = _layout(
+        tmp_path,
+        [(0, 0, 1, 10), (10, 0, 20, 10), (21, 0, 31, 10)],
+        [("expect M.W", 0.5, 5), ("pass M.W", 15, 5), ("expect M.S", 20.5, 5), ("pass M.S", 5, 50)],
+    )
     assert main(["test-deck", str(deck), path]) == 0
     assert main(["test-deck", str(deck), path, "--format", "json"]) == 0
     assert '"ok": true' in capsys.readouterr().out
 
 
-@pytest.mark.parametrize("label, message", [
-    ("expect", "label 'expect' at 1,1 is not 'expect RULE' or 'pass RULE'"),
-    ("expect M.X", "label 'expect M.X' at 1,1 names no rule of the deck"),
-])
+@pytest.mark.parametrize(
+    "label, message",
+    [
+        ("expect", "label 'expect' at 1,1 is not 'expect RULE' or 'pass RULE'"),
+        ("expect M.X", "label 'expect M.X' at 1,1 names no rule of the deck"),
+    ],
+)
 def test_bad_labels_are_one_line_errors(tmp_path, label, message):
     path = _layout(tmp_path, [(0, 0, 5, 5)], [(label, 1, 1)])
     with pytest.raises(AdkError, match=message):
@@ -96,8 +105,10 @@ def test_rule_manuals_are_up_to_date(name):
 
 def test_manual_lists_every_rule_with_its_source(tmp_path):
     deck = tmp_path / "m.adk"
-    deck.write_text("# min width from the process spec\nlet w = 2 um  # (seed)\n" +
-                    DECK.replace(">= 2 um\nrule M.S", ">= w\nrule M.S"))
+    deck.write_text(
+        "# min width from the process spec\nlet w = 2 um  # (seed)\n"
+        + DECK.replace(">= 2 um\nrule M.S", ">= w\nrule M.S")
+    )
     text = deck_manual(load_deck(str(deck)), str(tmp_path))
     assert "| M.W | width | `width(M)` | width >= 2 um | error | m.adk:4; (seed) |" in text
     assert "| M.S | space | `space(M)` | space >= 2 um | error | m.adk:5 |" in text

@@ -1,5 +1,6 @@
 """The same layout and deck give the same markers in the same order, whatever the number
 of jobs and whatever the hierarchy the layout is drawn with."""
+
 from __future__ import annotations
 
 import os
@@ -7,11 +8,11 @@ import os
 import klayout.db as kdb
 import pytest
 
-from adk.checks.base import shape_key
-from adk.run.engine import Parallel, run_deck
-from adk.examples.writer import write_example
 from adk.api import load_deck
+from adk.checks.base import shape_key
+from adk.examples.writer import write_example
 from adk.layout.reader import read_layout
+from adk.run.engine import Parallel, run_deck
 
 DECK = os.path.abspath("rules/focos_bridge.adk")
 
@@ -20,8 +21,11 @@ def violations(path: str, parallel: Parallel | None = None) -> list[tuple]:
     """Every marker, rule by rule, in order: rule id, geometry and text."""
     deck = load_deck(DECK)
     result = run_deck(deck, deck.layers, read_layout(path), parallel=parallel)
-    return [(outcome.rule.id, shape_key(marker.shape), marker.text)
-            for outcome in result.outcomes for marker in outcome.markers]
+    return [
+        (outcome.rule.id, shape_key(marker.shape), marker.text)
+        for outcome in result.outcomes
+        for marker in outcome.markers
+    ]
 
 
 @pytest.fixture(scope="module")
@@ -47,8 +51,9 @@ def test_a_flattened_copy_gives_the_same_violations(copies):
     assert expected and violations(flat) == expected
 
 
-@pytest.mark.parametrize("parallel", [Parallel(tile_size=1200.0), Parallel(jobs=2)],
-                         ids=["tiles", "two-jobs"])
+@pytest.mark.parametrize(
+    "parallel", [Parallel(tile_size=1200.0), Parallel(jobs=2)], ids=["tiles", "two-jobs"]
+)
 def test_any_number_of_jobs_gives_the_same_violations(copies, parallel):
     hierarchical, flat = copies
     assert violations(flat, parallel) == violations(hierarchical)

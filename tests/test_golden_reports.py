@@ -1,6 +1,7 @@
 """Every bundled example, clean and dirty, gives the marker database recorded in tests/golden/,
 byte for byte (the layout's folder aside). A change that alters markers updates these files on
 purpose: regenerate them with ``python tests/test_golden_reports.py``."""
+
 from __future__ import annotations
 
 import pathlib

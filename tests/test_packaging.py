@@ -1,4 +1,5 @@
 """Every package folder of adk is in the distribution, and the grammar ships inside it."""
+
 from __future__ import annotations
 
 import ast

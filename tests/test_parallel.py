@@ -1,5 +1,6 @@
 """Tiled runs, in this process, in local processes and on a Dask cluster, give exactly the
 markers of a run in one piece: the same set in the same order, whatever the tile size."""
+
 from __future__ import annotations
 
 import json
@@ -11,13 +12,13 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from adk.api import load_deck
 from adk.checks.base import shape_key
 from adk.cli import main
 from adk.cli.check_command import ProgressBar
-from adk.run.engine import Parallel, run_deck
 from adk.examples.writer import write_example
-from adk.api import load_deck
 from adk.layout.reader import read_layout
+from adk.run.engine import Parallel, run_deck
 from adk.run.plan import plan
 
 DECK = os.path.abspath("rules/focos_bridge.adk")
@@ -56,8 +57,11 @@ GRID = 100  # dbu: 0.1 um
 
 def markers_of(result) -> list[tuple]:
     """Every marker of a run, rule by rule, in order, exactly."""
-    return [(outcome.rule.id, shape_key(m.shape), m.measured, m.text)
-            for outcome in result.outcomes for m in outcome.markers]
+    return [
+        (outcome.rule.id, shape_key(m.shape), m.measured, m.text)
+        for outcome in result.outcomes
+        for m in outcome.markers
+    ]
 
 
 def check(layout: str, deck_path: str, parallel: Parallel | None = None) -> list[tuple]:
@@ -87,8 +91,19 @@ def test_check_command_with_jobs_prints_the_same_markers(dirty, tmp_path, capsys
     path, _ = dirty
     outputs = []
     for extra in ([], ["--jobs", "2"]):
-        status = main(["check", path, "--deck", DECK, "-o", str(tmp_path / "r.lyrdb"),
-                       "--format", "json", *extra])
+        status = main(
+            [
+                "check",
+                path,
+                "--deck",
+                DECK,
+                "-o",
+                str(tmp_path / "r.lyrdb"),
+                "--format",
+                "json",
+                *extra,
+            ]
+        )
         assert status == 1
         rules = json.loads(capsys.readouterr().out)["rules"]
         outputs.append([(rule["id"], rule["markers"]) for rule in rules])
@@ -96,8 +111,10 @@ def test_check_command_with_jobs_prints_the_same_markers(dirty, tmp_path, capsys
 
 
 def test_bad_parallel_options_exit_2(dirty, capsys):
-    for option, message in ((["--jobs", "0"], "expected a whole number of 1 or more, not '0'"),
-                            (["--tile-size", "-3"], "expected a size in um above 0, not '-3'")):
+    for option, message in (
+        (["--jobs", "0"], "expected a whole number of 1 or more, not '0'"),
+        (["--tile-size", "-3"], "expected a size in um above 0, not '-3'"),
+    ):
         with pytest.raises(SystemExit) as stop:
             main(["check", dirty[0], "--deck", DECK, *option])
         assert stop.value.code == 2
@@ -113,21 +130,30 @@ def test_rules_that_look_far_or_at_whole_shapes_run_untiled():
 
 
 def test_dask_cluster_gives_the_same_markers(dirty):
-    distributed = pytest.importorskip("distributed", reason="dask is not installed: "
-                                      "pip install 'adk[dask]'")
+    distributed = pytest.importorskip(
+        "distributed", reason="dask is not installed: pip install 'adk[dask]'"
+    )
     path, whole = dirty
-    with distributed.LocalCluster(processes=True, n_workers=2, threads_per_worker=1,
-                                  dashboard_address=None) as cluster:
-        assert check(path, DECK, Parallel(tile_size=1500.0, scheduler=cluster.scheduler_address)) \
+    with distributed.LocalCluster(
+        processes=True, n_workers=2, threads_per_worker=1, dashboard_address=None
+    ) as cluster:
+        assert (
+            check(path, DECK, Parallel(tile_size=1500.0, scheduler=cluster.scheduler_address))
             == whole
+        )
 
 
 def test_progress_is_per_tile_and_quiet_on_short_runs(dirty, capsys):
     path, _ = dirty
     seen = []
     deck = load_deck(DECK)
-    run_deck(deck, deck.layers, read_layout(path), progress=lambda *a: seen.append(a),
-             parallel=Parallel(tile_size=2000.0))
+    run_deck(
+        deck,
+        deck.layers,
+        read_layout(path),
+        progress=lambda *a: seen.append(a),
+        parallel=Parallel(tile_size=2000.0),
+    )
     labels = [label for _, _, label in seen]
     assert any(label.startswith("tile ") for label in labels) and "UB.DEN" in labels
     assert seen[-1][0] == seen[-1][1]
@@ -154,8 +180,15 @@ def polygon(draw) -> kdb.Polygon:
     if kind == "box":
         return kdb.Polygon(kdb.Box(x, y, x + w, y + h))
     cut = min(w, h) // 2
-    return kdb.Polygon([kdb.Point(x, y), kdb.Point(x, y + h), kdb.Point(x + w - cut, y + h),
-                        kdb.Point(x + w, y + h - cut), kdb.Point(x + w, y)])
+    return kdb.Polygon(
+        [
+            kdb.Point(x, y),
+            kdb.Point(x, y + h),
+            kdb.Point(x + w - cut, y + h),
+            kdb.Point(x + w, y + h - cut),
+            kdb.Point(x + w, y),
+        ]
+    )
 
 
 @st.composite
@@ -171,8 +204,16 @@ def layouts(draw) -> kdb.Layout:
     for _ in range(draw(st.integers(1, 3))):
         pitch = GRID * draw(st.integers(20, 50))
         at = kdb.Trans(draw(coordinate), draw(coordinate))
-        top.insert(kdb.CellInstArray(bump.cell_index(), at, kdb.Vector(pitch, 0), kdb.Vector(0, pitch),
-                                     draw(st.integers(1, 6)), draw(st.integers(1, 6))))
+        top.insert(
+            kdb.CellInstArray(
+                bump.cell_index(),
+                at,
+                kdb.Vector(pitch, 0),
+                kdb.Vector(0, pitch),
+                draw(st.integers(1, 6)),
+                draw(st.integers(1, 6)),
+            )
+        )
     return layout
 
 
@@ -183,8 +224,11 @@ def random_deck(tmp_path_factory) -> str:
     return str(path)
 
 
-@settings(max_examples=15, deadline=None, suppress_health_check=[HealthCheck.too_slow,
-          HealthCheck.function_scoped_fixture])
+@settings(
+    max_examples=15,
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture],
+)
 @given(layout=layouts(), tile=st.integers(40, 200).map(lambda v: v / 10))
 def test_random_layouts_give_the_same_markers_on_any_tiles(layout, tile, random_deck, tmp_path):
     path = str(tmp_path / "random.gds")

@@ -1,12 +1,13 @@
 """Small builders shared by the tests: layouts in memory, contexts and checks."""
+
 from __future__ import annotations
 
 import klayout.db as kdb
 
-from adk.layout.context import LayoutContext
 from adk.lang.model import Check, Constraint, DrawnLayer, LayerExpr, LayerRef, Span
-from adk.layout.reader import LoadedLayout
 from adk.lang.units import Dim, Quantity
+from adk.layout.context import LayoutContext
+from adk.layout.reader import LoadedLayout
 
 SPAN = Span("<test>", 1, 1, 1, 1)
 
@@ -29,8 +30,9 @@ def limit(op: str, value: float, dim: Dim = Dim.LENGTH, prop: str | None = None)
     return (prop, op, value, dim)
 
 
-def check(kind: str, *layers: str | LayerExpr, params: dict | None = None,
-          constraints: tuple = ()) -> Check:
+def check(
+    kind: str, *layers: str | LayerExpr, params: dict | None = None, constraints: tuple = ()
+) -> Check:
     """A Check built without the parser. Layer names become LayerRef; each constraint is
     ``(prop, op, value, dim)`` with prop None for the kind's default property."""
     from adk.checks import specs

@@ -19,10 +19,10 @@ The registry finds the modules: adding a kind is adding a module there.
 from __future__ import annotations
 
 import pkgutil
+from collections.abc import Callable
 from functools import cache
 from importlib import import_module
 from types import ModuleType
-from typing import Callable
 
 from adk.checks import grouping, kinds
 from adk.checks.base import CheckContext, Marker
@@ -36,8 +36,11 @@ Runner = Callable[[Check, CheckContext], list[Marker]]
 def _modules() -> dict[str, ModuleType]:
     """Every kind module by kind name: polygon kinds first, then object kinds, each
     alphabetically (the order of the reference)."""
-    found = [import_module(f"{kinds.__name__}.{info.name}")
-             for info in pkgutil.iter_modules(kinds.__path__) if not info.name.startswith("_")]
+    found = [
+        import_module(f"{kinds.__name__}.{info.name}")
+        for info in pkgutil.iter_modules(kinds.__path__)
+        if not info.name.startswith("_")
+    ]
     for module in found:
         if module.SPEC.kind != module.__name__.rsplit(".", 1)[-1]:
             raise ImportError(f"{module.__name__} declares the kind {module.SPEC.kind!r}")
@@ -101,5 +104,15 @@ def doc(kind: str) -> str:
     return _modules()[kind].__doc__ or ""
 
 
-__all__ = ["Runner", "kind_names", "specs", "module", "runner", "ambit", "footprint",
-           "marker_reach", "finished", "doc"]
+__all__ = [
+    "Runner",
+    "ambit",
+    "doc",
+    "finished",
+    "footprint",
+    "kind_names",
+    "marker_reach",
+    "module",
+    "runner",
+    "specs",
+]

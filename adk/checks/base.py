@@ -1,8 +1,9 @@
 """What every check receives and returns."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Protocol, Union
+from typing import Protocol
 
 import klayout.db as kdb
 import numpy as np
@@ -10,7 +11,7 @@ import numpy as np
 from adk.lang.model import Check, Constraint, LayerExpr
 from adk.lang.units import Quantity
 
-Geometry = Union[kdb.DEdgePair, kdb.DPolygon, kdb.DBox, kdb.DEdge]
+Geometry = kdb.DEdgePair | kdb.DPolygon | kdb.DBox | kdb.DEdge
 
 _NEGATED = {">=": "<", ">": "<=", "<=": ">", "<": ">=", "==": "!="}
 
@@ -33,8 +34,18 @@ def shape_key(shape: Geometry) -> tuple:
     """A geometry as plain numbers, exact: for ordering and for sending to other processes."""
     if isinstance(shape, kdb.DEdgePair):
         first, second = shape.first, shape.second
-        return ("pair", first.x1, first.y1, first.x2, first.y2, second.x1, second.y1,
-                second.x2, second.y2, shape.symmetric)
+        return (
+            "pair",
+            first.x1,
+            first.y1,
+            first.x2,
+            first.y2,
+            second.x1,
+            second.y1,
+            second.x2,
+            second.y2,
+            shape.symmetric,
+        )
     if isinstance(shape, kdb.DEdge):
         return ("edge", shape.x1, shape.y1, shape.x2, shape.y2)
     if isinstance(shape, kdb.DBox):
@@ -62,7 +73,7 @@ def shape_from_key(key: tuple) -> Geometry:
 class CheckContext(Protocol):
     """The layout as a check sees it. The engine implements it and caches every layer."""
 
-    dbu: float        # µm per database unit
+    dbu: float  # µm per database unit
     length_unit: str  # the deck's unit, for messages
     focus: kdb.Box | None  # a tile: checks may skip work whose markers it does not own
 
@@ -73,7 +84,7 @@ class CheckContext(Protocol):
         """The merged polygons of a layer expression that come within ``distance`` (dbu)
         of ``near``, exact there; it may hold more."""
 
-    def bumps(self, expr: LayerExpr) -> "np.ndarray":
+    def bumps(self, expr: LayerExpr) -> np.ndarray:
         """Centres of the shapes of a layer as an (N, 2) float array in µm, sorted by x then y."""
 
     def bump_outlines(self, expr: LayerExpr) -> list:
@@ -83,8 +94,9 @@ class CheckContext(Protocol):
         """A distance in µm as a whole number of database units."""
 
 
-def violation_text(prop: str, measured: float, constraint: Constraint, unit: str,
-                   suffix: str = "") -> str:
+def violation_text(
+    prop: str, measured: float, constraint: Constraint, unit: str, suffix: str = ""
+) -> str:
     """``space 1.62 um < 2 um``: the measured value against the limit it breaks."""
     dim = constraint.limit.dim
     value = Quantity(measured, dim).format(unit)
@@ -92,11 +104,20 @@ def violation_text(prop: str, measured: float, constraint: Constraint, unit: str
     return f"{prop} {value} {_NEGATED[constraint.op]} {limit}{suffix}"
 
 
-def failing(constraints: tuple[Constraint, ...], measured: float,
-            tolerance: float = 0.0) -> Constraint | None:
+def failing(
+    constraints: tuple[Constraint, ...], measured: float, tolerance: float = 0.0
+) -> Constraint | None:
     """The first constraint ``measured`` breaks, or None."""
     return next((c for c in constraints if not c.holds(measured, tolerance)), None)
 
 
-__all__ = ["Geometry", "Marker", "shape_key", "shape_from_key", "CheckContext", "violation_text",
-           "failing", "Check"]
+__all__ = [
+    "Check",
+    "CheckContext",
+    "Geometry",
+    "Marker",
+    "failing",
+    "shape_from_key",
+    "shape_key",
+    "violation_text",
+]

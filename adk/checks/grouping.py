@@ -12,6 +12,7 @@ as they are.
 Grouping runs on the markers of the whole layout, after tiles are joined, so it
 gives the same areas whatever the tiling.
 """
+
 from __future__ import annotations
 
 import klayout.db as kdb
@@ -31,8 +32,10 @@ def areas(markers: list[Marker], dbu: float) -> list[Marker]:
     others = [m for m in markers if not isinstance(m.shape, kdb.DEdgePair)]
     in_units = [m.shape.to_itype(dbu).normalized() for m in pairs]
     joined = list(kdb.Region([pair.polygon(_WIDEN) for pair in in_units]).merged().each())
-    return others + [_joined([pairs[k] for k in group], area, dbu)
-                     for area, group in zip(joined, _members(in_units, joined))]
+    return others + [
+        _joined([pairs[k] for k in group], area, dbu)
+        for area, group in zip(joined, _members(in_units, joined))
+    ]
 
 
 def _members(pairs: list[kdb.EdgePair], areas: list[kdb.Polygon]) -> list[list[int]]:
@@ -42,13 +45,15 @@ def _members(pairs: list[kdb.EdgePair], areas: list[kdb.Polygon]) -> list[list[i
     members: list[list[int]] = [[] for _ in areas]
     if not pairs:
         return members
-    boxes = index.Index((k, (b.left, b.bottom, b.right, b.top), None)
-                        for k, b in enumerate(area.bbox() for area in areas))
+    boxes = index.Index(
+        (k, (b.left, b.bottom, b.right, b.top), None)
+        for k, b in enumerate(area.bbox() for area in areas)
+    )
     firsts = np.array([(p.first.p1.x, p.first.p1.y, p.first.p2.x, p.first.p2.y) for p in pairs])
     middles = np.rint((firsts[:, :2] + firsts[:, 2:]) / 2)
     ids, counts = boxes.intersection_v(middles, middles)  # one query for all points
     for k, (last, count) in enumerate(zip(np.cumsum(counts), counts)):
-        candidates = ids[last - count:last]
+        candidates = ids[last - count : last]
         if count > 1:
             middle = kdb.Point(*middles[k])
             candidates = [c for c in candidates if areas[c].inside(middle)]

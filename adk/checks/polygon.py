@@ -8,18 +8,19 @@ limit and passes. Values are compared with their limits in database units
 value at a limit such as ``0.3 um`` or ``35 %`` passes whatever the
 floating-point noise of converting units.
 """
+
 from __future__ import annotations
 
 import math
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import replace
-from typing import Callable, Iterator
 
 import klayout.db as kdb
 
+from adk.checks.base import CheckContext, Marker, violation_text
 from adk.lang.model import Constraint
 from adk.lang.units import Quantity
-from adk.checks.base import CheckContext, Marker, violation_text
 
 _DIGITS = 6  # decimals kept when comparing in units: far below any grid or ratio that matters
 
@@ -39,9 +40,11 @@ def threshold(constraints: tuple[Constraint, ...], dbu: float) -> int:
 
     KLayout reports distances < d; a ``>`` limit fails at the limit itself, so its
     d is one unit more. The strictest constraint decides; the others filter."""
+
     def units(constraint: Constraint) -> int:
         limit = _in_units(constraint, dbu).limit.value
         return math.floor(limit) + 1 if constraint.op == ">" else math.ceil(limit)
+
     return max(units(c) for c in constraints)
 
 
@@ -50,20 +53,26 @@ def largest_limit(constraints: tuple[Constraint, ...]) -> float:
     return max((c.limit.value for c in constraints), default=0.0)
 
 
-def breaker(constraints: tuple[Constraint, ...],
-            scale: float) -> Callable[[float], Constraint | None]:
+def breaker(
+    constraints: tuple[Constraint, ...], scale: float
+) -> Callable[[float], Constraint | None]:
     """A test giving the first constraint that a value in units of ``scale`` breaks, or None."""
     limits = [(c, _in_units(c, scale)) for c in constraints]
 
     def broken(measured: float) -> Constraint | None:
         measured = round(measured, _DIGITS)
         return next((c for c, in_units in limits if not in_units.holds(measured)), None)
+
     return broken
 
 
-def pair_markers(pairs: kdb.EdgePairs, constraints: tuple[Constraint, ...], prop: str,
-                 ctx: CheckContext,
-                 suffix: str | Callable[[kdb.EdgePair], str] = "") -> list[Marker]:
+def pair_markers(
+    pairs: kdb.EdgePairs,
+    constraints: tuple[Constraint, ...],
+    prop: str,
+    ctx: CheckContext,
+    suffix: str | Callable[[kdb.EdgePair], str] = "",
+) -> list[Marker]:
     """One marker per edge pair whose distance breaks a constraint; ``suffix`` ends its text."""
     markers = []
     broken = breaker(constraints, ctx.dbu)

@@ -4,6 +4,7 @@
 Each command group is a module of this package with ``register(subparsers)``, which adds its
 commands and sets ``func`` on each to a function ``(args) -> exit code``.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -14,13 +15,20 @@ from importlib import import_module
 from adk import __version__
 from adk.cli.common import EXIT_BAD_INPUT, EXIT_INTERNAL, ArgumentParser
 
-COMMAND_MODULES = ("deck_commands", "check_command", "example_command", "kit_commands",
-                   "klayout_commands")
+COMMAND_MODULES = (
+    "deck_commands",
+    "check_command",
+    "example_command",
+    "kit_commands",
+    "klayout_commands",
+)
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = ArgumentParser(prog="adk", description="Assembly design kit rule checker for "
-                            "advanced semiconductor packages.")
+    parser = ArgumentParser(
+        prog="adk",
+        description="Assembly design kit rule checker for advanced semiconductor packages.",
+    )
     parser.add_argument("--version", action="version", version=f"adk {__version__}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=ArgumentParser)
     for name in COMMAND_MODULES:
@@ -50,6 +58,9 @@ def main(argv: list[str] | None = None) -> int:
     except Exception as exc:  # a bug: one line, unless ADK_DEBUG asks for the traceback
         if os.environ.get("ADK_DEBUG"):
             raise
-        print(f"adk: internal error: {type(exc).__name__}: {exc} (set ADK_DEBUG=1 for the "
-              "traceback and please report it)", file=sys.stderr)
+        print(
+            f"adk: internal error: {type(exc).__name__}: {exc} (set ADK_DEBUG=1 for the "
+            "traceback and please report it)",
+            file=sys.stderr,
+        )
         return EXIT_INTERNAL

@@ -1,4 +1,5 @@
 """``adk check``: a layout against a deck, to a marker database and a summary."""
+
 from __future__ import annotations
 
 import argparse
@@ -9,30 +10,62 @@ from adk.cli.common import EXIT_CLEAN, EXIT_VIOLATIONS
 
 
 def register(sub) -> None:
-    check = sub.add_parser("check", help="check a layout against a deck", description="Check a "
-                           "GDS or OASIS layout (plain or gzipped) against a rule deck and write "
-                           "a KLayout marker database.")
+    check = sub.add_parser(
+        "check",
+        help="check a layout against a deck",
+        description="Check a "
+        "GDS or OASIS layout (plain or gzipped) against a rule deck and write "
+        "a KLayout marker database.",
+    )
     check.add_argument("layout", metavar="LAYOUT")
-    check.add_argument("--deck", required=True, metavar="DECK",
-                       help="a deck file, or the name of a shipped deck (focos_bridge, ...)")
+    check.add_argument(
+        "--deck",
+        required=True,
+        metavar="DECK",
+        help="a deck file, or the name of a shipped deck (focos_bridge, ...)",
+    )
     check.add_argument("--layer-map", metavar="MAP", help="YAML file of layer/datatype numbers")
     check.add_argument("--top", metavar="CELL", help="top cell (default: the only top cell)")
-    check.add_argument("-o", "--output", metavar="REPORT.lyrdb",
-                       help="marker database to write (default: LAYOUT name with .lyrdb)")
-    check.add_argument("--rule", action="append", metavar="ID", dest="rules",
-                       help="run only this rule (repeatable)")
+    check.add_argument(
+        "-o",
+        "--output",
+        metavar="REPORT.lyrdb",
+        help="marker database to write (default: LAYOUT name with .lyrdb)",
+    )
+    check.add_argument(
+        "--rule",
+        action="append",
+        metavar="ID",
+        dest="rules",
+        help="run only this rule (repeatable)",
+    )
     check.add_argument("--format", choices=("table", "json"), default="table")
-    check.add_argument("--strict", action="store_true",
-                       help="fail on warnings and on rules not checked for missing layers")
+    check.add_argument(
+        "--strict",
+        action="store_true",
+        help="fail on warnings and on rules not checked for missing layers",
+    )
     check.add_argument("--quiet", "-q", action="store_true", help="print nothing but errors")
-    check.add_argument("--jobs", "-j", type=_positive_int, default=1, metavar="N",
-                       help="check tiles of the layout in N local processes")
-    check.add_argument("--tile-size", type=_positive_float, metavar="SIZE",
-                       help="tile side in um (default: from the layout and the number of "
-                       "workers)")
-    check.add_argument("--dask", metavar="ADDRESS",
-                       help="send the tiles to the Dask scheduler at ADDRESS (tcp://host:8786); "
-                       "the layout and the deck must be readable by every worker")
+    check.add_argument(
+        "--jobs",
+        "-j",
+        type=_positive_int,
+        default=1,
+        metavar="N",
+        help="check tiles of the layout in N local processes",
+    )
+    check.add_argument(
+        "--tile-size",
+        type=_positive_float,
+        metavar="SIZE",
+        help="tile side in um (default: from the layout and the number of workers)",
+    )
+    check.add_argument(
+        "--dask",
+        metavar="ADDRESS",
+        help="send the tiles to the Dask scheduler at ADDRESS (tcp://host:8786); "
+        "the layout and the deck must be readable by every worker",
+    )
     check.set_defaults(func=check_layout)
 
 
@@ -65,8 +98,15 @@ def check_layout(args) -> int:
     loaded = adk.read_layout(args.layout, args.top)
     output = args.output or default_report(args.layout)
     progress = None if args.quiet or not sys.stderr.isatty() else ProgressBar()
-    result = adk.check(loaded, deck, rules=args.rules, jobs=args.jobs, tile_size=args.tile_size,
-                       dask=args.dask, progress=progress)
+    result = adk.check(
+        loaded,
+        deck,
+        rules=args.rules,
+        jobs=args.jobs,
+        tile_size=args.tile_size,
+        dask=args.dask,
+        progress=progress,
+    )
     adk.write_markers(result, output)
     if args.format == "json":
         print(summary_json(result, output))

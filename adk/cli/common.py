@@ -1,4 +1,5 @@
 """What every command module shares: exit codes, the parser class, atomic writes."""
+
 from __future__ import annotations
 
 import argparse

@@ -1,4 +1,5 @@
 """``adk lint``, ``adk rules``, ``adk fmt``: working on decks."""
+
 from __future__ import annotations
 
 import sys
@@ -7,28 +8,39 @@ from adk.cli.common import EXIT_BAD_INPUT, EXIT_CLEAN, EXIT_VIOLATIONS, write_at
 
 
 def register(sub) -> None:
-    lint = sub.add_parser("lint", help="check decks for errors", description="Parse and validate "
-                          "rule decks; print every error with file:line:col.")
+    lint = sub.add_parser(
+        "lint",
+        help="check decks for errors",
+        description="Parse and validate rule decks; print every error with file:line:col.",
+    )
     lint.add_argument("decks", nargs="+", metavar="DECK")
     lint.set_defaults(func=lint_decks)
 
-    rules = sub.add_parser("rules", help="list a deck's rules", description="List the rules of a "
-                           "deck: id, check kind, layers, value, severity, description.")
+    rules = sub.add_parser(
+        "rules",
+        help="list a deck's rules",
+        description="List the rules of a "
+        "deck: id, check kind, layers, value, severity, description.",
+    )
     rules.add_argument("deck", metavar="DECK", help="a deck file or a shipped deck's name")
     rules.add_argument("--format", choices=("table", "json"), default="table")
     rules.set_defaults(func=list_rules)
 
-    fmt = sub.add_parser("fmt", help="format decks canonically", description="Rewrite decks in "
-                         "canonical form (comments kept, meaning unchanged).")
+    fmt = sub.add_parser(
+        "fmt",
+        help="format decks canonically",
+        description="Rewrite decks in canonical form (comments kept, meaning unchanged).",
+    )
     fmt.add_argument("decks", nargs="+", metavar="DECK")
-    fmt.add_argument("--check", action="store_true",
-                     help="change nothing; exit 1 if a deck is not formatted")
+    fmt.add_argument(
+        "--check", action="store_true", help="change nothing; exit 1 if a deck is not formatted"
+    )
     fmt.set_defaults(func=format_decks)
 
 
 def lint_decks(args) -> int:
-    from adk.errors import DeckError
     from adk.api import load_deck
+    from adk.errors import DeckError
 
     status = EXIT_CLEAN
     for path in args.decks:
@@ -62,8 +74,10 @@ def format_decks(args) -> int:
                 text = handle.read()
         except (OSError, UnicodeDecodeError) as exc:
             # the other decks are still formatted: one unreadable file stops nothing
-            print(f"{path}: error: cannot read deck: {getattr(exc, 'strerror', None) or exc}",
-                  file=sys.stderr)
+            print(
+                f"{path}: error: cannot read deck: {getattr(exc, 'strerror', None) or exc}",
+                file=sys.stderr,
+            )
             status = EXIT_BAD_INPUT
             continue
         try:

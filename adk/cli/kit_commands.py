@@ -1,4 +1,5 @@
 """``adk test-deck`` and ``adk docs``: a deck's self-tests and its rule manual."""
+
 from __future__ import annotations
 
 import json
@@ -8,49 +9,70 @@ from adk.cli.common import EXIT_CLEAN, EXIT_VIOLATIONS, write_atomically
 
 
 def register(sub) -> None:
-    test = sub.add_parser("test-deck", help="run a deck's self-tests",
-                          description="Run a deck on test layouts whose labels on the annotation "
-                          "layer say where each rule must fire ('expect RULE') and where it is "
-                          "exercised without firing ('pass RULE'). Exit 1 on any false positive, "
-                          "false negative, or rule without a passing and a failing case.")
+    test = sub.add_parser(
+        "test-deck",
+        help="run a deck's self-tests",
+        description="Run a deck on test layouts whose labels on the annotation "
+        "layer say where each rule must fire ('expect RULE') and where it is "
+        "exercised without firing ('pass RULE'). Exit 1 on any false positive, "
+        "false negative, or rule without a passing and a failing case.",
+    )
     test.add_argument("deck", metavar="DECK")
     test.add_argument("tests", nargs="+", metavar="TEST_LAYOUT")
-    test.add_argument("--annotation-layer", default="255/0", metavar="L/D",
-                      help="layer of the labels (default 255/0)")
+    test.add_argument(
+        "--annotation-layer",
+        default="255/0",
+        metavar="L/D",
+        help="layer of the labels (default 255/0)",
+    )
     test.add_argument("--format", choices=("table", "json"), default="table")
     test.set_defaults(func=test_deck)
 
-    docs = sub.add_parser("docs", help="write a deck's rule manual",
-                          description="Write a deck's rule manual in Markdown: its layers, then "
-                          "per layer a table of rule id, description, check, value, severity and "
-                          "source.")
+    docs = sub.add_parser(
+        "docs",
+        help="write a deck's rule manual",
+        description="Write a deck's rule manual in Markdown: its layers, then "
+        "per layer a table of rule id, description, check, value, severity and "
+        "source.",
+    )
     docs.add_argument("deck", metavar="DECK")
     docs.add_argument("-o", "--output", metavar="FILE.md", help="default: standard output")
     docs.set_defaults(func=write_manual)
 
 
 def test_deck(args) -> int:
-    from adk.kit.decktest import run_self_tests
-    from adk.errors import AdkError
     from adk.api import load_deck
+    from adk.errors import AdkError
+    from adk.kit.decktest import run_self_tests
     from adk.report.rule_table import text_table
 
     try:
         annotation = tuple(int(x) for x in args.annotation_layer.split("/"))
         assert len(annotation) == 2
     except (ValueError, AssertionError):
-        raise AdkError(f"--annotation-layer: '{args.annotation_layer}' is not LAYER/DATATYPE") \
-            from None
+        raise AdkError(
+            f"--annotation-layer: '{args.annotation_layer}' is not LAYER/DATATYPE"
+        ) from None
     deck = load_deck(args.deck)
     tallies = run_self_tests(deck, args.tests, annotation)
     if args.format == "json":
         print(json.dumps([dict(vars(t), tested=t.tested, ok=t.ok) for t in tallies], indent=2))
     else:
-        rows = [[t.rule, t.expected, t.passing, t.found, len(t.false_positives),
-                 len(t.false_negatives), "ok" if t.ok else ("untested" if not t.tested else "FAIL")]
-                for t in tallies]
-        print(text_table(("rule", "expected", "passing", "found", "false+", "false-", "status"),
-                         rows))
+        rows = [
+            [
+                t.rule,
+                t.expected,
+                t.passing,
+                t.found,
+                len(t.false_positives),
+                len(t.false_negatives),
+                "ok" if t.ok else ("untested" if not t.tested else "FAIL"),
+            ]
+            for t in tallies
+        ]
+        print(
+            text_table(("rule", "expected", "passing", "found", "false+", "false-", "status"), rows)
+        )
         for tally in tallies:
             for problem in tally.false_positives:
                 print(f"{tally.rule}: false positive: {problem}", file=sys.stderr)
@@ -70,7 +92,9 @@ def write_manual(args) -> int:
 
     deck = load_deck(args.deck)
     if args.output:
-        write_atomically(args.output, deck_manual(deck, os.path.dirname(os.path.abspath(args.output))))
+        write_atomically(
+            args.output, deck_manual(deck, os.path.dirname(os.path.abspath(args.output)))
+        )
     else:
         sys.stdout.write(deck_manual(deck))
     return EXIT_CLEAN

@@ -1,4 +1,5 @@
 """``adk klayout install|uninstall`` and ``adk export-klayout``: adk for KLayout users."""
+
 from __future__ import annotations
 
 from pathlib import Path
@@ -7,26 +8,44 @@ from adk.cli.common import EXIT_CLEAN, ArgumentParser, write_atomically
 
 
 def register(sub) -> None:
-    klayout = sub.add_parser("klayout", help="install the ADK menu into KLayout",
-                             description="Install or remove adk as a KLayout package (a Salt "
-                             "grain with the ADK menu) in a KLayout home folder.")
-    actions = klayout.add_subparsers(dest="action", metavar="ACTION", required=True,
-                                     parser_class=ArgumentParser)
+    klayout = sub.add_parser(
+        "klayout",
+        help="install the ADK menu into KLayout",
+        description="Install or remove adk as a KLayout package (a Salt "
+        "grain with the ADK menu) in a KLayout home folder.",
+    )
+    actions = klayout.add_subparsers(
+        dest="action", metavar="ACTION", required=True, parser_class=ArgumentParser
+    )
     install = actions.add_parser("install", help="install the ADK menu and the adk package")
-    install.add_argument("--dir", metavar="KLAYOUT_HOME", type=Path,
-                         help="KLayout's home folder (default: $KLAYOUT_HOME or ~/.klayout)")
-    install.add_argument("--klayout", metavar="EXE",
-                         help="the KLayout application whose Python to check (default: klayout "
-                         "on PATH; skipped when there is none)")
+    install.add_argument(
+        "--dir",
+        metavar="KLAYOUT_HOME",
+        type=Path,
+        help="KLayout's home folder (default: $KLAYOUT_HOME or ~/.klayout)",
+    )
+    install.add_argument(
+        "--klayout",
+        metavar="EXE",
+        help="the KLayout application whose Python to check (default: klayout "
+        "on PATH; skipped when there is none)",
+    )
     install.set_defaults(func=install_grain)
     uninstall = actions.add_parser("uninstall", help="remove what install added")
-    uninstall.add_argument("--dir", metavar="KLAYOUT_HOME", type=Path,
-                           help="KLayout's home folder (default: $KLAYOUT_HOME or ~/.klayout)")
+    uninstall.add_argument(
+        "--dir",
+        metavar="KLAYOUT_HOME",
+        type=Path,
+        help="KLayout's home folder (default: $KLAYOUT_HOME or ~/.klayout)",
+    )
     uninstall.set_defaults(func=uninstall_grain)
 
-    export = sub.add_parser("export-klayout", help="translate a deck into a KLayout DRC script",
-                            description="Write the rules KLayout's DRC language can express as "
-                            "a .lydrc script; the others are listed in a comment at its top.")
+    export = sub.add_parser(
+        "export-klayout",
+        help="translate a deck into a KLayout DRC script",
+        description="Write the rules KLayout's DRC language can express as "
+        "a .lydrc script; the others are listed in a comment at its top.",
+    )
     export.add_argument("deck", metavar="DECK")
     export.add_argument("--layer-map", metavar="MAP", help="YAML file of layer/datatype numbers")
     export.add_argument("-o", "--output", required=True, metavar="DECK.lydrc")
@@ -39,12 +58,16 @@ def install_grain(args) -> int:
     installed = install(args.dir or default_home(), find_klayout(args.klayout))
     if installed.probe:
         probe = installed.probe
-        print(f"{probe.klayout}, Python {probe.python}: "
-              + ", ".join(f"{name} {version}" for name, version in probe.modules.items()))
+        print(
+            f"{probe.klayout}, Python {probe.python}: "
+            + ", ".join(f"{name} {version}" for name, version in probe.modules.items())
+        )
     for warning in installed.warnings:
         print(f"adk: warning: {warning}")
-    print(f"installed {len(installed.files)} files in {installed.grain}; restart KLayout for "
-          "the ADK menu")
+    print(
+        f"installed {len(installed.files)} files in {installed.grain}; restart KLayout for "
+        "the ADK menu"
+    )
     return EXIT_CLEAN
 
 
@@ -64,6 +87,8 @@ def export_lydrc(args) -> int:
     deck = load_deck(args.deck, args.layer_map)
     exported = export_deck(deck)
     write_atomically(args.output, exported.text)
-    print(f"wrote {args.output}: {len(exported.rules)} of {len(deck.rules)} rules"
-          + (f"; not exported: {', '.join(exported.skipped)}" if exported.skipped else ""))
+    print(
+        f"wrote {args.output}: {len(exported.rules)} of {len(deck.rules)} rules"
+        + (f"; not exported: {', '.join(exported.skipped)}" if exported.skipped else "")
+    )
     return EXIT_CLEAN

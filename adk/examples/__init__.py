@@ -2,6 +2,7 @@
 
 A pillar module defines ``build(dirty: bool) -> (klayout.db.Layout, list[Planted])``.
 """
+
 from __future__ import annotations
 
 import pkgutil

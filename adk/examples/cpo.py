@@ -11,30 +11,53 @@ Clean by default; ``dirty=True`` plants violations and lists them (rule id, wher
 All coordinates are in µm in the package frame, or in an engine's frame (its optical edge at
 the left) where they say so; the package is 16 mm x 11 mm.
 """
+
 from __future__ import annotations
 
 import klayout.db as kdb
 
-from adk.examples.geometry import DBU, Field, box, circle, new_layout, octagon, package_marks, trans_at
+from adk.examples.geometry import (
+    DBU,
+    Field,
+    box,
+    circle,
+    new_layout,
+    octagon,
+    package_marks,
+    trans_at,
+)
 from adk.examples.planted import Planted, Planter
 
 LAYERS = {
-    "PKG": (2, 0), "ASIC": (1, 1), "HBM": (1, 2), "FIDUCIAL": (80, 0),
-    "EIC": (1, 3), "PIC": (1, 4), "PIC_UP": (1, 5), "LASER": (1, 6), "FAU": (5, 0),
-    "ENGINE": (6, 0), "VGROOVE": (7, 0), "PAD": (20, 0), "UBUMP": (30, 0), "TMV": (60, 0),
-    "TSV": (65, 0), "PIC_MARK": (70, 0), "FAU_MARK": (71, 0),
+    "PKG": (2, 0),
+    "ASIC": (1, 1),
+    "HBM": (1, 2),
+    "FIDUCIAL": (80, 0),
+    "EIC": (1, 3),
+    "PIC": (1, 4),
+    "PIC_UP": (1, 5),
+    "LASER": (1, 6),
+    "FAU": (5, 0),
+    "ENGINE": (6, 0),
+    "VGROOVE": (7, 0),
+    "PAD": (20, 0),
+    "UBUMP": (30, 0),
+    "TMV": (60, 0),
+    "TSV": (65, 0),
+    "PIC_MARK": (70, 0),
+    "FAU_MARK": (71, 0),
 }
 TOP = "CPO_PKG"
 BUMP, PAD = 15.0, 20.0
 TSV_D, TMV_D = 10.0, 60.0
 
 ASIC_AT = trans_at(5500, 3000)
-HBM_AT = [trans_at(6500, 8100),
-          trans_at(9500, 2900, 2)]  # rotated 180°
-ENGINE_3D_AT = [trans_at(200, 6200),
-                kdb.Trans(2, True, kdb.DVector(15800, 1500).to_itype(DBU))]  # mirrored in x
-ENGINE_FOPOP_AT = [trans_at(200, 1500),
-                   trans_at(15800, 9000, 2)]  # rotated 180°
+HBM_AT = [trans_at(6500, 8100), trans_at(9500, 2900, 2)]  # rotated 180°
+ENGINE_3D_AT = [
+    trans_at(200, 6200),
+    kdb.Trans(2, True, kdb.DVector(15800, 1500).to_itype(DBU)),
+]  # mirrored in x
+ENGINE_FOPOP_AT = [trans_at(200, 1500), trans_at(15800, 9000, 2)]  # rotated 180°
 FIDUCIALS = [(400, 400), (15600, 400), (400, 10600), (15600, 10600)]
 
 # engine frame: the FAU at the optical edge overlaps the PIC and its V-grooves; alignment
@@ -57,13 +80,21 @@ def build(dirty: bool = False) -> tuple[kdb.Layout, list[Planted]]:
     """The package layout and, for the dirty variant, what was planted."""
     layout, layers, top = new_layout(LAYERS, TOP)
     cells = _library(layout, layers)
-    for cell, placements in ((cells["asic"], [ASIC_AT]), (cells["hbm"], HBM_AT),
-                             (_engine_3d(layout, layers, cells), ENGINE_3D_AT),
-                             (_engine_fopop(layout, layers, cells), ENGINE_FOPOP_AT)):
+    for cell, placements in (
+        (cells["asic"], [ASIC_AT]),
+        (cells["hbm"], HBM_AT),
+        (_engine_3d(layout, layers, cells), ENGINE_3D_AT),
+        (_engine_fopop(layout, layers, cells), ENGINE_FOPOP_AT),
+    ):
         for at in placements:
             top.insert(kdb.CellInstArray(cell.cell_index(), at))
-    package_marks(top, layers, (16000, 11000), FIDUCIALS,  # no KOZ layer: no keep-outs
-                  crosses=[FIDUCIALS[0], (10800, 5000)] if dirty else FIDUCIALS)
+    package_marks(
+        top,
+        layers,
+        (16000, 11000),
+        FIDUCIALS,  # no KOZ layer: no keep-outs
+        crosses=[FIDUCIALS[0], (10800, 5000)] if dirty else FIDUCIALS,
+    )
     planted = _plant(top, cells, layers) if dirty else []
     return layout, planted
 
@@ -71,8 +102,20 @@ def build(dirty: bool = False) -> tuple[kdb.Layout, list[Planted]]:
 def cross(cx: float, cy: float) -> kdb.Polygon:
     """An alignment cross, 40 um across with 8 um arms, as one polygon."""
     a, w = 20.0, 4.0
-    points = [(w, w), (w, a), (-w, a), (-w, w), (-a, w), (-a, -w), (-w, -w), (-w, -a), (w, -a),
-              (w, -w), (a, -w), (a, w)]
+    points = [
+        (w, w),
+        (w, a),
+        (-w, a),
+        (-w, w),
+        (-a, w),
+        (-a, -w),
+        (-w, -w),
+        (-w, -a),
+        (w, -a),
+        (w, -w),
+        (a, -w),
+        (a, w),
+    ]
     return kdb.DPolygon([kdb.DPoint(cx + x, cy + y) for x, y in points]).to_itype(DBU)
 
 
@@ -97,8 +140,13 @@ def _library(layout: kdb.Layout, layers: dict[str, int]) -> dict[str, kdb.Cell]:
     return cells
 
 
-def _pic(layout: kdb.Layout, layers: dict[str, int], name: str, layer: str,
-         outline: tuple[float, float, float, float]) -> kdb.Cell:
+def _pic(
+    layout: kdb.Layout,
+    layers: dict[str, int],
+    name: str,
+    layer: str,
+    outline: tuple[float, float, float, float],
+) -> kdb.Cell:
     """A PIC in the engine frame: outline, V-grooves at its optical edge, alignment marks."""
     pic = layout.create_cell(name)
     pic.shapes(layers[layer]).insert(box(*outline))
@@ -108,16 +156,23 @@ def _pic(layout: kdb.Layout, layers: dict[str, int], name: str, layer: str,
     return pic
 
 
-def _fields(cell: kdb.Cell, unit: kdb.Cell, fields: list[Field],
-            into: kdb.Trans | None = None) -> None:
+def _fields(
+    cell: kdb.Cell, unit: kdb.Cell, fields: list[Field], into: kdb.Trans | None = None
+) -> None:
     """Arrays of ``unit`` over ``fields`` (engine frame) in ``cell``, moved by ``into``."""
     for field in fields:
         for inst in field.arrays(unit):
             cell.insert(inst if into is None else inst.transformed(into))
 
 
-def _engine(layout: kdb.Layout, layers: dict[str, int], cells: dict[str, kdb.Cell], name: str,
-            parts: list[tuple[kdb.Cell, kdb.Trans]], pic_top: float) -> kdb.Cell:
+def _engine(
+    layout: kdb.Layout,
+    layers: dict[str, int],
+    cells: dict[str, kdb.Cell],
+    name: str,
+    parts: list[tuple[kdb.Cell, kdb.Trans]],
+    pic_top: float,
+) -> kdb.Cell:
     """An engine: its outline, its parts, a FAU at the optical edge, a laser above the PIC."""
     engine = layout.create_cell(name)
     engine.shapes(layers["ENGINE"]).insert(box(*ENGINE))
@@ -135,12 +190,14 @@ def _engine_3d(layout: kdb.Layout, layers: dict[str, int], cells: dict[str, kdb.
     eic = layout.create_cell("EIC_3D")
     eic.shapes(layers["EIC"]).insert(box(0, 0, 1300, 1400))
     _fields(eic, cells["bump"], BUMP_FIELDS, EIC_3D_AT.inverted())
-    return _engine(layout, layers, cells, "ENGINE_3D", [(pic, kdb.Trans()), (eic, EIC_3D_AT)],
-                   PIC_3D[3])
+    return _engine(
+        layout, layers, cells, "ENGINE_3D", [(pic, kdb.Trans()), (eic, EIC_3D_AT)], PIC_3D[3]
+    )
 
 
-def _engine_fopop(layout: kdb.Layout, layers: dict[str, int],
-                  cells: dict[str, kdb.Cell]) -> kdb.Cell:
+def _engine_fopop(
+    layout: kdb.Layout, layers: dict[str, int], cells: dict[str, kdb.Cell]
+) -> kdb.Cell:
     """Photonic FOPoP: the EIC molded in a fan-out package with TMVs and top pads, the PIC
     bumped face down on top."""
     fanout = layout.create_cell("FANOUT")
@@ -148,12 +205,21 @@ def _engine_fopop(layout: kdb.Layout, layers: dict[str, int],
     _fields(fanout, cells["pad"], BUMP_FIELDS)
     for origin, step, count in TMV_ROWS:
         a = kdb.DVector(*step).to_itype(DBU)
-        fanout.insert(kdb.CellInstArray(cells["tmv"].cell_index(), trans_at(*origin), a,
-                                        kdb.Vector(-a.y, a.x), count, 1))
+        fanout.insert(
+            kdb.CellInstArray(
+                cells["tmv"].cell_index(), trans_at(*origin), a, kdb.Vector(-a.y, a.x), count, 1
+            )
+        )
     pic = _pic(layout, layers, "PIC_UP", "PIC_UP", PIC_UP)
     _fields(pic, cells["bump"], BUMP_FIELDS)
-    return _engine(layout, layers, cells, "ENGINE_FOPOP",
-                   [(fanout, kdb.Trans()), (pic, kdb.Trans())], PIC_UP[3])
+    return _engine(
+        layout,
+        layers,
+        cells,
+        "ENGINE_FOPOP",
+        [(fanout, kdb.Trans()), (pic, kdb.Trans())],
+        PIC_UP[3],
+    )
 
 
 def _plant(top: kdb.Cell, cells: dict[str, kdb.Cell], layers: dict[str, int]) -> list[Planted]:

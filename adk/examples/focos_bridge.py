@@ -5,6 +5,7 @@ jogs, fiducials with keep-out zones. Matches ``rules/focos_bridge.adk``.
 Clean by default; ``dirty=True`` plants violations and lists them (rule id, where, what).
 All coordinates are in µm; the package is 10 mm x 6 mm.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -15,9 +16,20 @@ from adk.examples.geometry import array, box, new_layout, octagon, package_marks
 from adk.examples.planted import Planted, Planter
 
 LAYERS = {
-    "PKG": (2, 0), "ASIC": (1, 1), "HBM": (1, 2), "FIDUCIAL": (80, 0), "KOZ": (90, 0),
-    "RDL1": (10, 0), "RDL2": (11, 0), "VIA1": (12, 0), "PAD": (20, 0), "PO": (21, 0),
-    "UBUMP": (30, 0), "FIELD": (31, 0), "BRIDGE": (50, 0), "BR_M1": (51, 0),
+    "PKG": (2, 0),
+    "ASIC": (1, 1),
+    "HBM": (1, 2),
+    "FIDUCIAL": (80, 0),
+    "KOZ": (90, 0),
+    "RDL1": (10, 0),
+    "RDL2": (11, 0),
+    "VIA1": (12, 0),
+    "PAD": (20, 0),
+    "PO": (21, 0),
+    "UBUMP": (30, 0),
+    "FIELD": (31, 0),
+    "BRIDGE": (50, 0),
+    "BR_M1": (51, 0),
 }
 TOP = "FOCOS_BRIDGE_PKG"
 BUMP, PAD, OPENING, PITCH = 20.0, 28.0, 22.0, 40.0
@@ -41,19 +53,32 @@ class Field:
 
 # regular fields over the bridges and in the HBM centres; the ASIC centre is staggered
 FIELDS = [
-    Field("ASIC", (3070, 2040), (7, 9)), Field("ASIC", (3070, 3240), (7, 9)),
-    Field("ASIC", (6690, 2040), (7, 9)), Field("ASIC", (6690, 3240), (7, 9)),
-    Field("HBM_LEFT", (2590, 2040), (7, 9)), Field("HBM_LEFT", (2590, 3240), (7, 9)),
-    Field("HBM_RIGHT", (7170, 2040), (7, 9)), Field("HBM_RIGHT", (7170, 3240), (7, 9)),
-    Field("HBM_LEFT", (1320, 2220), (30, 40)), Field("HBM_RIGHT", (7720, 2220), (30, 40)),
-    Field("ASIC", (4030, 2030), (33, 33), 60.0), Field("ASIC", (4060, 2060), (32, 32), 60.0),
+    Field("ASIC", (3070, 2040), (7, 9)),
+    Field("ASIC", (3070, 3240), (7, 9)),
+    Field("ASIC", (6690, 2040), (7, 9)),
+    Field("ASIC", (6690, 3240), (7, 9)),
+    Field("HBM_LEFT", (2590, 2040), (7, 9)),
+    Field("HBM_LEFT", (2590, 3240), (7, 9)),
+    Field("HBM_RIGHT", (7170, 2040), (7, 9)),
+    Field("HBM_RIGHT", (7170, 3240), (7, 9)),
+    Field("HBM_LEFT", (1320, 2220), (30, 40)),
+    Field("HBM_RIGHT", (7720, 2220), (30, 40)),
+    Field("ASIC", (4030, 2030), (33, 33), 60.0),
+    Field("ASIC", (4060, 2060), (32, 32), 60.0),
 ]
-FIELD_OUTLINES = [(3050, 2020, 3330, 2380), (3050, 3220, 3330, 3580),
-                  (6670, 2020, 6950, 2380), (6670, 3220, 6950, 3580),
-                  (2570, 2020, 2850, 2380), (2570, 3220, 2850, 3580),
-                  (7150, 2020, 7430, 2380), (7150, 3220, 7430, 3580),
-                  (1300, 2200, 2500, 3800), (7700, 2200, 8900, 3800),
-                  (4000, 2000, 6000, 4000)]
+FIELD_OUTLINES = [
+    (3050, 2020, 3330, 2380),
+    (3050, 3220, 3330, 3580),
+    (6670, 2020, 6950, 2380),
+    (6670, 3220, 6950, 3580),
+    (2570, 2020, 2850, 2380),
+    (2570, 3220, 2850, 3580),
+    (7150, 2020, 7430, 2380),
+    (7150, 3220, 7430, 3580),
+    (1300, 2200, 2500, 3800),
+    (7700, 2200, 8900, 3800),
+    (4000, 2000, 6000, 4000),
+]
 
 
 def build(dirty: bool = False) -> tuple[kdb.Layout, list[Planted]]:
@@ -91,26 +116,35 @@ def _place_dies(top: kdb.Cell, cells: dict[str, kdb.Cell]) -> None:
     hbm_right = cells["hbm"].layout().create_cell("HBM_R180")
     hbm_right.shapes(cells["hbm"].layout().layer(*LAYERS["HBM"])).insert(box(0, 0, 2000, 3000))
     top.insert(kdb.CellInstArray(hbm_right.cell_index(), HBM_RIGHT_AT))
-    holders = {"ASIC": (cells["asic"], ASIC_AT), "HBM_LEFT": (cells["hbm"], HBM_LEFT_AT),
-               "HBM_RIGHT": (hbm_right, HBM_RIGHT_AT)}
+    holders = {
+        "ASIC": (cells["asic"], ASIC_AT),
+        "HBM_LEFT": (cells["hbm"], HBM_LEFT_AT),
+        "HBM_RIGHT": (hbm_right, HBM_RIGHT_AT),
+    }
     for field in FIELDS:
         die, placement = holders[field.die]
         package_array = array(cells["bump"], field.origin, (field.step, field.step), field.counts)
         die.insert(package_array.transformed(placement.inverted()))
 
 
-def _draw_package(top: kdb.Cell, cells: dict[str, kdb.Cell], layers: dict[str, int],
-                  dirty: bool) -> None:
+def _draw_package(
+    top: kdb.Cell, cells: dict[str, kdb.Cell], layers: dict[str, int], dirty: bool
+) -> None:
     shapes = lambda name: top.shapes(layers[name])  # noqa: E731
     for field in FIELDS:  # landing pads under every bump
         top.insert(array(cells["pad"], field.origin, (field.step, field.step), field.counts))
     for outline in FIELD_OUTLINES:
         shapes("FIELD").insert(box(*outline))
     for x, y in BRIDGES:
-        top.insert(kdb.CellInstArray(cells["bridge"].cell_index(),
-                                     trans_at(x, y)))
-    package_marks(top, layers, (10000, 6000), FIDUCIALS, keep_out=600,
-                  crosses=[FIDUCIALS[0], (6500, 5300)] if dirty else FIDUCIALS)
+        top.insert(kdb.CellInstArray(cells["bridge"].cell_index(), trans_at(x, y)))
+    package_marks(
+        top,
+        layers,
+        (10000, 6000),
+        FIDUCIALS,
+        keep_out=600,
+        crosses=[FIDUCIALS[0], (6500, 5300)] if dirty else FIDUCIALS,
+    )
     # RDL lines are drawn 12 um wide: a 45° segment's corners round to the 1 nm grid, so a
     # line drawn at exactly the 10 um minimum measures a hair under it across the bend
     for k in range(20):  # RDL1 fan-out below the ASIC: down, a 45° jog, down again

@@ -1,22 +1,40 @@
 """A FOCoS-CF (chip-first) package: two logic chiplets (the second a mirrored copy of the
-first) and a memory die (on the HBM layer) molded side by side, their pads tied to RDL1 through Cu vias in
-staggered columns, 2.4 um die-to-die buses jogging at 45° across the gaps, a ground mesh on
-RDL2, and C4 bumps to the substrate in a regular and a staggered, rotated field. Matches
-``rules/focos_cf.adk``.
+first) and a memory die (on the HBM layer) molded side by side, their pads tied to RDL1
+through Cu vias in staggered columns, 2.4 um die-to-die buses jogging at 45° across the
+gaps, a ground mesh on RDL2, and C4 bumps to the substrate in a regular and a staggered,
+rotated field. Matches ``rules/focos_cf.adk``.
 
 Clean by default; ``dirty=True`` plants violations and lists them (rule id, where, what).
 All coordinates are in µm; the package is 10 mm x 8 mm.
 """
+
 from __future__ import annotations
 
 import klayout.db as kdb
 
-from adk.examples.geometry import DBU, array, box, new_layout, octagon, package_marks, path, trans_at
+from adk.examples.geometry import (
+    DBU,
+    array,
+    box,
+    new_layout,
+    octagon,
+    package_marks,
+    path,
+    trans_at,
+)
 from adk.examples.planted import Planted, Planter
 
 LAYERS = {
-    "PKG": (2, 0), "ASIC": (1, 1), "HBM": (1, 2), "FIDUCIAL": (80, 0), "KOZ": (90, 0),
-    "DPAD": (22, 0), "VIA0": (13, 0), "RDL1": (10, 0), "VIA1": (12, 0), "RDL2": (11, 0),
+    "PKG": (2, 0),
+    "ASIC": (1, 1),
+    "HBM": (1, 2),
+    "FIDUCIAL": (80, 0),
+    "KOZ": (90, 0),
+    "DPAD": (22, 0),
+    "VIA0": (13, 0),
+    "RDL1": (10, 0),
+    "VIA1": (12, 0),
+    "RDL2": (11, 0),
     "C4": (40, 0),
 }
 TOP = "FOCOS_CF_PKG"
@@ -45,8 +63,14 @@ def build(dirty: bool = False) -> tuple[kdb.Layout, list[Planted]]:
     _route(top, cells, layers)
     _mesh(top, layers, missing=LEFT_OUT if dirty else None)
     _c4(top, cells)
-    package_marks(top, layers, (WIDTH, HEIGHT), FIDUCIALS, keep_out=500,
-                  crosses=[FIDUCIALS[0], (500, 4000)] if dirty else FIDUCIALS)
+    package_marks(
+        top,
+        layers,
+        (WIDTH, HEIGHT),
+        FIDUCIALS,
+        keep_out=500,
+        crosses=[FIDUCIALS[0], (500, 4000)] if dirty else FIDUCIALS,
+    )
     planted = _plant(top, cells, layers) if dirty else []
     return layout, planted
 
@@ -66,8 +90,14 @@ def _library(layout: kdb.Layout, layers: dict[str, int]) -> dict[str, kdb.Cell]:
     chiplet.shapes(layers["ASIC"]).insert(box(0, 0, 3300, 5000))
     memory = layout.create_cell("MEMORY")
     memory.shapes(layers["HBM"]).insert(box(0, 0, 1200, 5000))
-    return {"dpad": dpad, "stack": stack, "ground": ground, "c4": c4, "chiplet": chiplet,
-            "memory": memory}
+    return {
+        "dpad": dpad,
+        "stack": stack,
+        "ground": ground,
+        "c4": c4,
+        "chiplet": chiplet,
+        "memory": memory,
+    }
 
 
 def _square(side: float, cx: float = 0.0, cy: float = 0.0) -> kdb.Box:
@@ -79,20 +109,30 @@ def _place_dies(top: kdb.Cell, cells: dict[str, kdb.Cell]) -> None:
     for die, pads in ((cells["chiplet"], CHIPLET_PADS), (cells["memory"], MEMORY_PADS)):
         for origin, count in pads:
             die.insert(array(cells["dpad"], origin, (20, 20), (1, count)))
-    for die, placement in ((cells["chiplet"], CHIPLET_A), (cells["chiplet"], CHIPLET_B),
-                           (cells["memory"], MEMORY_AT)):
+    for die, placement in (
+        (cells["chiplet"], CHIPLET_A),
+        (cells["chiplet"], CHIPLET_B),
+        (cells["memory"], MEMORY_AT),
+    ):
         top.insert(kdb.CellInstArray(die.cell_index(), placement))
         for origin, count in CHIPLET_PADS if die is cells["chiplet"] else MEMORY_PADS:
             pads = array(cells["stack"], origin, (20, 20), (1, count))
             top.insert(pads.transformed(placement))
 
 
-def _bus(top: kdb.Cell, layer: int, starts: list[tuple[float, float]], end_x: float,
-         jog: tuple[float, float], rise: float) -> None:
+def _bus(
+    top: kdb.Cell,
+    layer: int,
+    starts: list[tuple[float, float]],
+    end_x: float,
+    jog: tuple[float, float],
+    rise: float,
+) -> None:
     """Lines from ``starts`` to ``end_x``, each stepping by ``rise`` at 45° between jog x's."""
     for x, y in starts:
-        top.shapes(layer).insert(path([(x, y), (jog[0], y), (jog[1], y + rise),
-                                       (end_x, y + rise)], LINE))
+        top.shapes(layer).insert(
+            path([(x, y), (jog[0], y), (jog[1], y + rise), (end_x, y + rise)], LINE)
+        )
 
 
 def _route(top: kdb.Cell, cells: dict[str, kdb.Cell], layers: dict[str, int]) -> None:
@@ -144,8 +184,14 @@ def _c4(top: kdb.Cell, cells: dict[str, kdb.Cell]) -> None:
     top.insert(array(cells["c4"], (5425, 830), (150, 260), (27, 25), rotated))
 
 
-def _via0(top: kdb.Cell, layers: dict[str, int], x: float, y: float, pad_dx: float = 0.0,
-          capture_dx: float = 0.0) -> None:
+def _via0(
+    top: kdb.Cell,
+    layers: dict[str, int],
+    x: float,
+    y: float,
+    pad_dx: float = 0.0,
+    capture_dx: float = 0.0,
+) -> None:
     """A die via on its pad with its capture pad, either pad moved by its offset."""
     top.shapes(layers["VIA0"]).insert(_square(VIA0, x, y))
     top.shapes(layers["DPAD"]).insert(_square(DPAD, x + pad_dx, y))
@@ -166,8 +212,12 @@ def _plant(top: kdb.Cell, cells: dict[str, kdb.Cell], layers: dict[str, int]) ->
     shapes("RDL2").insert(box(1625, 5730, 1645, 5732.4))
     shapes("RDL2").insert(box(1625, 5733.9, 1645, 5736.3))
     plant("RDL2.S", 1635, 5733.15, "RDL2 lines 1.5 um apart")
-    plant("RDL2.DEN", (LEFT_OUT[0] + 0.5) * TILE, (LEFT_OUT[1] + 0.5) * TILE,
-          "a 1 mm tile of the ground mesh left out")
+    plant(
+        "RDL2.DEN",
+        (LEFT_OUT[0] + 0.5) * TILE,
+        (LEFT_OUT[1] + 0.5) * TILE,
+        "a 1 mm tile of the ground mesh left out",
+    )
     shapes("RDL2").insert(box(8000, 1000, 8990, 1990))  # over a tile, as far as it goes
     plant("RDL2.DEN", 8500, 1500, "solid RDL2 plate over a mesh tile")
     _via0(top, layers, 1500, 5000, pad_dx=2)

@@ -7,19 +7,38 @@ flip-chip bonded onto the RDL through Cu micro-bumps: die-to-die bump fields at 
 Clean by default; ``dirty=True`` plants violations and lists them (rule id, where, what).
 All coordinates are in µm; the package is 12 mm x 9 mm.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass
 
 import klayout.db as kdb
 
-from adk.examples.geometry import DBU, array, box, new_layout, octagon, package_marks, path, trans_at
+from adk.examples.geometry import (
+    DBU,
+    array,
+    box,
+    new_layout,
+    octagon,
+    package_marks,
+    path,
+    trans_at,
+)
 from adk.examples.planted import Planted, Planter
 
 LAYERS = {
-    "PKG": (2, 0), "ASIC": (1, 1), "HBM": (1, 2), "FIDUCIAL": (80, 0), "KOZ": (90, 0),
-    "RDL1": (10, 0), "RDL2": (11, 0), "VIA1": (12, 0), "PAD": (20, 0), "PO": (21, 0),
-    "UBUMP": (30, 0), "FIELD": (31, 0),
+    "PKG": (2, 0),
+    "ASIC": (1, 1),
+    "HBM": (1, 2),
+    "FIDUCIAL": (80, 0),
+    "KOZ": (90, 0),
+    "RDL1": (10, 0),
+    "RDL2": (11, 0),
+    "VIA1": (12, 0),
+    "PAD": (20, 0),
+    "PO": (21, 0),
+    "UBUMP": (30, 0),
+    "FIELD": (31, 0),
 }
 TOP = "FOCOS_CL_PKG"
 WIDTH, HEIGHT = 12000.0, 9000.0
@@ -48,8 +67,12 @@ class Field:
 
 
 WEST = Field((60, 1520), 40, (20, 50))
-ASIC_FIELDS = [WEST, Field(WEST.origin, WEST.step, WEST.counts, ASIC_MIRROR),
-               Field((1500, 1000), 80, (26, 38)), Field((1540, 1040), 80, (25, 37))]
+ASIC_FIELDS = [
+    WEST,
+    Field(WEST.origin, WEST.step, WEST.counts, ASIC_MIRROR),
+    Field((1500, 1000), 80, (26, 38)),
+    Field((1540, 1040), 80, (25, 37)),
+]
 ASIC_OUTLINES = [(40, 1500, 840, 3500), (4160, 1500, 4960, 3500), (1480, 980, 3520, 3980)]
 HBM_FIELDS = [Field((227.5, 427.5), 55, (20, 40))]
 HBM_OUTLINES = [(207.5, 407.5, 1292.5, 2592.5)]
@@ -61,8 +84,14 @@ def build(dirty: bool = False) -> tuple[kdb.Layout, list[Planted]]:
     cells = _library(layout, layers)
     _place_dies(top, cells, layers)
     _route(top, layers)
-    package_marks(top, layers, (WIDTH, HEIGHT), FIDUCIALS, keep_out=500,
-                  crosses=[FIDUCIALS[0], (1450, 4500)] if dirty else FIDUCIALS)
+    package_marks(
+        top,
+        layers,
+        (WIDTH, HEIGHT),
+        FIDUCIALS,
+        keep_out=500,
+        crosses=[FIDUCIALS[0], (1450, 4500)] if dirty else FIDUCIALS,
+    )
     planted = _plant(top, cells, layers) if dirty else []
     return layout, planted
 
@@ -87,9 +116,10 @@ def _place_dies(top: kdb.Cell, cells: dict[str, kdb.Cell], layers: dict[str, int
         for field in fields:
             die.insert(field.placement(cells["bump"]))
     for die, placement, fields, outlines in (
-            (cells["asic"], ASIC_AT, ASIC_FIELDS, ASIC_OUTLINES),
-            (cells["hbm"], HBM_LEFT_AT, HBM_FIELDS, HBM_OUTLINES),
-            (cells["hbm"], HBM_RIGHT_AT, HBM_FIELDS, HBM_OUTLINES)):
+        (cells["asic"], ASIC_AT, ASIC_FIELDS, ASIC_OUTLINES),
+        (cells["hbm"], HBM_LEFT_AT, HBM_FIELDS, HBM_OUTLINES),
+        (cells["hbm"], HBM_RIGHT_AT, HBM_FIELDS, HBM_OUTLINES),
+    ):
         top.insert(kdb.CellInstArray(die.cell_index(), placement))
         for field in fields:
             top.insert(field.placement(cells["pad"]).transformed(placement))
@@ -103,10 +133,12 @@ def _route(top: kdb.Cell, layers: dict[str, int]) -> None:
     for k in range(80):
         y = 3800 + 7 * k
         top.shapes(layers["RDL1"]).insert(
-            path([(3900, y), (3480, y), (3420, y - 60), (3000, y - 60)], LINE))
+            path([(3900, y), (3480, y), (3420, y - 60), (3000, y - 60)], LINE)
+        )
         start = 8100 + 10 * (k % 2)
         top.shapes(layers["RDL2"]).insert(
-            path([(start, y), (8520, y), (8580, y + 60), (9100, y + 60)], LINE))
+            path([(start, y), (8520, y), (8580, y + 60), (9100, y + 60)], LINE)
+        )
         _via(top, layers, start, y)
 
 
@@ -117,8 +149,15 @@ def _via(top: kdb.Cell, layers: dict[str, int], x: float, y: float, rdl1_dx: flo
     top.shapes(layers["RDL2"]).insert(box(x - 3.5, y - 3.5, x + 3.5, y + 3.5))
 
 
-def _bump(top: kdb.Cell, layers: dict[str, int], x: float, y: float, bump: float = BUMP,
-          pad: float = PAD, shift: tuple[float, float] = (0.0, 0.0)) -> None:
+def _bump(
+    top: kdb.Cell,
+    layers: dict[str, int],
+    x: float,
+    y: float,
+    bump: float = BUMP,
+    pad: float = PAD,
+    shift: tuple[float, float] = (0.0, 0.0),
+) -> None:
     """A bump at (x, y) on a pad with its opening; ``shift`` (bump dx, opening dx) moves the
     bump and the opening off the pad centre."""
     top.shapes(layers["UBUMP"]).insert(octagon(bump, x + shift[0], y))

@@ -6,9 +6,10 @@ balls on the TMVs' backside pads. Matches ``rules/fopop.adk``.
 Clean by default; ``dirty=True`` plants violations and lists them (rule id, where, what).
 All coordinates are in µm; the package is 10 mm x 10 mm.
 """
+
 from __future__ import annotations
 
-from typing import Callable
+from collections.abc import Callable
 
 import klayout.db as kdb
 
@@ -16,9 +17,18 @@ from adk.examples.geometry import DBU, box, circle, new_layout, package_marks, p
 from adk.examples.planted import Planted, Planter
 
 LAYERS = {
-    "PKG": (2, 0), "ASIC": (1, 1), "HBM": (1, 2), "FIDUCIAL": (80, 0), "KOZ": (90, 0),
-    "RDL1": (10, 0), "RDL2": (11, 0), "VIA1": (12, 0), "TMV": (60, 0), "TMV_PAD": (61, 0),
-    "TOP_PAD": (62, 0), "TOP_BALL": (63, 0),
+    "PKG": (2, 0),
+    "ASIC": (1, 1),
+    "HBM": (1, 2),
+    "FIDUCIAL": (80, 0),
+    "KOZ": (90, 0),
+    "RDL1": (10, 0),
+    "RDL2": (11, 0),
+    "VIA1": (12, 0),
+    "TMV": (60, 0),
+    "TMV_PAD": (61, 0),
+    "TOP_PAD": (62, 0),
+    "TOP_BALL": (63, 0),
 }
 TOP = "FOPOP_PKG"
 SIZE = 10000.0
@@ -32,10 +42,14 @@ FIDUCIALS = [(400, 400), (9600, 400), (400, 9600), (9600, 9600)]
 # an inner row on each side, staggered by half the 400 um pitch. The ring is symmetric about
 # both axes, so the top package's balls land on it however it is mirrored.
 RING = [
-    ((-4000, -4200), (400, 0), 21), ((-3800, -3800), (400, 0), 20),
-    ((-4000, 4200), (400, 0), 21), ((-3800, 3800), (400, 0), 20),
-    ((-4200, -3200), (0, 400), 17), ((-3800, -3000), (0, 400), 16),
-    ((4200, -3200), (0, 400), 17), ((3800, -3000), (0, 400), 16),
+    ((-4000, -4200), (400, 0), 21),
+    ((-3800, -3800), (400, 0), 20),
+    ((-4000, 4200), (400, 0), 21),
+    ((-3800, 3800), (400, 0), 20),
+    ((-4200, -3200), (0, 400), 17),
+    ((-3800, -3000), (0, 400), 16),
+    ((4200, -3200), (0, 400), 17),
+    ((3800, -3000), (0, 400), 16),
 ]
 
 Frame = Callable[[float, float], tuple[float, float]]
@@ -47,8 +61,14 @@ def build(dirty: bool = False) -> tuple[kdb.Layout, list[Planted]]:
     cells = _library(layout, layers)
     _place(top, cells)
     _route(top, layers)
-    package_marks(top, layers, (SIZE, SIZE), FIDUCIALS, keep_out=500,
-                  crosses=[FIDUCIALS[0], (1600, 7000)] if dirty else FIDUCIALS)
+    package_marks(
+        top,
+        layers,
+        (SIZE, SIZE),
+        FIDUCIALS,
+        keep_out=500,
+        crosses=[FIDUCIALS[0], (1600, 7000)] if dirty else FIDUCIALS,
+    )
     planted = _plant(top, cells, layers) if dirty else []
     return layout, planted
 
@@ -69,16 +89,24 @@ def _library(layout: kdb.Layout, layers: dict[str, int]) -> dict[str, kdb.Cell]:
     asic.shapes(layers["ASIC"]).insert(box(0, 0, 4000, 5000))
     memory = layout.create_cell("MEMORY_DIE")
     memory.shapes(layers["HBM"]).insert(box(0, 0, 4000, 1600))
-    return {"tmv": tmv, "stack": stack, "ball": ball, "memory_pkg": memory_pkg, "asic": asic,
-            "memory": memory}
+    return {
+        "tmv": tmv,
+        "stack": stack,
+        "ball": ball,
+        "memory_pkg": memory_pkg,
+        "asic": asic,
+        "memory": memory,
+    }
 
 
-def _row(cell: kdb.Cell, origin: tuple[float, float], step: tuple[float, float],
-         count: int) -> kdb.CellInstArray:
+def _row(
+    cell: kdb.Cell, origin: tuple[float, float], step: tuple[float, float], count: int
+) -> kdb.CellInstArray:
     """``count`` placements of ``cell`` from ``origin`` on, ``step`` apart."""
     a = kdb.DVector(*step).to_itype(DBU)
-    return kdb.CellInstArray(cell.cell_index(), trans_at(*origin), a, kdb.Vector(-a.y, a.x),
-                             count, 1)
+    return kdb.CellInstArray(
+        cell.cell_index(), trans_at(*origin), a, kdb.Vector(-a.y, a.x), count, 1
+    )
 
 
 def _place(top: kdb.Cell, cells: dict[str, kdb.Cell]) -> None:
@@ -88,12 +116,16 @@ def _place(top: kdb.Cell, cells: dict[str, kdb.Cell]) -> None:
     for origin, step, count in RING:
         top.insert(_row(cells["stack"], (origin[0] + centre.x, origin[1] + centre.y), step, count))
     # the top package is flipped onto the bottom one
-    top.insert(kdb.CellInstArray(cells["memory_pkg"].cell_index(),
-                                 kdb.Trans(0, True, centre.to_itype(DBU))))
+    top.insert(
+        kdb.CellInstArray(
+            cells["memory_pkg"].cell_index(), kdb.Trans(0, True, centre.to_itype(DBU))
+        )
+    )
 
 
-def _fan(count: int, pitch: float, reach: float, inside: float,
-        spread: float = 400.0) -> list[list[tuple[float, float]]]:
+def _fan(
+    count: int, pitch: float, reach: float, inside: float, spread: float = 400.0
+) -> list[list[tuple[float, float]]]:
     """Escape lines from a die edge (x = 0, the die at x > 0): ``count`` lines start ``pitch``
     apart at x = ``inside`` and end ``spread`` apart at x = -``reach``, in two mirrored halves.
     Each line runs straight, at 45°, straight, its last bend at least 100 um before its end;
@@ -106,13 +138,15 @@ def _fan(count: int, pitch: float, reach: float, inside: float,
     for k, (start, end) in enumerate(zip(starts, ends)):
         diagonal = first + step * k  # the line x + y = diagonal
         assert diagonal - start <= inside - 20, "no room for the fan and a start pad"
-        half.append([(inside, start), (diagonal - start, start), (diagonal - end, end),
-                     (-reach, end)])
+        half.append(
+            [(inside, start), (diagonal - start, start), (diagonal - end, end), (-reach, end)]
+        )
     return half + [[(x, -y) for x, y in line] for line in half]
 
 
-def _draw_fan(top: kdb.Cell, layer: int, lines: list[list[tuple[float, float]]],
-              frame: Frame) -> None:
+def _draw_fan(
+    top: kdb.Cell, layer: int, lines: list[list[tuple[float, float]]], frame: Frame
+) -> None:
     for line in lines:
         top.shapes(layer).insert(path([frame(u, v) for u, v in line], LINE))
 
@@ -132,11 +166,18 @@ def _route(top: kdb.Cell, layers: dict[str, int]) -> None:
     for k in range(30):
         y = 4200 + 16 * k
         top.shapes(layers["RDL1"]).insert(
-            path([(5900, y), (6120, y), (6150, y + 30), (6400, y + 30)], LINE))
+            path([(5900, y), (6120, y), (6150, y + 30), (6400, y + 30)], LINE)
+        )
 
 
-def _via(top: kdb.Cell, layers: dict[str, int], x: float, y: float,
-         rdl1_dx: float = 0.0, rdl2_dx: float = 0.0) -> None:
+def _via(
+    top: kdb.Cell,
+    layers: dict[str, int],
+    x: float,
+    y: float,
+    rdl1_dx: float = 0.0,
+    rdl2_dx: float = 0.0,
+) -> None:
     """A 10 um via with 20 um pads on RDL1 and RDL2, either pad moved by its offset."""
     top.shapes(layers["VIA1"]).insert(box(x - 5, y - 5, x + 5, y + 5))
     top.shapes(layers["RDL1"]).insert(box(x + rdl1_dx - 10, y - 10, x + rdl1_dx + 10, y + 10))

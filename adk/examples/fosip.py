@@ -6,6 +6,7 @@ and BGA balls in a regular and a staggered field. Matches ``rules/fosip.adk``.
 Clean by default; ``dirty=True`` plants violations and lists them (rule id, where, what).
 All coordinates are in µm; the package is 12 mm x 10 mm.
 """
+
 from __future__ import annotations
 
 import klayout.db as kdb
@@ -14,18 +15,29 @@ from adk.examples.geometry import array, box, circle, new_layout, package_marks,
 from adk.examples.planted import Planted, Planter
 
 LAYERS = {
-    "PKG": (2, 0), "ASIC": (1, 1), "HBM": (1, 2), "FIDUCIAL": (80, 0), "KOZ": (90, 0),
-    "RFIC": (1, 3), "RDL1": (10, 0), "RDL2": (11, 0), "PASSIVE": (65, 0), "DECAP": (66, 0),
-    "ANT": (70, 0), "BALL": (41, 0),
+    "PKG": (2, 0),
+    "ASIC": (1, 1),
+    "HBM": (1, 2),
+    "FIDUCIAL": (80, 0),
+    "KOZ": (90, 0),
+    "RFIC": (1, 3),
+    "RDL1": (10, 0),
+    "RDL2": (11, 0),
+    "PASSIVE": (65, 0),
+    "DECAP": (66, 0),
+    "ANT": (70, 0),
+    "BALL": (41, 0),
 }
 TOP = "FOSIP_PKG"
 WIDTH, HEIGHT = 12000.0, 10000.0
 BALL = 250.0
 FIDUCIALS = [(400, 400), (11600, 400), (400, 9600), (11600, 9600)]
 # decoupling capacitors 300 um off the processor's edges: (x, y, rotated by 90°)
-DECAPS = ([(x, 900, False) for x in (2000, 3000)]
-          + [(1200, y, True) for y in (2000, 3000, 4000, 5000)]
-          + [(x, 5800, False) for x in (2000, 3000, 4000, 5000)])
+DECAPS = (
+    [(x, 900, False) for x in (2000, 3000)]
+    + [(1200, y, True) for y in (2000, 3000, 4000, 5000)]
+    + [(x, 5800, False) for x in (2000, 3000, 4000, 5000)]
+)
 
 
 def build(dirty: bool = False) -> tuple[kdb.Layout, list[Planted]]:
@@ -35,8 +47,14 @@ def build(dirty: bool = False) -> tuple[kdb.Layout, list[Planted]]:
     _place(top, cells, layers)
     _route(top, layers)
     _balls(top, cells)
-    package_marks(top, layers, (WIDTH, HEIGHT), FIDUCIALS, keep_out=500,
-                  crosses=[FIDUCIALS[0], (7000, 6000)] if dirty else FIDUCIALS)
+    package_marks(
+        top,
+        layers,
+        (WIDTH, HEIGHT),
+        FIDUCIALS,
+        keep_out=500,
+        crosses=[FIDUCIALS[0], (7000, 6000)] if dirty else FIDUCIALS,
+    )
     planted = _plant(top, cells, layers) if dirty else []
     return layout, planted
 
@@ -61,9 +79,13 @@ def _library(layout: kdb.Layout, layers: dict[str, int]) -> dict[str, kdb.Cell]:
 
 def _place(top: kdb.Cell, cells: dict[str, kdb.Cell], layers: dict[str, int]) -> None:
     """Dies, passives and the antenna: a 2 mm patch fed by a 50 um line from the RF die."""
-    for name, trans in (("soc", trans_at(1500, 1500)), ("memory", trans_at(5600, 1500)),
-                        ("rfic", trans_at(9000, 1500)), ("inductor", trans_at(9000, 500)),
-                        ("filter", trans_at(11400, 1800, 1))):
+    for name, trans in (
+        ("soc", trans_at(1500, 1500)),
+        ("memory", trans_at(5600, 1500)),
+        ("rfic", trans_at(9000, 1500)),
+        ("inductor", trans_at(9000, 500)),
+        ("filter", trans_at(11400, 1800, 1)),
+    ):
         top.insert(kdb.CellInstArray(cells[name].cell_index(), trans))
     for x, y, rotated in DECAPS:
         top.insert(kdb.CellInstArray(cells["decap"].cell_index(), trans_at(x, y, int(rotated))))
@@ -77,11 +99,13 @@ def _route(top: kdb.Cell, layers: dict[str, int]) -> None:
     for k in range(40):
         y = 3000 + 16 * k
         top.shapes(layers["RDL1"]).insert(
-            path([(5300, y), (5530, y), (5570, y + 40), (5800, y + 40)], 6))
+            path([(5300, y), (5530, y), (5570, y + 40), (5800, y + 40)], 6)
+        )
     for k in range(8):
         y = 2100 + 40 * k
         top.shapes(layers["RDL2"]).insert(
-            path([(9100, y), (8300, y), (7900, y + 400), (5200, y + 400)], 12))
+            path([(9100, y), (8300, y), (7900, y + 400), (5200, y + 400)], 12)
+        )
 
 
 def _balls(top: kdb.Cell, cells: dict[str, kdb.Cell]) -> None:

@@ -1,4 +1,5 @@
 """Drawing helpers for the example generators: µm in, database units out."""
+
 from __future__ import annotations
 
 import math
@@ -11,8 +12,9 @@ DBU = 0.001  # 1 nm
 CROSS = (100.0, 20.0)  # a fiducial cross: length and width of each bar, µm
 
 
-def new_layout(layers: dict[str, tuple[int, int]],
-               top: str) -> tuple[kdb.Layout, dict[str, int], kdb.Cell]:
+def new_layout(
+    layers: dict[str, tuple[int, int]], top: str
+) -> tuple[kdb.Layout, dict[str, int], kdb.Cell]:
     """A layout in 1 nm units with its named layers and its top cell, as every generator starts:
     the layers are made in the order given, which fixes their order in the written file."""
     layout = kdb.Layout()
@@ -21,9 +23,14 @@ def new_layout(layers: dict[str, tuple[int, int]],
     return layout, indices, layout.create_cell(top)
 
 
-def package_marks(top: kdb.Cell, layers: dict[str, int], size: tuple[float, float],
-                  fiducials: Sequence[tuple[float, float]], keep_out: float | None = None,
-                  crosses: Sequence[tuple[float, float]] | None = None) -> None:
+def package_marks(
+    top: kdb.Cell,
+    layers: dict[str, int],
+    size: tuple[float, float],
+    fiducials: Sequence[tuple[float, float]],
+    keep_out: float | None = None,
+    crosses: Sequence[tuple[float, float]] | None = None,
+) -> None:
     """The marks every example package carries, shared so that the decks' outline, fiducial
     and keep-out rules see them drawn alike: the package outline from the origin on PKG, a
     cross on FIDUCIAL at each fiducial and, with ``keep_out``, a square of that side around
@@ -52,8 +59,13 @@ def box(x1: float, y1: float, x2: float, y2: float) -> kdb.Box:
 def octagon(diameter: float, cx: float = 0.0, cy: float = 0.0) -> kdb.Polygon:
     """A regular octagon, flat sides ``diameter`` apart."""
     r = diameter / 2 / math.cos(math.pi / 8)
-    points = [kdb.DPoint(cx + r * math.cos(math.pi / 8 + i * math.pi / 4),
-                         cy + r * math.sin(math.pi / 8 + i * math.pi / 4)) for i in range(8)]
+    points = [
+        kdb.DPoint(
+            cx + r * math.cos(math.pi / 8 + i * math.pi / 4),
+            cy + r * math.sin(math.pi / 8 + i * math.pi / 4),
+        )
+        for i in range(8)
+    ]
     return kdb.DPolygon(points).to_itype(DBU)
 
 
@@ -63,15 +75,21 @@ def path(points: list[tuple[float, float]], width: float) -> kdb.Polygon:
     return dpath.polygon().to_itype(DBU)
 
 
-def array(cell: kdb.Cell, origin: tuple[float, float], step: tuple[float, float],
-          counts: tuple[int, int], trans: kdb.Trans | None = None) -> kdb.CellInstArray:
+def array(
+    cell: kdb.Cell,
+    origin: tuple[float, float],
+    step: tuple[float, float],
+    counts: tuple[int, int],
+    trans: kdb.Trans | None = None,
+) -> kdb.CellInstArray:
     """A regular array of ``cell``: origin + i*(step x, 0) + j*(0, step y)."""
     rotation = trans.rot if trans is not None else 0
     displacement = kdb.DVector(*origin).to_itype(DBU)
     a = kdb.DVector(step[0], 0).to_itype(DBU)
     b = kdb.DVector(0, step[1]).to_itype(DBU)
-    return kdb.CellInstArray(cell.cell_index(), kdb.Trans(rotation, False, displacement), a, b,
-                             counts[0], counts[1])
+    return kdb.CellInstArray(
+        cell.cell_index(), kdb.Trans(rotation, False, displacement), a, b, counts[0], counts[1]
+    )
 
 
 def circle(diameter: float, cx: float = 0.0, cy: float = 0.0) -> kdb.Polygon:
@@ -80,8 +98,9 @@ def circle(diameter: float, cx: float = 0.0, cy: float = 0.0) -> kdb.Polygon:
     return kdb.DPolygon.ellipse(kdb.DBox(cx - r, cy - r, cx + r, cy + r), 32).to_itype(DBU)
 
 
-def bus(start: tuple[float, float], length: float, jog_at: float, rise: float, count: int,
-        pitch: float) -> list[list[tuple[float, float]]]:
+def bus(
+    start: tuple[float, float], length: float, jog_at: float, rise: float, count: int, pitch: float
+) -> list[list[tuple[float, float]]]:
     """Centre lines of ``count`` wires running right from ``start``, ``pitch`` apart (the
     lowest first), each rising by ``rise`` at 45° near x = ``jog_at``. The corners of each
     wire move back by its offset times tan 22.5°, so the diagonals keep the pitch too."""

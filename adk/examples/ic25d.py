@@ -8,17 +8,40 @@ mark the interposer corners. Matches ``rules/ic25d.adk``.
 Clean by default; ``dirty=True`` plants violations and lists them (rule id, where, what).
 All coordinates are in µm in the package frame; the package is 13 mm x 9.4 mm.
 """
+
 from __future__ import annotations
 
 import klayout.db as kdb
 
-from adk.examples.geometry import DBU, Field, array, box, bus, circle, new_layout, octagon, path, trans_at
+from adk.examples.geometry import (
+    DBU,
+    Field,
+    array,
+    box,
+    bus,
+    circle,
+    new_layout,
+    octagon,
+    path,
+    trans_at,
+)
 from adk.examples.planted import Planted, Planter
 
 LAYERS = {
-    "PKG": (2, 0), "ASIC": (1, 1), "HBM": (1, 2), "FIDUCIAL": (80, 0), "KOZ": (90, 0),
-    "INTERPOSER": (3, 0), "IP_M1": (40, 0), "IP_M2": (41, 0), "IP_PAD": (20, 0),
-    "UBUMP": (30, 0), "UFIELD": (31, 0), "C4": (35, 0), "TSV": (65, 0), "DTC": (66, 0),
+    "PKG": (2, 0),
+    "ASIC": (1, 1),
+    "HBM": (1, 2),
+    "FIDUCIAL": (80, 0),
+    "KOZ": (90, 0),
+    "INTERPOSER": (3, 0),
+    "IP_M1": (40, 0),
+    "IP_M2": (41, 0),
+    "IP_PAD": (20, 0),
+    "UBUMP": (30, 0),
+    "UFIELD": (31, 0),
+    "C4": (35, 0),
+    "TSV": (65, 0),
+    "DTC": (66, 0),
 }
 TOP = "IC25D_PKG"
 BUMP, PAD = 20.0, 26.0
@@ -28,19 +51,27 @@ LINE = 0.5  # wires a little above the 0.4 um minimum: 45° corners snap to the 
 
 INTERPOSER_AT = trans_at(1500, 1500)
 ASIC_AT = trans_at(4400, 2700)
-HBM_AT = [trans_at(2300, 3200),
-          kdb.Trans(2, False, kdb.DVector(10500, 6200).to_itype(DBU))]  # rotated 180°
+HBM_AT = [
+    trans_at(2300, 3200),
+    kdb.Trans(2, False, kdb.DVector(10500, 6200).to_itype(DBU)),
+]  # rotated 180°
 FIDUCIALS = [(1800, 1800), (11200, 1800), (1800, 7600), (11200, 7600)]
 BUS_ROWS = (3600, 4100, 4600, 5100)
 
 
 # micro-bump fields in die coordinates: die-to-die fields at the facing edges, power in the core
-ASIC_FIELDS = [Field((40, 820), (9, 60), 40), Field((3640, 820), (9, 60), 40),
-               Field((600, 200), (45, 6), 60, staggered=True)]
+ASIC_FIELDS = [
+    Field((40, 820), (9, 60), 40),
+    Field((3640, 820), (9, 60), 40),
+    Field((600, 200), (45, 6), 60, staggered=True),
+]
 HBM_FIELDS = [Field((1680, 320), (8, 60), 40)]
 # TSV fields in the package frame: under the ASIC core and under each HBM stack
-TSV_FIELDS = [Field((5600, 3900), (30, 30), 50), Field((2800, 3800), (15, 20), 60, staggered=True),
-              Field((9000, 3800), (15, 20), 50)]
+TSV_FIELDS = [
+    Field((5600, 3900), (30, 30), 50),
+    Field((2800, 3800), (15, 20), 60, staggered=True),
+    Field((9000, 3800), (15, 20), 50),
+]
 DTC_BLOCKS = [(4900, 3900, 5500, 5300), (7150, 3900, 8000, 5300)]
 
 
@@ -78,8 +109,9 @@ def _library(layout: kdb.Layout, layers: dict[str, int]) -> dict[str, kdb.Cell]:
     return {"bump": bump, "pad": pad, "tsv": tsv, "c4": c4, "asic": asic, "hbm": hbm}
 
 
-def _tsv_cell(layout: kdb.Layout, layers: dict[str, int], name: str, diameter: float,
-              landing: float) -> kdb.Cell:
+def _tsv_cell(
+    layout: kdb.Layout, layers: dict[str, int], name: str, diameter: float, landing: float
+) -> kdb.Cell:
     """A TSV with its square M1 landing pad."""
     cell = layout.create_cell(name)
     cell.shapes(layers["TSV"]).insert(circle(diameter))
@@ -87,8 +119,13 @@ def _tsv_cell(layout: kdb.Layout, layers: dict[str, int], name: str, diameter: f
     return cell
 
 
-def _interposer(layout: kdb.Layout, layers: dict[str, int], cells: dict[str, kdb.Cell],
-                placements: list[tuple[kdb.Cell, kdb.Trans]], dirty: bool) -> kdb.Cell:
+def _interposer(
+    layout: kdb.Layout,
+    layers: dict[str, int],
+    cells: dict[str, kdb.Cell],
+    placements: list[tuple[kdb.Cell, kdb.Trans]],
+    dirty: bool,
+) -> kdb.Cell:
     """The interposer cell; everything is given in the package frame and moved into it."""
     interposer = layout.create_cell("INTERPOSER")
     local = INTERPOSER_AT.inverted()

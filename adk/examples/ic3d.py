@@ -8,18 +8,39 @@ Matches ``rules/ic3d.adk``.
 Clean by default; ``dirty=True`` plants violations and lists them (rule id, where, what).
 All coordinates are in µm in the package frame; the package is 10 mm x 8 mm.
 """
+
 from __future__ import annotations
 
 import klayout.db as kdb
 
-from adk.examples.geometry import (DBU, Field, array, box, bus, circle, new_layout, octagon, package_marks,
-                       path, trans_at)
+from adk.examples.geometry import (
+    DBU,
+    Field,
+    array,
+    box,
+    bus,
+    circle,
+    new_layout,
+    octagon,
+    package_marks,
+    path,
+    trans_at,
+)
 from adk.examples.planted import Planted, Planter
 
 LAYERS = {
-    "PKG": (2, 0), "ASIC": (1, 1), "HBM": (1, 2), "FIDUCIAL": (80, 0), "KOZ": (90, 0),
-    "TOP_DIE": (1, 3), "BM": (40, 0), "ACTIVE": (41, 0), "HB_TOP": (32, 0), "HB_BOT": (33, 0),
-    "HB_FIELD": (34, 0), "TSV": (65, 0),
+    "PKG": (2, 0),
+    "ASIC": (1, 1),
+    "HBM": (1, 2),
+    "FIDUCIAL": (80, 0),
+    "KOZ": (90, 0),
+    "TOP_DIE": (1, 3),
+    "BM": (40, 0),
+    "ACTIVE": (41, 0),
+    "HB_TOP": (32, 0),
+    "HB_BOT": (33, 0),
+    "HB_FIELD": (34, 0),
+    "TSV": (65, 0),
 }
 TOP = "IC3D_PKG"
 HB, HB_PITCH = 4.0, 9.0
@@ -27,19 +48,28 @@ TSV_D, TSV_PAD = 5.0, 8.0
 LINE = 0.5  # wires a little above the 0.4 um minimum: 45° corners snap to the 1 nm grid
 
 BASE_AT = trans_at(2500, 1500)
-TOP_DIE_AT = [trans_at(3000, 2200),
-              kdb.Trans(2, True, kdb.DVector(7000, 2200).to_itype(DBU))]  # mirrored in x
-HBM_AT = [trans_at(400, 2500),
-          kdb.Trans(2, True, kdb.DVector(9600, 2500).to_itype(DBU))]  # mirrored in x
+TOP_DIE_AT = [
+    trans_at(3000, 2200),
+    kdb.Trans(2, True, kdb.DVector(7000, 2200).to_itype(DBU)),
+]  # mirrored in x
+HBM_AT = [
+    trans_at(400, 2500),
+    kdb.Trans(2, True, kdb.DVector(9600, 2500).to_itype(DBU)),
+]  # mirrored in x
 FIDUCIALS = [(400, 400), (9600, 400), (400, 7600), (9600, 7600)]
 PROBE_KOZ = (7000, 1600, 7300, 1900)
 
 # hybrid-bonding fields in top-die coordinates; their outlines reach half a pitch beyond
-HB_FIELDS = [Field((300, 400), (32, 32), HB_PITCH, margin=HB_PITCH / 2),
-             Field((1300, 2900), (32, 32), HB_PITCH, margin=HB_PITCH / 2)]
+HB_FIELDS = [
+    Field((300, 400), (32, 32), HB_PITCH, margin=HB_PITCH / 2),
+    Field((1300, 2900), (32, 32), HB_PITCH, margin=HB_PITCH / 2),
+]
 # TSV fields in the package frame: below the top dies, between them, above them
-TSV_FIELDS = [Field((2800, 1800), (40, 8), 25), Field((4950, 2600), (5, 120), 25),
-              Field((5200, 6000), (30, 6), 30, staggered=True)]
+TSV_FIELDS = [
+    Field((2800, 1800), (40, 8), 25),
+    Field((4950, 2600), (5, 120), 25),
+    Field((5200, 6000), (30, 6), 30, staggered=True),
+]
 ACTIVE_BLOCKS = [(2600, 2000, 4900, 5950), (5100, 2000, 7400, 5950)]
 BUS_ROWS = (2100, 5700)
 
@@ -52,8 +82,14 @@ def build(dirty: bool = False) -> tuple[kdb.Layout, list[Planted]]:
         for at in placements:
             top.insert(kdb.CellInstArray(cell.cell_index(), at))
     top.insert(kdb.CellInstArray(_base_die(layout, layers, cells).cell_index(), BASE_AT))
-    package_marks(top, layers, (10000, 8000), FIDUCIALS, keep_out=600,
-                  crosses=[FIDUCIALS[0], (5000, 1250)] if dirty else FIDUCIALS)
+    package_marks(
+        top,
+        layers,
+        (10000, 8000),
+        FIDUCIALS,
+        keep_out=600,
+        crosses=[FIDUCIALS[0], (5000, 1250)] if dirty else FIDUCIALS,
+    )
     planted = _plant(top, cells, layers) if dirty else []
     return layout, planted
 
@@ -74,8 +110,9 @@ def _library(layout: kdb.Layout, layers: dict[str, int]) -> dict[str, kdb.Cell]:
     return {"hb_top": hb_top, "hb_bot": hb_bot, "tsv": tsv, "top_die": top_die, "hbm": hbm}
 
 
-def _tsv_cell(layout: kdb.Layout, layers: dict[str, int], name: str, diameter: float,
-              landing: float) -> kdb.Cell:
+def _tsv_cell(
+    layout: kdb.Layout, layers: dict[str, int], name: str, diameter: float, landing: float
+) -> kdb.Cell:
     """A TSV with its square backside-metal landing pad."""
     cell = layout.create_cell(name)
     cell.shapes(layers["TSV"]).insert(circle(diameter))

@@ -1,4 +1,5 @@
 """What a dirty example plants, and the helper that plants it."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass

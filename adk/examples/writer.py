@@ -1,4 +1,5 @@
-"""Writes an example package (GDS or OASIS, optionally gzipped) and its list of planted violations."""
+"""Writes an example package (GDS or OASIS, optionally gzipped) and its planted violations."""
+
 from __future__ import annotations
 
 import json
@@ -13,8 +14,9 @@ from adk.examples import PILLARS, generator
 SUFFIXES = (".gds", ".gds.gz", ".oas", ".oas.gz", ".gds2")
 
 
-def write_example(pillar: str, path: str, dirty: bool = False,
-                  annotate: bool = False) -> str | None:
+def write_example(
+    pillar: str, path: str, dirty: bool = False, annotate: bool = False
+) -> str | None:
     """Write the example of ``pillar`` to ``path``; for a dirty one, also ``path``.planted.json.
     ``annotate`` adds self-test labels for the pillar's deck (see :mod:`adk.kit.decktest`).
     Returns the planted list's path, or None."""
@@ -35,8 +37,15 @@ def write_example(pillar: str, path: str, dirty: bool = False,
         return None
     listing = planted_path(path)
     with open(listing, "w", encoding="utf-8") as handle:
-        json.dump({"pillar": pillar, "layout": os.path.basename(path),
-                   "planted": [asdict(p) for p in planted]}, handle, indent=2)
+        json.dump(
+            {
+                "pillar": pillar,
+                "layout": os.path.basename(path),
+                "planted": [asdict(p) for p in planted],
+            },
+            handle,
+            indent=2,
+        )
     return listing
 
 
@@ -45,9 +54,9 @@ def planted_path(layout_path: str) -> str:
 
 
 def _annotate(layout: kdb.Layout, pillar: str, planted: list, dirty: bool) -> None:
+    from adk.api import load_deck
     from adk.kit.decks import shipped_decks
     from adk.kit.decktest import add_labels
-    from adk.api import load_deck
 
     deck = load_deck(str(shipped_decks()[pillar]))
     if dirty:

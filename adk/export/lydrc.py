@@ -13,6 +13,7 @@ The script runs flat, without tiles or threads. Run it in KLayout (Macros > Macr
 Development, or Tools > DRC) on the current layout, or in batch mode:
 ``klayout -b -r DECK.lydrc -rd input=LAYOUT.gds -rd report=REPORT.lyrdb``.
 """
+
 from __future__ import annotations
 
 import os
@@ -20,12 +21,33 @@ from dataclasses import dataclass
 from xml.sax.saxutils import escape
 
 from adk import __version__
-from adk.lang.model import (BoolOp, Check, Deck, DerivedLayer, DrawnLayer, Layer, LayerExpr, LayerRef,
-                    Rule, Select, Sizing, layer_names)
+from adk.lang.model import (
+    BoolOp,
+    Check,
+    Deck,
+    DerivedLayer,
+    DrawnLayer,
+    Layer,
+    LayerExpr,
+    LayerRef,
+    Rule,
+    Select,
+    Sizing,
+    layer_names,
+)
 from adk.run.plan import drawn_layers, rule_layers
 
-EXPORTED_KINDS = ("width", "space", "separation", "enclosure", "overlap", "extension", "area",
-                  "density", "keepout")
+EXPORTED_KINDS = (
+    "width",
+    "space",
+    "separation",
+    "enclosure",
+    "overlap",
+    "extension",
+    "area",
+    "density",
+    "keepout",
+)
 _BOOLEAN = {"and": "&", "or": "|", "not": "-", "xor": "^"}
 
 
@@ -33,8 +55,8 @@ _BOOLEAN = {"and": "&", "or": "|", "not": "-", "xor": "^"}
 class Exported:
     """The script and which rules it holds."""
 
-    text: str           # the .lydrc file
-    rules: list[str]    # ids of the rules translated
+    text: str  # the .lydrc file
+    rules: list[str]  # ids of the rules translated
     skipped: list[str]  # ids of the rules it cannot express
 
 
@@ -43,31 +65,50 @@ def export_deck(deck: Deck, layers: dict[str, Layer] | None = None) -> Exported:
     layers = layers or deck.layers
     exported = [rule for rule in deck.rules if rule.check.kind in EXPORTED_KINDS]
     skipped = [rule for rule in deck.rules if rule.check.kind not in EXPORTED_KINDS]
-    names = [f"@adk_deck = {_ruby_string(deck.name)}",
-             f'@adk_generator = "adk {__version__} (KLayout DRC script)"']
-    script = "\n".join([*_header(deck, skipped), *names, _PRELUDE, *_layer_lines(exported, layers),
-                        *(_rule_lines(rule, layers, deck.units) for rule in exported), _EPILOGUE])
+    names = [
+        f"@adk_deck = {_ruby_string(deck.name)}",
+        f'@adk_generator = "adk {__version__} (KLayout DRC script)"',
+    ]
+    script = "\n".join(
+        [
+            *_header(deck, skipped),
+            *names,
+            _PRELUDE,
+            *_layer_lines(exported, layers),
+            *(_rule_lines(rule, layers, deck.units) for rule in exported),
+            _EPILOGUE,
+        ]
+    )
     return Exported(_macro(deck, script), [r.id for r in exported], [r.id for r in skipped])
 
 
 def _header(deck: Deck, skipped: list[Rule]) -> list[str]:
     title = f'"{deck.title}" ' if deck.title else ""
-    lines = [f"# adk deck {deck.name} {title}version {deck.version or '-'} "
-             f"({os.path.basename(deck.path)}), translated by adk {__version__}",
-             "# Run: klayout -b -r THIS.lydrc -rd input=LAYOUT.gds -rd report=REPORT.lyrdb",
-             "# In KLayout it checks the current layout and opens the markers in the marker "
-             "browser."]
+    lines = [
+        f"# adk deck {deck.name} {title}version {deck.version or '-'} "
+        f"({os.path.basename(deck.path)}), translated by adk {__version__}",
+        "# Run: klayout -b -r THIS.lydrc -rd input=LAYOUT.gds -rd report=REPORT.lyrdb",
+        "# In KLayout it checks the current layout and opens the markers in the marker browser.",
+    ]
     if skipped:
-        lines.append(f"# Not translated ({len(skipped)} rules: KLayout's DRC language cannot "
-                     "express them; check them with 'adk check LAYOUT --deck DECK'):")
+        lines.append(
+            f"# Not translated ({len(skipped)} rules: KLayout's DRC language cannot "
+            "express them; check them with 'adk check LAYOUT --deck DECK'):"
+        )
         width = max(len(rule.id) for rule in skipped)
-        lines += [f"#   {rule.id:<{width}}  {rule.check.kind:<12}  {rule.description}"
-                  for rule in skipped]
-    grouped = [rule.id for rule in deck.rules if rule.check.param("markers") == "areas"
-               and rule.check.kind in EXPORTED_KINDS]
+        lines += [
+            f"#   {rule.id:<{width}}  {rule.check.kind:<12}  {rule.description}" for rule in skipped
+        ]
+    grouped = [
+        rule.id
+        for rule in deck.rules
+        if rule.check.param("markers") == "areas" and rule.check.kind in EXPORTED_KINDS
+    ]
     if grouped:
-        lines.append("# One marker per edge pair here, where adk joins touching pairs into one "
-                     f"area ('markers areas'): {', '.join(grouped)}")
+        lines.append(
+            "# One marker per edge pair here, where adk joins touching pairs into one "
+            f"area ('markers areas'): {', '.join(grouped)}"
+        )
     return lines + [""]
 
 
@@ -148,10 +189,12 @@ def _rule_lines(rule: Rule, layers: dict[str, Layer], unit: str) -> str:
     names = [n for expr in rule_layers(rule) for n in layer_names(expr)]
     drawn = ", ".join(f'"{name}"' for name in drawn_layers(names, layers))
     description = f"{rule.description} ({rule.severity})"
-    return (f"# {rule.id}: {rule.check.kind}({row['layers']}) {row['value']}\n"
-            f"adk_rule({_ruby_string(rule.id)}, {_ruby_string(description)}, [{drawn}]) do\n"
-            f"  {_check(rule.check)}\n"
-            "end\n")
+    return (
+        f"# {rule.id}: {rule.check.kind}({row['layers']}) {row['value']}\n"
+        f"adk_rule({_ruby_string(rule.id)}, {_ruby_string(description)}, [{drawn}]) do\n"
+        f"  {_check(rule.check)}\n"
+        "end\n"
+    )
 
 
 def _ruby_string(text: str) -> str:
@@ -177,8 +220,10 @@ def _check(check: Check) -> str:
     if kind == "enclosure":
         limits = _limits(check, kind)
         inner, outer = args
-        return (f"[adk_short({outer}.enclosing({inner}, adk_threshold({limits})), {limits}), "
-                f"{inner} - {outer}]")
+        return (
+            f"[adk_short({outer}.enclosing({inner}, adk_threshold({limits})), {limits}), "
+            f"{inner} - {outer}]"
+        )
     if kind == "extension":
         limits = _limits(check, kind)
         a, b = args
@@ -191,8 +236,9 @@ def _check(check: Check) -> str:
         step = check.param("step", check.param("window")).value
         within = check.param("within")
         scope = _expr(within) if within is not None else "nil"
-        return (f"[adk_density({args[0]}, {scope}, {window!r}, {step!r}, "
-                f"{_limits(check, 'density')})]")
+        return (
+            f"[adk_density({args[0]}, {scope}, {window!r}, {step!r}, {_limits(check, 'density')})]"
+        )
     if kind == "keepout":
         return _keepout(check, args)
     raise ValueError(f"check kind {kind!r} has no DRC translation")
@@ -205,18 +251,22 @@ def _keepout(check: Check, args: list[str]) -> str:
     if zone is not None:
         markers = [f"{forbidden} & {_expr(zone)}"]
         if check.constraints:
-            markers.append(f"adk_short({forbidden}.separation({_expr(zone)}, "
-                           f"adk_threshold({limits})), {limits})")
+            markers.append(
+                f"adk_short({forbidden}.separation({_expr(zone)}, "
+                f"adk_threshold({limits})), {limits})"
+            )
     else:
         edge = _expr(check.param("edge"))
         markers = [f"{edge}.edges.inside_part({forbidden})"]
         if check.constraints:
-            markers += [f"adk_short({forbidden}.{op}({edge}, adk_threshold({limits})), {limits})"
-                        for op in ("separation", "enclosed")]  # outside and inside the outline
+            markers += [
+                f"adk_short({forbidden}.{op}({edge}, adk_threshold({limits})), {limits})"
+                for op in ("separation", "enclosed")
+            ]  # outside and inside the outline
     return "[" + ", ".join(markers) + "]"
 
 
-_PRELUDE = r'''source($input) if $input
+_PRELUDE = r"""source($input) if $input
 @adk_missing = []
 @adk_rdb = RBA::ReportDatabase.new(@adk_deck)
 @adk_rdb.generator = @adk_generator
@@ -320,13 +370,13 @@ def adk_density(layer, within, window, step, limits)
   end
   windows
 end
-'''
+"""
 
-_EPILOGUE = r'''
+_EPILOGUE = r"""
 if $report || RBA::LayoutView.current.nil?
   @adk_rdb.save($report || "#{@adk_deck}.lyrdb")
 else
   view = RBA::LayoutView.current
   view.show_rdb(view.add_rdb(@adk_rdb), view.active_cellview_index)
 end
-'''
+"""

@@ -1,4 +1,5 @@
 """The rule decks shipped with adk (``rules/`` in the source tree, ``adk.rules`` installed)."""
+
 from __future__ import annotations
 
 import os
@@ -14,8 +15,9 @@ def shipped_folder() -> Path:
 
 def shipped_decks() -> dict[str, Path]:
     """Pillar deck name -> path (``common`` is included by the others, not a deck of its own)."""
-    return {path.stem: path for path in sorted(shipped_folder().glob("*.adk"))
-            if path.stem != "common"}
+    return {
+        path.stem: path for path in sorted(shipped_folder().glob("*.adk")) if path.stem != "common"
+    }
 
 
 def resolve_deck(name_or_path: str) -> str:

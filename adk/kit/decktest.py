@@ -5,16 +5,17 @@ point that a marker of RULE_ID must cover; ``pass RULE_ID`` marks a point where 
 exercised and must not fire. Every marker must cover an ``expect`` label of its rule; any
 other marker is a false positive, any ``expect`` label no marker covers a false negative.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 
 import klayout.db as kdb
 
-from adk.lang.model import Deck
-from adk.run.engine import run_deck
 from adk.errors import AdkError
+from adk.lang.model import Deck
 from adk.layout.reader import LoadedLayout, read_layout
+from adk.run.engine import run_deck
 from adk.run.result import RuleOutcome
 
 ANNOTATION = (255, 0)
@@ -23,7 +24,7 @@ REACH = 1.0  # µm: how far from a marker's bounding box a label still counts as
 
 @dataclass(frozen=True)
 class Label:
-    kind: str        # "expect" or "pass"
+    kind: str  # "expect" or "pass"
     rule: str
     point: kdb.DPoint
 
@@ -33,9 +34,9 @@ class RuleTally:
     """What the self-tests found for one rule."""
 
     rule: str
-    expected: int = 0            # expect labels
-    passing: int = 0             # pass labels
-    found: int = 0               # markers
+    expected: int = 0  # expect labels
+    passing: int = 0  # pass labels
+    found: int = 0  # markers
     false_positives: list[str] = field(default_factory=list)
     false_negatives: list[str] = field(default_factory=list)
 
@@ -52,8 +53,9 @@ def read_labels(loaded: LoadedLayout, deck: Deck, annotation: tuple[int, int]) -
     """The ``expect``/``pass`` labels of a layout; anything else on the layer is an error."""
     index = loaded.layer_index(*annotation)
     if index is None:
-        raise AdkError(f"{loaded.path}: no labels on the annotation layer {annotation[0]}/"
-                       f"{annotation[1]}")
+        raise AdkError(
+            f"{loaded.path}: no labels on the annotation layer {annotation[0]}/{annotation[1]}"
+        )
     rule_ids = {rule.id for rule in deck.rules}
     labels = []
     shapes = loaded.top.begin_shapes_rec(index)
@@ -76,8 +78,9 @@ def _label(string: str, point: kdb.DPoint, path: str, rule_ids: set[str]) -> Lab
     return Label(words[0], words[1], point)
 
 
-def run_self_tests(deck: Deck, paths: list[str],
-                   annotation: tuple[int, int] = ANNOTATION) -> list[RuleTally]:
+def run_self_tests(
+    deck: Deck, paths: list[str], annotation: tuple[int, int] = ANNOTATION
+) -> list[RuleTally]:
     """Run ``deck`` on every test layout and tally, per rule in deck order."""
     tallies = {rule.id: RuleTally(rule.id) for rule in deck.rules}
     for path in paths:
@@ -85,8 +88,12 @@ def run_self_tests(deck: Deck, paths: list[str],
         labels = read_labels(loaded, deck, annotation)
         result = run_deck(deck, deck.layers, loaded)
         for outcome in result.outcomes:
-            _tally(tallies[outcome.rule.id], outcome,
-                   [lab for lab in labels if lab.rule == outcome.rule.id], path)
+            _tally(
+                tallies[outcome.rule.id],
+                outcome,
+                [lab for lab in labels if lab.rule == outcome.rule.id],
+                path,
+            )
     return list(tallies.values())
 
 
@@ -108,8 +115,13 @@ def _tally(tally: RuleTally, outcome: RuleOutcome, labels: list[Label], path: st
             tally.false_negatives.append(f"{path}: nothing at {label.point}")
 
 
-def add_labels(layout: kdb.Layout, deck: Deck, expected: list[tuple[str, float, float]],
-               passing: bool, annotation: tuple[int, int] = ANNOTATION) -> None:
+def add_labels(
+    layout: kdb.Layout,
+    deck: Deck,
+    expected: list[tuple[str, float, float]],
+    passing: bool,
+    annotation: tuple[int, int] = ANNOTATION,
+) -> None:
     """Label a layout for self-tests: ``expect`` at each (rule, x, y) of ``expected``, and with
     ``passing``, ``pass`` on a shape of every rule's first layer (where the rule is exercised)."""
     from adk.layout.context import LayoutContext

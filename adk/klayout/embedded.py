@@ -6,6 +6,7 @@ module into the application crashes it (both carry the same C++ symbols), so ins
 application its built-in ``pya``, which holds every class of both, stands in for them.
 Methods adk calls that an older application lacks are added, computed as newer ones do.
 """
+
 from __future__ import annotations
 
 import math
@@ -46,9 +47,10 @@ def _own_packages_first() -> None:
 def backfill(kdb: types.ModuleType) -> None:
     """Add the methods adk uses that this ``klayout.db`` lacks (KLayout before 0.29)."""
     for cls, name, function in (
-            (kdb.DEdge, "euclidian_distance", edge_distance),
-            (kdb.DEdgePair, "distance", pair_distance),
-            (kdb.Region, "rasterize", rasterize)):
+        (kdb.DEdge, "euclidian_distance", edge_distance),
+        (kdb.DEdgePair, "distance", pair_distance),
+        (kdb.Region, "rasterize", rasterize),
+    ):
         if not hasattr(cls, name):
             setattr(cls, name, function)
 
@@ -67,8 +69,12 @@ def pair_distance(pair) -> float:
     a, b = pair.first, pair.second
     if a.intersect(b):  # named so in every version (newer ones also have ``intersects``)
         return 0.0
-    return min(edge_distance(b, a.p1), edge_distance(b, a.p2),
-               edge_distance(a, b.p1), edge_distance(a, b.p2))
+    return min(
+        edge_distance(b, a.p1),
+        edge_distance(b, a.p2),
+        edge_distance(a, b.p1),
+        edge_distance(a, b.p2),
+    )
 
 
 def rasterize(region, origin, distance, size, nx: int, ny: int) -> list[list[float]]:
@@ -78,7 +84,19 @@ def rasterize(region, origin, distance, size, nx: int, ny: int) -> list[list[flo
     rows = []
     for iy in range(ny):
         y = origin.y + iy * distance.y
-        rows.append([float(region.area(kdb.Box(origin.x + ix * distance.x, y,
-                                                origin.x + ix * distance.x + size.x, y + size.y)))
-                     for ix in range(nx)])
+        rows.append(
+            [
+                float(
+                    region.area(
+                        kdb.Box(
+                            origin.x + ix * distance.x,
+                            y,
+                            origin.x + ix * distance.x + size.x,
+                            y + size.y,
+                        )
+                    )
+                )
+                for ix in range(nx)
+            ]
+        )
     return rows

@@ -9,6 +9,7 @@ version, so KLayout's own Python must have them: the install runs the applicatio
 check. A manifest in the grain lists every file and folder the install made, and uninstall
 removes exactly those.
 """
+
 from __future__ import annotations
 
 import json
@@ -88,9 +89,11 @@ def grain_files() -> dict[str, Path]:
 
 
 def _tree(folder: Path, prefix: str) -> dict[str, Path]:
-    return {f"{prefix}/{path.relative_to(folder).as_posix()}": path
-            for path in sorted(folder.rglob("*"))
-            if path.is_file() and "__pycache__" not in path.parts and path.suffix != ".pyc"}
+    return {
+        f"{prefix}/{path.relative_to(folder).as_posix()}": path
+        for path in sorted(folder.rglob("*"))
+        if path.is_file() and "__pycache__" not in path.parts and path.suffix != ".pyc"
+    }
 
 
 def _distribution_files(name: str) -> dict[str, Path]:
@@ -123,14 +126,21 @@ def probe(executable: str) -> Probe:
         script.write_text(f"NAMES = {FROM_KLAYOUT_PYTHON!r}\n{_PROBE}", encoding="utf-8")
         env = dict(os.environ, KLAYOUT_HOME=str(Path(folder, "home")))
         try:
-            done = subprocess.run([executable, "-b", "-r", str(script), "-rd", f"out={out}"],
-                                  env=env, capture_output=True, text=True, timeout=PROBE_SECONDS)
+            done = subprocess.run(
+                [executable, "-b", "-r", str(script), "-rd", f"out={out}"],
+                env=env,
+                capture_output=True,
+                text=True,
+                timeout=PROBE_SECONDS,
+            )
         except (OSError, subprocess.TimeoutExpired) as exc:
             raise AdkError(f"{executable}: cannot run KLayout: {exc}") from None
         if not out.is_file():
             reason = (done.stderr or done.stdout).strip().splitlines()
-            raise AdkError(f"{executable}: KLayout's Python did not answer"
-                           + (f": {reason[-1]}" if reason else ""))
+            raise AdkError(
+                f"{executable}: KLayout's Python did not answer"
+                + (f": {reason[-1]}" if reason else "")
+            )
         answer = json.loads(out.read_text(encoding="utf-8"))
     return Probe(answer["klayout"], answer["python"], answer["modules"])
 
@@ -140,8 +150,14 @@ def requirement(name: str) -> tuple[int, ...]:
     if name == "python":
         declared = metadata.metadata("adk")["Requires-Python"] or ""
     else:
-        declared = next((r for r in metadata.requires("adk") or ()
-                         if re.match(rf"{re.escape(name)}\b", r, re.I)), "")
+        declared = next(
+            (
+                r
+                for r in metadata.requires("adk") or ()
+                if re.match(rf"{re.escape(name)}\b", r, re.I)
+            ),
+            "",
+        )
     match = re.search(r">=\s*([0-9.]+)", declared)
     return version_tuple(match.group(1)) if match else ()
 
@@ -153,16 +169,22 @@ def version_tuple(text: str) -> tuple[int, ...]:
 def check_probe(found: Probe) -> None:
     """Fail when KLayout's Python is too old or lacks numpy or scipy (at adk's versions)."""
     if version_tuple(found.python) < requirement("python"):
-        raise AdkError(f"KLayout {found.klayout} embeds Python {found.python}; adk needs "
-                       f"Python {'.'.join(map(str, requirement('python')))} or newer")
-    lacking = [f"{name}>={'.'.join(map(str, requirement(name)))}"
-               for name in FROM_KLAYOUT_PYTHON
-               if found.modules.get(name) is None
-               or version_tuple(found.modules[name]) < requirement(name)]
+        raise AdkError(
+            f"KLayout {found.klayout} embeds Python {found.python}; adk needs "
+            f"Python {'.'.join(map(str, requirement('python')))} or newer"
+        )
+    lacking = [
+        f"{name}>={'.'.join(map(str, requirement(name)))}"
+        for name in FROM_KLAYOUT_PYTHON
+        if found.modules.get(name) is None or version_tuple(found.modules[name]) < requirement(name)
+    ]
     if lacking:
-        raise AdkError(f"KLayout's Python {found.python} lacks {', '.join(lacking)}: install "
-                       "them for that Python (Debian: apt-get install "
-                       + " ".join(f"python3-{n.split('>')[0]}" for n in lacking) + ")")
+        raise AdkError(
+            f"KLayout's Python {found.python} lacks {', '.join(lacking)}: install "
+            "them for that Python (Debian: apt-get install "
+            + " ".join(f"python3-{n.split('>')[0]}" for n in lacking)
+            + ")"
+        )
 
 
 # ---------------------------------------------------------------- install and uninstall
@@ -186,11 +208,20 @@ def install(home: Path, klayout: str | None) -> Installed:
         shutil.copy2(source, target)
         written.append(relative)
     (grain / "grain.xml").write_text(grain_xml(), encoding="utf-8")
-    manifest = {"adk": __version__, "folders": created,
-                "files": [str((grain / f).relative_to(home)) for f in ["grain.xml", *written]]}
+    manifest = {
+        "adk": __version__,
+        "folders": created,
+        "files": [str((grain / f).relative_to(home)) for f in ["grain.xml", *written]],
+    }
     (grain / MANIFEST).write_text(json.dumps(manifest, indent=1), encoding="utf-8")
-    warnings = [] if found else ["KLayout was not found (or not checked): its Python must "
-                                 "have " + " and ".join(FROM_KLAYOUT_PYTHON)]
+    warnings = (
+        []
+        if found
+        else [
+            "KLayout was not found (or not checked): its Python must "
+            "have " + " and ".join(FROM_KLAYOUT_PYTHON)
+        ]
+    )
     return Installed(grain, [*written, "grain.xml"], found, warnings)
 
 

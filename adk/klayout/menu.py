@@ -1,10 +1,11 @@
 """The ADK menu in KLayout's main window. Each entry calls :mod:`adk.klayout.plugin`; every
 failure ends in a message box (a deck's errors with file:line:col), never a traceback."""
+
 from __future__ import annotations
 
 import html
 import os
-from typing import Callable
+from collections.abc import Callable
 
 import pya
 
@@ -39,12 +40,18 @@ def install_menu() -> None:
     _item(menu, settings, "layer_map", "Layer Map...", choose_layer_map)
     _item(menu, settings, "no_layer_map", "No Layer Map", lambda: _update(layer_map=""))
     _item(menu, settings, "output", "Output Folder...", choose_output_folder)
-    _item(menu, settings, "output_beside", "Output Beside the Layout",
-          lambda: _update(output_folder=""))
+    _item(
+        menu,
+        settings,
+        "output_beside",
+        "Output Beside the Layout",
+        lambda: _update(output_folder=""),
+    )
 
 
-def _item(menu, path: str, name: str, title: str, handler: Callable[[], None],
-          shortcut: str = "") -> None:
+def _item(
+    menu, path: str, name: str, title: str, handler: Callable[[], None], shortcut: str = ""
+) -> None:
     action = pya.Action()
     action.title = title
     if shortcut:
@@ -82,8 +89,9 @@ def run_deck(deck: str) -> None:
     settings = _update(deck=deck)
     progress = _Progress(f"adk: {os.path.basename(deck)}")
     try:
-        report = plugin.run_on_view(view, deck, settings.layer_map,
-                                    output_folder=settings.output_folder, progress=progress)
+        report = plugin.run_on_view(
+            view, deck, settings.layer_map, output_folder=settings.output_folder, progress=progress
+        )
     finally:
         progress.close()
     _update(last_report=report)
@@ -135,8 +143,9 @@ def show_last_markers() -> None:
 
 
 def show_manual() -> None:
-    deck = plugin.load_settings(_app()).deck or _ask_file("Rule manual of a deck",
-                                                          "Rule decks (*.adk)")
+    deck = plugin.load_settings(_app()).deck or _ask_file(
+        "Rule manual of a deck", "Rule decks (*.adk)"
+    )
     if not deck:
         return
     title, text = plugin.rule_manual(deck)
@@ -162,8 +171,9 @@ def choose_layer_map() -> None:
 
 
 def choose_output_folder() -> None:
-    folder = pya.FileDialog.ask_existing_dir("Folder for marker databases",
-                                             plugin.load_settings(_app()).output_folder)
+    folder = pya.FileDialog.ask_existing_dir(
+        "Folder for marker databases", plugin.load_settings(_app()).output_folder
+    )
     if folder:
         _update(output_folder=folder)
 

@@ -2,13 +2,15 @@
 the settings and a deck's rule manual. The menu calls these functions, and so can a
 batch-mode script (``klayout -b -r``), which is how the tests drive the menu's code path.
 """
+
 from __future__ import annotations
 
 import os
 import tempfile
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 from adk.klayout.embedded import use_application_modules
 
@@ -100,9 +102,15 @@ def report_path(layout_path: str, deck_name: str, folder: str = "") -> str:
     return os.path.join(folder, f"{stem}.{deck_name}.lyrdb")
 
 
-def run_on_view(target: Any, deck_path: str, layer_map: str = "", output: str = "",
-                output_folder: str = "", top: str | None = None,
-                progress: Progress | None = None) -> str:
+def run_on_view(
+    target: Any,
+    deck_path: str,
+    layer_map: str = "",
+    output: str = "",
+    output_folder: str = "",
+    top: str | None = None,
+    progress: Progress | None = None,
+) -> str:
     """Check ``target`` (see :func:`loaded_layout`) against a deck; write the marker database
     and return its path. ``progress`` is called before each rule as ``run_deck`` does."""
     import adk

@@ -1,4 +1,5 @@
 """The rule language: text to a typed, validated deck."""
+
 from adk.lang.builder import load_deck, load_text
 from adk.lang.parser import parse_text
 

@@ -3,25 +3,39 @@
 Every statement is checked on its own, so one run reports every error in a deck.
 Names (layers and variables share one namespace) must be defined before use.
 """
+
 from __future__ import annotations
 
+import contextlib
 import difflib
 import math
 import os
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import NoReturn
 
 from lark import Token, Tree
 
-from collections.abc import Mapping
-
-from adk.lang.signature import LAYER, LENGTH, CheckSpec
-from adk.lang.model import (BoolOp, Check, Constraint, Deck, DerivedLayer, DrawnLayer, Layer, LayerExpr,
-                    LayerRef, Rule, Select, Sizing, Span)
 from adk.errors import DeckError, Diagnostic
-from adk.lang.units import LENGTH_UNITS, UNITS, Dim, Quantity, canonical_unit, default_unit
+from adk.lang.model import (
+    BoolOp,
+    Check,
+    Constraint,
+    Deck,
+    DerivedLayer,
+    DrawnLayer,
+    Layer,
+    LayerExpr,
+    LayerRef,
+    Rule,
+    Select,
+    Sizing,
+    Span,
+)
 from adk.lang.parser import ParsedFile, parse_text
+from adk.lang.signature import LAYER, LENGTH, CheckSpec
+from adk.lang.units import LENGTH_UNITS, UNITS, Dim, Quantity, canonical_unit, default_unit
 
 _LAYER_OPS = {"and", "or", "not", "xor"}
 _SELECT_OPS = {"inside", "outside", "interacting"}
@@ -105,9 +119,21 @@ class _Builder:
         if text is not None:
             self.build_file(path, text)
         name, title, version = self.scope.header or (
-            os.path.splitext(os.path.basename(path))[0], "", "")
-        return Deck(name, title, version, self.scope.units, dict(self.scope.layers),
-                    dict(self.scope.variables), list(self.scope.rules), path, list(self.files))
+            os.path.splitext(os.path.basename(path))[0],
+            "",
+            "",
+        )
+        return Deck(
+            name,
+            title,
+            version,
+            self.scope.units,
+            dict(self.scope.layers),
+            dict(self.scope.variables),
+            list(self.scope.rules),
+            path,
+            list(self.files),
+        )
 
     def build_file(self, path: str, text: str) -> None:
         parsed = parse_text(text, path)
@@ -120,10 +146,8 @@ class _Builder:
         if len(self.stack) == 1:
             self.scope.units = self.units
         for statement in parsed.tree.children:
-            try:
+            with contextlib.suppress(_Invalid):
                 getattr(self, "_" + statement.data)(statement)
-            except _Invalid:
-                pass
         self.file, self.units = outer_file, outer_units
         self.stack.pop()
 
@@ -144,8 +168,9 @@ class _Builder:
     def _deck_header(self, tree: Tree) -> None:
         name = str(tree.children[0])
         title = next((_unquote(c) for c in tree.children[1:] if isinstance(c, Token)), "")
-        version = next((_unquote(c.children[0]) for c in tree.children[1:]
-                        if isinstance(c, Tree)), "")
+        version = next(
+            (_unquote(c.children[0]) for c in tree.children[1:] if isinstance(c, Tree)), ""
+        )
         if len(self.stack) > 1:
             return  # an included deck's header names that deck, not this one
         if self.scope.header is not None:
@@ -161,8 +186,9 @@ class _Builder:
         path = os.path.normpath(os.path.join(os.path.dirname(self.file), relative))
         key = os.path.abspath(path)
         if key in self.stack:
-            chain = [os.path.relpath(p) for p in self.stack[self.stack.index(key):]] + \
-                [os.path.relpath(key)]
+            chain = [os.path.relpath(p) for p in self.stack[self.stack.index(key) :]] + [
+                os.path.relpath(key)
+            ]
             self._report(token, "include cycle: " + " -> ".join(chain))
         if key in (os.path.abspath(f) for f in self.files):
             return  # included already (a diamond): its names are defined once
@@ -178,13 +204,18 @@ class _Builder:
         span = self._span(tree)
         try:
             if isinstance(source, Tree) and source.data == "drawn":
-                layer, datatype = (self._gds_number(source.children[0], text, what) for text, what
-                                   in zip(str(source.children[0]).split("/"), ("layer", "datatype")))
+                layer, datatype = (
+                    self._gds_number(source.children[0], text, what)
+                    for text, what in zip(str(source.children[0]).split("/"), ("layer", "datatype"))
+                )
                 self.scope.layers[name] = DrawnLayer(name, layer, datatype, description, span)
             else:
                 if _is_spaced_layer_number(source):
-                    self._report(source, "a drawn layer is written layer/datatype without "
-                                         f"spaces: {_compact(source)}")
+                    self._report(
+                        source,
+                        "a drawn layer is written layer/datatype without "
+                        f"spaces: {_compact(source)}",
+                    )
                 expr = self.layer_expr(source)
                 self.scope.layers[name] = DerivedLayer(name, expr, description, span)
         except _Invalid:
@@ -240,13 +271,14 @@ class _Builder:
         kind_token = tree.children[0]
         spec = self.kinds.get(str(kind_token))
         if spec is None:
-            self._report(kind_token, f"unknown check '{kind_token}'" +
-                         _suggest(str(kind_token), self.kinds))
+            self._report(
+                kind_token, f"unknown check '{kind_token}'" + _suggest(str(kind_token), self.kinds)
+            )
         args = [c for c in tree.children[1:] if not _is_constraint(c)]
         found = [c for c in tree.children[1:] if _is_constraint(c)]
         keywords = [k for k, arg in enumerate(args) if arg.data == "keyword_arg"]
-        if keywords and any(arg.data != "keyword_arg" for arg in args[keywords[0]:]):
-            late = next(arg for arg in args[keywords[0]:] if arg.data != "keyword_arg")
+        if keywords and any(arg.data != "keyword_arg" for arg in args[keywords[0] :]):
+            late = next(arg for arg in args[keywords[0] :] if arg.data != "keyword_arg")
             self._report(late, f"layers come before keyword parameters: {spec.signature()}")
         layers = self._positional(spec, kind_token, [a for a in args if a.data != "keyword_arg"])
         params = self._params(spec, [a for a in args if a.data == "keyword_arg"], tree)
@@ -259,8 +291,11 @@ class _Builder:
         if len(args) < want or (len(args) > want and not spec.variadic):
             count = f"at least {want}" if spec.variadic else str(want)
             plural = "s" if want > 1 else ""
-            self._report(kind, f"{spec.kind} takes {count} layer argument{plural} "
-                               f"({spec.signature()}), got {len(args)}")
+            self._report(
+                kind,
+                f"{spec.kind} takes {count} layer argument{plural} "
+                f"({spec.signature()}), got {len(args)}",
+            )
         return tuple(self.layer_expr(arg) for arg in args)
 
     def _params(self, spec: CheckSpec, args: list[Tree], check: Tree) -> tuple:
@@ -271,8 +306,10 @@ class _Builder:
             if param is None:
                 known = {p.name: p for p in spec.params}
                 hint = _suggest(str(name_token), known) or (
-                    f" ({spec.kind} takes: {', '.join(known)})" if known else
-                    f" ({spec.kind} takes no parameters)")
+                    f" ({spec.kind} takes: {', '.join(known)})"
+                    if known
+                    else f" ({spec.kind} takes no parameters)"
+                )
                 self._report(name_token, f"unknown parameter '{name_token}' for {spec.kind}{hint}")
             if param.name in params:
                 self._report(name_token, f"parameter '{name_token}' is given twice")
@@ -288,16 +325,20 @@ class _Builder:
                 params[param.name] = self._word(expr, param.choices, param.name)
         for param in spec.params:
             if param.required and param.name not in params:
-                self._report(check.children[0], f"{spec.kind} needs the parameter "
-                                                f"'{param.name}' ({spec.signature()})")
+                self._report(
+                    check.children[0],
+                    f"{spec.kind} needs the parameter '{param.name}' ({spec.signature()})",
+                )
         return tuple(params.items())
 
     def _constraints(self, spec: CheckSpec, tree: Tree | None, check: Tree) -> tuple:
         if tree is None or not tree.children:
             if spec.constraint_required:
                 prop = spec.default_prop
-                self._report(tree or check, f"{spec.kind} needs a constraint such as "
-                                            f"'{prop.ops[0]} {_example(prop.dim)}'")
+                self._report(
+                    tree or check,
+                    f"{spec.kind} needs a constraint such as '{prop.ops[0]} {_example(prop.dim)}'",
+                )
             return ()
         if tree.data == "default_constraint":
             items = [(None, tree.children[0], tree.children[1], tree)]
@@ -305,16 +346,20 @@ class _Builder:
             items = [(c.children[0], c.children[1], c.children[2], c) for c in tree.children]
         return tuple(self._constraint(spec, *item) for item in items)
 
-    def _constraint(self, spec: CheckSpec, name: Token | None, op: Token, expr: Tree,
-                    tree: Tree) -> Constraint:
+    def _constraint(
+        self, spec: CheckSpec, name: Token | None, op: Token, expr: Tree, tree: Tree
+    ) -> Constraint:
         prop = spec.default_prop if name is None else spec.prop(str(name))
         if prop is None:
             known = {p.name: p for p in spec.props}
             hint = _suggest(str(name), known) or f" ({spec.kind} measures {', '.join(known)})"
             self._report(name, f"unknown property '{name}' for {spec.kind}{hint}")
         if str(op) not in prop.ops:
-            allowed = prop.ops[0] if len(prop.ops) == 1 else \
-                f"{', '.join(prop.ops[:-1])} or {prop.ops[-1]}"
+            allowed = (
+                prop.ops[0]
+                if len(prop.ops) == 1
+                else f"{', '.join(prop.ops[:-1])} or {prop.ops[-1]}"
+            )
             self._report(op, f"{prop.name} takes {allowed}, not {op}")
         value = self.coerce(self.value(expr), prop.dim, expr, what=prop.name)
         if prop.positive and value.value <= 0:
@@ -327,8 +372,9 @@ class _Builder:
             self._report(expr, f"{prop.name} limit must be at most 100 %")
         return Constraint(prop.name, str(op), value, self._span(tree))
 
-    def _check_specifics(self, spec: CheckSpec, params: tuple, constraints: tuple,
-                         tree: Tree) -> None:
+    def _check_specifics(
+        self, spec: CheckSpec, params: tuple, constraints: tuple, tree: Tree
+    ) -> None:
         fault = spec.validate(dict(params), constraints) if spec.validate else None
         if fault is not None:
             self._report(tree, fault)
@@ -386,25 +432,36 @@ class _Builder:
         if op in "+-":
             left, right = self._in_file_unit(left, right.dim), self._in_file_unit(right, left.dim)
             if left.dim is not right.dim:
-                self._report(at, f"unit mismatch: cannot {'add' if op == '+' else 'subtract'} "
-                                 f"{right.dim.article} {'to' if op == '+' else 'from'} "
-                                 f"{left.dim.article}")
-            return Quantity(left.value + right.value if op == "+" else left.value - right.value,
-                            left.dim)
+                self._report(
+                    at,
+                    f"unit mismatch: cannot {'add' if op == '+' else 'subtract'} "
+                    f"{right.dim.article} {'to' if op == '+' else 'from'} "
+                    f"{left.dim.article}",
+                )
+            return Quantity(
+                left.value + right.value if op == "+" else left.value - right.value, left.dim
+            )
         if op == "/" and right.value == 0:
             self._report(at, "division by zero")
         if Dim.RATIO in (left.dim, right.dim):
             other = right.dim if left.dim is Dim.RATIO else left.dim
             if other is Dim.NUMBER and (op == "*" or left.dim is Dim.RATIO):
-                return Quantity(left.value * right.value if op == "*" else left.value / right.value,
-                                Dim.RATIO)
-            self._report(at, f"unit mismatch: cannot {'multiply' if op == '*' else 'divide'} "
-                             f"{left.dim.article} by {right.dim.article}")
+                return Quantity(
+                    left.value * right.value if op == "*" else left.value / right.value, Dim.RATIO
+                )
+            self._report(
+                at,
+                f"unit mismatch: cannot {'multiply' if op == '*' else 'divide'} "
+                f"{left.dim.article} by {right.dim.article}",
+            )
         sign = 1 if op == "*" else -1
         power = _DIM_POWER[left.dim] + sign * _DIM_POWER[right.dim]
         if power not in _POWER_DIM:
-            self._report(at, f"unit mismatch: {left.dim.article} {op} {right.dim.article} "
-                             f"has no unit the language knows")
+            self._report(
+                at,
+                f"unit mismatch: {left.dim.article} {op} {right.dim.article} "
+                f"has no unit the language knows",
+            )
         value = left.value * right.value if op == "*" else left.value / right.value
         return Quantity(value, _POWER_DIM[power])
 
@@ -428,8 +485,11 @@ class _Builder:
             return LayerRef(name)
         if name in self.scope.variables:
             return self._variable(token)
-        candidates, what = (self.scope.layers, "layer") if expect == "layer" else \
-            (self.scope.variables, "variable")
+        candidates, what = (
+            (self.scope.layers, "layer")
+            if expect == "layer"
+            else (self.scope.variables, "variable")
+        )
         self._report(token, f"unknown {what} '{name}'" + _suggest(name, candidates))
 
     def _variable(self, token: Token) -> Quantity:
@@ -437,9 +497,12 @@ class _Builder:
         defined_in = self.scope.variable_units[str(token)]
         if value.dim is Dim.NUMBER and defined_in != self.units:
             # a plain number takes the unit of the file it is written in, and that is unknown here
-            self._report(token, f"'{token}' is a plain number defined under 'units {defined_in}' "
-                                f"and used under 'units {self.units}'; give it a unit where "
-                                f"it is defined")
+            self._report(
+                token,
+                f"'{token}' is a plain number defined under 'units {defined_in}' "
+                f"and used under 'units {self.units}'; give it a unit where "
+                f"it is defined",
+            )
         return value
 
     def _in_file_unit(self, value: Quantity, dim: Dim) -> Quantity:
@@ -456,8 +519,9 @@ class _Builder:
             return value
         if dim is Dim.RATIO and value.dim is Dim.NUMBER:
             self._report(at, f"{what or 'value'} needs a percentage such as 20 %")
-        self._report(at, f"unit mismatch: {what or 'value'} needs {dim.article}, "
-                         f"got {value.dim.article}")
+        self._report(
+            at, f"unit mismatch: {what or 'value'} needs {dim.article}, got {value.dim.article}"
+        )
 
     def _not_negative(self, value: Quantity, at: Tree, what: str) -> Quantity:
         if value.value < 0:
@@ -490,8 +554,9 @@ class _Builder:
         """Record an error and go on."""
         span = self._span(node)
         length = span.end_column - span.column if span.end_line == span.line else 1
-        self.diagnostics.append(Diagnostic(self.file, span.line, span.column, message,
-                                           max(1, length)))
+        self.diagnostics.append(
+            Diagnostic(self.file, span.line, span.column, message, max(1, length))
+        )
 
 
 def _is_spaced_layer_number(node: Tree | Token) -> bool:
@@ -500,8 +565,12 @@ def _is_spaced_layer_number(node: Tree | Token) -> bool:
         return False
     left, op, right = node.children
     return str(op) == "/" and all(
-        isinstance(side, Tree) and side.data == "quantity" and len(side.children) == 1
-        and str(side.children[0]).isdigit() for side in (left, right))
+        isinstance(side, Tree)
+        and side.data == "quantity"
+        and len(side.children) == 1
+        and str(side.children[0]).isdigit()
+        for side in (left, right)
+    )
 
 
 def _compact(node: Tree) -> str:
@@ -531,5 +600,10 @@ def _scaled(number: str, factor: float) -> float:
 
 
 def _example(dim: Dim) -> str:
-    return {Dim.LENGTH: "2 um", Dim.AREA: "100 um2", Dim.PER_AREA: "400 /mm2",
-            Dim.RATIO: "20 %", Dim.NUMBER: "1"}[dim]
+    return {
+        Dim.LENGTH: "2 um",
+        Dim.AREA: "100 um2",
+        Dim.PER_AREA: "400 /mm2",
+        Dim.RATIO: "20 %",
+        Dim.NUMBER: "1",
+    }[dim]

@@ -3,6 +3,7 @@
 Works on one file's parse tree (includes are not expanded). Parentheses are kept
 as written, so the formatted expression means exactly what the source meant.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass, field
@@ -10,8 +11,8 @@ from dataclasses import dataclass, field
 from lark import Token, Tree
 
 from adk.errors import DeckError
-from adk.lang.units import canonical_unit
 from adk.lang.parser import Comment, parse_text
+from adk.lang.units import canonical_unit
 
 INDENT = "    "
 
@@ -41,7 +42,9 @@ def format_text(text: str, path: str = "<deck>") -> str:
 
 def _attach_comments(items: list[_Item], statements: list[Tree], comments: list[Comment]) -> None:
     for comment in comments:
-        inside = next((i for i, item in enumerate(items) if item.first <= comment.line <= item.last), None)
+        inside = next(
+            (i for i, item in enumerate(items) if item.first <= comment.line <= item.last), None
+        )
         if inside is not None:
             item = items[inside]
             index, own_line = _output_line(statements[inside], comment.line, len(item.lines))
@@ -56,8 +59,14 @@ def _output_line(statement: Tree, line: int, count: int) -> tuple[int, bool]:
     """Which output line of a statement a comment on source ``line`` goes with, and
     whether it stands on a line of its own (inside a block) rather than trailing."""
     check = statement.children[-1] if statement.data == "rule_stmt" else None
-    block = check.children[-1] if isinstance(check, Tree) and check.children and \
-        isinstance(check.children[-1], Tree) and check.children[-1].data == "block" else None
+    block = (
+        check.children[-1]
+        if isinstance(check, Tree)
+        and check.children
+        and isinstance(check.children[-1], Tree)
+        and check.children[-1].data == "block"
+        else None
+    )
     if block is None or line <= block.meta.line:
         return (0 if block else count - 1), False
     for index, constraint in enumerate(block.children):
@@ -115,9 +124,15 @@ def _align_layers(items: list[_Item], statements: list[Tree]) -> None:
     """Line up name, source and description in runs of adjacent layer statements."""
     run: list[int] = []
     for index, statement in enumerate(statements + [None]):
-        adjacent = statement is not None and statement.data == "layer_stmt" and (
-            not run or statement.meta.line <= statements[run[-1]].meta.end_line + 1 +
-            len(items[index].leading))
+        adjacent = (
+            statement is not None
+            and statement.data == "layer_stmt"
+            and (
+                not run
+                or statement.meta.line
+                <= statements[run[-1]].meta.end_line + 1 + len(items[index].leading)
+            )
+        )
         if adjacent:
             run.append(index)
             continue
@@ -140,8 +155,11 @@ def _align_run(items: list[_Item], statements: list[Tree], run: list[int]) -> No
 
 def _layer_parts(tree: Tree) -> tuple[str, str, str]:
     source = tree.children[1]
-    text = str(source.children[0]) if isinstance(source, Tree) and source.data == "drawn" \
+    text = (
+        str(source.children[0])
+        if isinstance(source, Tree) and source.data == "drawn"
         else expr(source)
+    )
     description = str(tree.children[2]) if len(tree.children) > 2 else ""
     return str(tree.children[0]), text, description
 
@@ -198,8 +216,11 @@ def expr(tree: Tree | Token) -> str:
     kind = tree.data
     if kind == "quantity":
         number = str(tree.children[0])
-        return number if len(tree.children) == 1 else \
-            f"{number} {canonical_unit(str(tree.children[1]))}"
+        return (
+            number
+            if len(tree.children) == 1
+            else f"{number} {canonical_unit(str(tree.children[1]))}"
+        )
     if kind == "name":
         return str(tree.children[0])
     if kind == "paren":

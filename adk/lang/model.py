@@ -3,10 +3,10 @@
 The language module builds these objects; the planner and the checks read them.
 Every value is in base units (see :mod:`adk.lang.units`).
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Union
 
 from adk.lang.units import Dim, Quantity
 
@@ -38,8 +38,8 @@ class BoolOp:
     """``left and|or|not|xor right``."""
 
     op: str
-    left: "LayerExpr"
-    right: "LayerExpr"
+    left: LayerExpr
+    right: LayerExpr
 
 
 @dataclass(frozen=True)
@@ -47,7 +47,7 @@ class Sizing:
     """``grow(layer, d)`` or ``shrink(layer, d)``; ``distance`` in µm."""
 
     op: str
-    layer: "LayerExpr"
+    layer: LayerExpr
     distance: float
 
 
@@ -56,11 +56,11 @@ class Select:
     """``left inside|outside|interacting right``: whole shapes of left."""
 
     op: str
-    left: "LayerExpr"
-    right: "LayerExpr"
+    left: LayerExpr
+    right: LayerExpr
 
 
-LayerExpr = Union[LayerRef, BoolOp, Sizing, Select]
+LayerExpr = LayerRef | BoolOp | Sizing | Select
 
 
 def is_drawn(expr: LayerExpr, layers: dict[str, Layer]) -> bool:
@@ -77,8 +77,7 @@ def layer_names(expr: LayerExpr) -> list[str]:
     return layer_names(expr.left) + layer_names(expr.right)
 
 
-_PRECEDENCE = {"or": 1, "xor": 1, "and": 2, "not": 2, "inside": 3, "outside": 3,
-               "interacting": 3}
+_PRECEDENCE = {"or": 1, "xor": 1, "and": 2, "not": 2, "inside": 3, "outside": 3, "interacting": 3}
 
 
 def layer_text(expr: LayerExpr, unit: str = "um", parent: int = 0) -> str:
@@ -121,7 +120,7 @@ class DerivedLayer:
     span: Span = field(compare=False)
 
 
-Layer = Union[DrawnLayer, DerivedLayer]
+Layer = DrawnLayer | DerivedLayer
 
 
 @dataclass(frozen=True)
@@ -149,7 +148,7 @@ class Constraint:
         raise ValueError(f"unknown operator {self.op!r}")
 
 
-ParamValue = Union[Quantity, LayerExpr, str]
+ParamValue = Quantity | LayerExpr | str
 
 
 @dataclass(frozen=True)
@@ -211,7 +210,24 @@ class Deck:
 
 
 __all__ = [
-    "Span", "LayerRef", "BoolOp", "Sizing", "Select", "LayerExpr", "layer_names",
-    "DrawnLayer", "DerivedLayer", "Layer", "Constraint", "ParamValue", "Check",
-    "SEVERITIES", "Rule", "Deck", "Dim", "Quantity", "layer_text", "layer_label",
+    "SEVERITIES",
+    "BoolOp",
+    "Check",
+    "Constraint",
+    "Deck",
+    "DerivedLayer",
+    "Dim",
+    "DrawnLayer",
+    "Layer",
+    "LayerExpr",
+    "LayerRef",
+    "ParamValue",
+    "Quantity",
+    "Rule",
+    "Select",
+    "Sizing",
+    "Span",
+    "layer_label",
+    "layer_names",
+    "layer_text",
 ]

@@ -4,6 +4,7 @@ On a syntax error the failing statement is blanked out (newlines kept, so every
 position stays true) and the file is parsed again, so one run reports every
 statement that does not parse.
 """
+
 from __future__ import annotations
 
 import re
@@ -46,8 +47,17 @@ def _parser() -> Lark:
 
 
 _STRING_OR_COMMENT = re.compile(r'"([^"\\\n]|\\.)*"|#[^\n]*')
-_OPERATORS = {"'and'", "'or'", "'xor'", "'not'", "'inside'", "'outside'", "'interacting'",
-              "'+' or '-'", "'*' or '/'"}
+_OPERATORS = {
+    "'and'",
+    "'or'",
+    "'xor'",
+    "'not'",
+    "'inside'",
+    "'outside'",
+    "'interacting'",
+    "'+' or '-'",
+    "'*' or '/'",
+}
 
 
 @dataclass(frozen=True)
@@ -84,8 +94,14 @@ def parse_text(text: str, path: str) -> ParsedFile:
             deep = _too_deep(tree)
             if deep is None:
                 return ParsedFile(path, text, tree, find_comments(text), errors)
-            errors.append(Diagnostic(path, deep.meta.line, deep.meta.column,
-                                     f"expression nested too deeply (more than {MAX_DEPTH} levels)"))
+            errors.append(
+                Diagnostic(
+                    path,
+                    deep.meta.line,
+                    deep.meta.column,
+                    f"expression nested too deeply (more than {MAX_DEPTH} levels)",
+                )
+            )
             blanked = _blank(work, deep.meta.start_pos, deep.meta.end_pos)
         if len(errors) >= MAX_ERRORS or blanked == work:
             return _give_up(path, text, errors)
@@ -96,8 +112,14 @@ def _give_up(path: str, text: str, errors: list[Diagnostic]) -> ParsedFile:
     """Stop recovering: a file this broken is not worth checking statement by statement."""
     if len(errors) >= MAX_ERRORS:
         last = errors[-1]
-        errors.append(Diagnostic(path, last.line, last.column,
-                                 "too many syntax errors; the rest of the file is not checked"))
+        errors.append(
+            Diagnostic(
+                path,
+                last.line,
+                last.column,
+                "too many syntax errors; the rest of the file is not checked",
+            )
+        )
     return ParsedFile(path, text, Tree("start", []), find_comments(text), errors)
 
 
@@ -126,8 +148,9 @@ def find_comments(text: str) -> list[Comment]:
 
 
 def _error_offset(exc: UnexpectedInput, text: str) -> int:
-    if isinstance(exc, UnexpectedEOF) or getattr(exc, "token", None) is not None and \
-            getattr(exc.token, "type", "") == "$END":
+    if isinstance(exc, UnexpectedEOF) or (
+        getattr(exc, "token", None) is not None and getattr(exc.token, "type", "") == "$END"
+    ):
         return len(text)
     pos = getattr(exc, "pos_in_stream", None)
     if pos is None and isinstance(exc, UnexpectedToken):
@@ -165,7 +188,7 @@ def _syntax_diagnostic(exc: UnexpectedInput, path: str, text: str) -> Diagnostic
     if token is None or token.type == "$END":
         return _incomplete(path, text, len(text), expected)
     line_start = token.start_pos - token.column + 1
-    if STATEMENT_START.match(text, line_start) and text[line_start:token.start_pos].strip() == "":
+    if STATEMENT_START.match(text, line_start) and text[line_start : token.start_pos].strip() == "":
         return _incomplete(path, text, token.start_pos, expected)
     message = f"unexpected {_describe_token(token)}; expected {_expected(expected)}"
     return Diagnostic(path, token.line, token.column, message, length=len(str(token)))
@@ -182,8 +205,9 @@ def _accepted(exc: UnexpectedInput) -> set[str]:
 
 def _incomplete(path: str, text: str, offset: int, expected: set[str]) -> Diagnostic:
     """A statement cut short: point just after its last token."""
-    code = _STRING_OR_COMMENT.sub(lambda m: m.group(0) if m.group(0).startswith('"')
-                                  else " " * len(m.group(0)), text[:offset])
+    code = _STRING_OR_COMMENT.sub(
+        lambda m: m.group(0) if m.group(0).startswith('"') else " " * len(m.group(0)), text[:offset]
+    )
     end = len(code.rstrip())
     line = text.count("\n", 0, end) + 1
     column = end - (text.rfind("\n", 0, end) + 1) + 1

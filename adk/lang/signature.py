@@ -1,15 +1,15 @@
 """Signatures of check kinds: what the language accepts for each kind."""
+
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from typing import Callable, Optional
 
 from adk.lang.model import Constraint, ParamValue
 from adk.lang.units import Dim
 
 # a kind's own rules beyond its signature: the fault in a call, or None
-Validator = Callable[[Mapping[str, ParamValue], tuple[Constraint, ...]], Optional[str]]
+Validator = Callable[[Mapping[str, ParamValue], tuple[Constraint, ...]], str | None]
 
 # parameter value kinds
 LAYER = "layer"
@@ -34,9 +34,13 @@ class Param:
 
 
 # accepted by every kind whose markers are edge pairs; see adk.checks.grouping
-MARKERS = Param("markers", WORD, choices=("pairs", "areas"),
-                doc="`pairs` (default): a marker per pair of violating edges; `areas`: one per "
-                    "violation area, touching pairs joined")
+MARKERS = Param(
+    "markers",
+    WORD,
+    choices=("pairs", "areas"),
+    doc="`pairs` (default): a marker per pair of violating edges; `areas`: one per "
+    "violation area, touching pairs joined",
+)
 
 
 @dataclass(frozen=True)
@@ -56,12 +60,12 @@ class CheckSpec:
 
     kind: str
     summary: str
-    layers: tuple[str, ...]          # names of the positional layer arguments
+    layers: tuple[str, ...]  # names of the positional layer arguments
     props: tuple[Prop, ...]
     params: tuple[Param, ...] = ()
-    variadic: bool = False           # the last positional layer may repeat
+    variadic: bool = False  # the last positional layer may repeat
     constraint_required: bool = True
-    polygon: bool = True             # polygon rule (Region) or object rule (numpy/rtree)
+    polygon: bool = True  # polygon rule (Region) or object rule (numpy/rtree)
     validate: Validator | None = None
 
     @property
@@ -78,8 +82,10 @@ class CheckSpec:
         args = list(self.layers)
         if self.variadic:
             args[-1] += "..."
-        args += [f"{p.name} {p.value_hint()}" if p.required else f"[{p.name} {p.value_hint()}]"
-                 for p in self.params]
+        args += [
+            f"{p.name} {p.value_hint()}" if p.required else f"[{p.name} {p.value_hint()}]"
+            for p in self.params
+        ]
         return f"{self.kind}({', '.join(args)})"
 
 

@@ -3,6 +3,7 @@
 Every quantity is kept in base units: lengths in micrometres, areas in square
 micrometres, counts per area per square micrometre, ratios as fractions.
 """
+
 from __future__ import annotations
 
 import enum
@@ -20,8 +21,13 @@ class Dim(enum.Enum):
 
     @property
     def article(self) -> str:
-        return {"NUMBER": "a plain number", "LENGTH": "a length", "AREA": "an area",
-                "PER_AREA": "a count per area", "RATIO": "a percentage"}[self.name]
+        return {
+            "NUMBER": "a plain number",
+            "LENGTH": "a length",
+            "AREA": "an area",
+            "PER_AREA": "a count per area",
+            "RATIO": "a percentage",
+        }[self.name]
 
 
 # unit word -> (dimension, factor to base units)

@@ -9,6 +9,7 @@ as placed, which does not depend on how the hierarchy is built.
 
 Coordinates returned are in µm, sorted by x then y.
 """
+
 from __future__ import annotations
 
 import math
@@ -64,8 +65,9 @@ def matrix(trans: kdb.ICplxTrans) -> np.ndarray:
     flip = -1.0 if trans.is_mirror() else 1.0
     mag = trans.mag
     disp = trans.disp
-    return np.array([mag * cos, -mag * sin * flip, mag * sin, mag * cos * flip,
-                     disp.x, disp.y], dtype=float)
+    return np.array(
+        [mag * cos, -mag * sin * flip, mag * sin, mag * cos * flip, disp.x, disp.y], dtype=float
+    )
 
 
 def compose(outer: np.ndarray, inner: np.ndarray) -> np.ndarray:
@@ -88,8 +90,9 @@ def transform(placements: np.ndarray, points: np.ndarray) -> np.ndarray:
     """``points`` (P, 2) under each placement: (K, P, 2)."""
     x, y = points[:, 0], points[:, 1]
     m = placements[:, :, None]
-    return np.stack([m[:, 0] * x + m[:, 1] * y + m[:, 4],
-                     m[:, 2] * x + m[:, 3] * y + m[:, 5]], axis=-1)
+    return np.stack(
+        [m[:, 0] * x + m[:, 1] * y + m[:, 4], m[:, 2] * x + m[:, 3] * y + m[:, 5]], axis=-1
+    )
 
 
 def _is_manhattan(placements: np.ndarray) -> np.ndarray:
@@ -167,8 +170,9 @@ def _placed_centres(cell_placements: np.ndarray, shapes: list[kdb.Shape]) -> np.
     straight = _is_manhattan(cell_placements)
     tilted = cell_placements[~straight]
     exact = np.array([not len(tilted) or _symmetric(s) for s in shapes])
-    boxes = np.array([(b.left, b.bottom, b.right, b.top) for b in (s.bbox() for s in shapes)],
-                     dtype=float)
+    boxes = np.array(
+        [(b.left, b.bottom, b.right, b.top) for b in (s.bbox() for s in shapes)], dtype=float
+    )
     local = (boxes[:, :2] + boxes[:, 2:]) / 2
     parts = [transform(cell_placements, local[exact]).reshape(-1, 2)]
     if len(tilted):
@@ -177,7 +181,7 @@ def _placed_centres(cell_placements: np.ndarray, shapes: list[kdb.Shape]) -> np.
             hull = _hull(shape.polygon)
             step = max(1, _CHUNK // len(hull))
             for start in range(0, len(tilted), step):
-                points = transform(tilted[start:start + step], hull)
+                points = transform(tilted[start : start + step], hull)
                 parts.append((points.min(axis=1) + points.max(axis=1)) / 2)
     return np.concatenate(parts)
 
@@ -201,9 +205,10 @@ def centres(layout: kdb.Layout, top: kdb.Cell, layer_index: int) -> np.ndarray:
 
 def region_centres(region: kdb.Region, dbu: float) -> np.ndarray:
     """Bounding-box centres of the polygons of a flat region: (N, 2) float µm, sorted."""
-    boxes = np.array([(b.left, b.bottom, b.right, b.top)
-                      for b in (polygon.bbox() for polygon in region.each())],
-                     dtype=float).reshape(-1, 4)
+    boxes = np.array(
+        [(b.left, b.bottom, b.right, b.top) for b in (polygon.bbox() for polygon in region.each())],
+        dtype=float,
+    ).reshape(-1, 4)
     return _sorted((boxes[:, :2] + boxes[:, 2:]) / 2 * dbu)
 
 
@@ -227,8 +232,12 @@ def _grouped(cells: list[tuple[list[kdb.Polygon], np.ndarray]]) -> list[Outline]
 
 def outlines(layout: kdb.Layout, top: kdb.Cell, layer_index: int) -> list[Outline]:
     """The distinct outlines on the layer under ``top``, each with all its placements."""
-    return _grouped([([shape.polygon for shape in _shapes(layout.cell(index), layer_index)], placed)
-                     for index, placed in placements(layout, top, layer_index).items()])
+    return _grouped(
+        [
+            ([shape.polygon for shape in _shapes(layout.cell(index), layer_index)], placed)
+            for index, placed in placements(layout, top, layer_index).items()
+        ]
+    )
 
 
 def region_outlines(region: kdb.Region) -> list[Outline]:
@@ -251,8 +260,9 @@ def snapped(constraints: tuple[Constraint, ...], values: np.ndarray | float) -> 
     return float(result) if result.ndim == 0 else result
 
 
-def passes(constraints: tuple[Constraint, ...], values: np.ndarray,
-           tolerance: float = 0.0) -> np.ndarray:
+def passes(
+    constraints: tuple[Constraint, ...], values: np.ndarray, tolerance: float = 0.0
+) -> np.ndarray:
     """Whether each of ``values`` satisfies every constraint (a value at a bound passes)."""
     values = snapped(constraints, values)
     ok = np.ones(len(values), dtype=bool)
@@ -261,8 +271,9 @@ def passes(constraints: tuple[Constraint, ...], values: np.ndarray,
     return ok
 
 
-def breaks(constraints: tuple[Constraint, ...], value: float,
-           tolerance: float = 0.0) -> Constraint | None:
+def breaks(
+    constraints: tuple[Constraint, ...], value: float, tolerance: float = 0.0
+) -> Constraint | None:
     """The first constraint ``value`` breaks, or None; a value at a bound passes."""
     value = snapped(constraints, value)
     return next((c for c in constraints if not c.holds(value, tolerance)), None)
@@ -275,8 +286,10 @@ _ON_EDGE = 1e-6
 def _polygon_edges(polygon: kdb.Polygon) -> np.ndarray:
     """All edges, hull and holes, as (E, 4) rows x1 y1 x2 y2 in dbu."""
     rings = [_hull(polygon)]
-    rings += [np.array([(p.x, p.y) for p in polygon.each_point_hole(h)], dtype=float)
-              for h in range(polygon.holes())]
+    rings += [
+        np.array([(p.x, p.y) for p in polygon.each_point_hole(h)], dtype=float)
+        for h in range(polygon.holes())
+    ]
     return np.concatenate([np.hstack([ring, np.roll(ring, -1, axis=0)]) for ring in rings])
 
 
@@ -287,9 +300,13 @@ def _in_edges(points: np.ndarray, edges: np.ndarray) -> np.ndarray:
     dx, dy = x2 - x1, y2 - y1
     cross = dx * (py - y1) - dy * (px - x1)
     length = np.hypot(dx, dy)
-    on_edge = ((np.abs(cross) <= _ON_EDGE * length)
-               & (np.minimum(x1, x2) - _ON_EDGE <= px) & (px <= np.maximum(x1, x2) + _ON_EDGE)
-               & (np.minimum(y1, y2) - _ON_EDGE <= py) & (py <= np.maximum(y1, y2) + _ON_EDGE))
+    on_edge = (
+        (np.abs(cross) <= _ON_EDGE * length)
+        & (np.minimum(x1, x2) - _ON_EDGE <= px)
+        & (px <= np.maximum(x1, x2) + _ON_EDGE)
+        & (np.minimum(y1, y2) - _ON_EDGE <= py)
+        & (py <= np.maximum(y1, y2) + _ON_EDGE)
+    )
     crossing = ((y1 > py) != (y2 > py)) & ((cross > 0) == (dy > 0))
     return on_edge.any(axis=1) | (crossing.sum(axis=1) % 2 == 1)
 
@@ -301,12 +318,18 @@ def inside(points: np.ndarray, polygon: kdb.Polygon, dbu: float) -> np.ndarray:
     stop = int(np.searchsorted(points[:, 0], (box.right + _ON_EDGE) * dbu, side="right"))
     local = points[start:stop] / dbu
     x, y = local[:, 0], local[:, 1]
-    near = np.flatnonzero((x >= box.left - _ON_EDGE) & (x <= box.right + _ON_EDGE)
-                          & (y >= box.bottom - _ON_EDGE) & (y <= box.top + _ON_EDGE))
+    near = np.flatnonzero(
+        (x >= box.left - _ON_EDGE)
+        & (x <= box.right + _ON_EDGE)
+        & (y >= box.bottom - _ON_EDGE)
+        & (y <= box.top + _ON_EDGE)
+    )
     if polygon.is_box() or not len(near):
         return near + start
     edges = _polygon_edges(polygon)
     step = max(1, _CHUNK // len(edges))
-    hits = [chunk[_in_edges(local[chunk], edges)]
-            for chunk in (near[k:k + step] for k in range(0, len(near), step))]
+    hits = [
+        chunk[_in_edges(local[chunk], edges)]
+        for chunk in (near[k : k + step] for k in range(0, len(near), step))
+    ]
     return np.concatenate(hits) + start

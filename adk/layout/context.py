@@ -7,6 +7,7 @@ long. A drawn layer whose shapes neither overlap nor touch is handed over as dra
 Checks between two layers switch to merged mode for their run
 (:func:`adk.checks._polygon.merged_mode`).
 """
+
 from __future__ import annotations
 
 import time
@@ -15,9 +16,18 @@ from collections import defaultdict
 import klayout.db as kdb
 import numpy as np
 
+from adk.lang.model import (
+    BoolOp,
+    DerivedLayer,
+    DrawnLayer,
+    Layer,
+    LayerExpr,
+    LayerRef,
+    Select,
+    Sizing,
+    is_drawn,
+)
 from adk.layout import bumps as bump_extraction
-from adk.lang.model import (BoolOp, DerivedLayer, DrawnLayer, Layer, LayerExpr, LayerRef, Select, Sizing,
-                   is_drawn)
 from adk.layout.reader import LoadedLayout
 
 
@@ -34,8 +44,11 @@ def settled(raw: kdb.Region) -> kdb.Region:
     count, the area and the perimeter stay)."""
     result = merged(raw)
     raw.merged_semantics = False
-    if (result.count(), result.area(), result.perimeter()) == \
-            (raw.count(), raw.area(), raw.perimeter()):
+    if (result.count(), result.area(), result.perimeter()) == (
+        raw.count(),
+        raw.area(),
+        raw.perimeter(),
+    ):
         return raw
     return result
 
@@ -68,7 +81,7 @@ class LayoutContext:
         self._outlines: dict[LayerExpr, list[bump_extraction.Outline]] = {}
 
     def to_dbu(self, microns: float) -> int:
-        return int(round(microns / self.dbu))
+        return round(microns / self.dbu)
 
     def drawn_index(self, name: str) -> int | None:
         layer = self.layers[name]
@@ -102,8 +115,12 @@ class LayoutContext:
             return self._read(expr.name)
         if isinstance(expr, BoolOp):
             left, right = self.region(expr.left), self.region(expr.right)
-            result = {"and": left.__and__, "or": left.__add__, "not": left.__sub__,
-                      "xor": left.__xor__}[expr.op](right)
+            result = {
+                "and": left.__and__,
+                "or": left.__add__,
+                "not": left.__sub__,
+                "xor": left.__xor__,
+            }[expr.op](right)
             return merged(result)
         if isinstance(expr, Sizing):
             distance = self.to_dbu(expr.distance)
@@ -112,8 +129,11 @@ class LayoutContext:
         if isinstance(expr, Select):
             left, right = self.region(expr.left), self.region(expr.right)
             # a selection of merged polygons is merged
-            return _as_drawn({"inside": left.inside, "outside": left.outside,
-                              "interacting": left.interacting}[expr.op](right))
+            return _as_drawn(
+                {"inside": left.inside, "outside": left.outside, "interacting": left.interacting}[
+                    expr.op
+                ](right)
+            )
         raise TypeError(f"not a layer expression: {expr!r}")
 
     def _read(self, name: str, near: kdb.Region | None = None) -> kdb.Region:

@@ -7,6 +7,7 @@
 
 The ``layers:`` key is optional: a plain mapping of names works too.
 """
+
 from __future__ import annotations
 
 import difflib
@@ -15,8 +16,8 @@ from dataclasses import replace
 
 import yaml
 
-from adk.lang.model import Deck, DrawnLayer, Layer
 from adk.errors import DeckError, Diagnostic
+from adk.lang.model import Deck, DrawnLayer, Layer
 
 # at most 9 digits each: ASCII only (int() takes other digits too), and never a huge int()
 _LAYER_TEXT = re.compile(r"\s*([0-9]{1,9})\s*/\s*([0-9]{1,9})\s*")
@@ -37,15 +38,18 @@ def _read(path: str) -> tuple[str, dict[str, tuple[int, int, Diagnostic]], list[
         with open(path, encoding="utf-8") as handle:
             text = handle.read()
     except OSError as exc:
-        raise DeckError([Diagnostic(path, 1, 1, f"cannot read layer map: {exc.strerror}")]) from None
+        raise DeckError(
+            [Diagnostic(path, 1, 1, f"cannot read layer map: {exc.strerror}")]
+        ) from None
     try:
         root = yaml.compose(text, Loader=yaml.SafeLoader)
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         line, column = (mark.line + 1, mark.column + 1) if mark else (1, 1)
         problem = getattr(exc, "problem", None) or "invalid YAML"
-        raise DeckError([Diagnostic(path, line, column, f"invalid YAML: {problem}")],
-                        {path: text}) from None
+        raise DeckError(
+            [Diagnostic(path, line, column, f"invalid YAML: {problem}")], {path: text}
+        ) from None
     return (text, *_entries(root, path))
 
 
@@ -53,8 +57,11 @@ def _entries(root, path: str) -> tuple[dict, list[Diagnostic]]:
     errors: list[Diagnostic] = []
     if root is None:
         return {}, []
-    if isinstance(root, yaml.MappingNode) and len(root.value) == 1 and \
-            root.value[0][0].value == "layers":
+    if (
+        isinstance(root, yaml.MappingNode)
+        and len(root.value) == 1
+        and root.value[0][0].value == "layers"
+    ):
         root = root.value[0][1]
     if not isinstance(root, yaml.MappingNode):
         return {}, [_at(path, root, "a layer map is a mapping of layer names to layer/datatype")]
@@ -76,8 +83,9 @@ def _entries(root, path: str) -> tuple[dict, list[Diagnostic]]:
         if numbers is None:
             errors.append(_at(path, value, f"layer '{name}': expected layer/datatype such as 10/0"))
         elif max(numbers) > 65535:
-            errors.append(_at(path, value, f"layer '{name}': layer and datatype numbers must be "
-                                           "0..65535"))
+            errors.append(
+                _at(path, value, f"layer '{name}': layer and datatype numbers must be 0..65535")
+            )
         else:
             entries[name] = (*numbers, _at(path, key, ""))
     return entries, errors
@@ -88,8 +96,13 @@ def _numbers(node) -> tuple[int, int] | None:
     if isinstance(node, yaml.ScalarNode):
         match = _LAYER_TEXT.fullmatch(node.value)
         return (int(match.group(1)), int(match.group(2))) if match else None
-    if isinstance(node, yaml.SequenceNode) and len(node.value) == 2 and all(
-            isinstance(n, yaml.ScalarNode) and _NUMBER_TEXT.fullmatch(n.value) for n in node.value):
+    if (
+        isinstance(node, yaml.SequenceNode)
+        and len(node.value) == 2
+        and all(
+            isinstance(n, yaml.ScalarNode) and _NUMBER_TEXT.fullmatch(n.value) for n in node.value
+        )
+    ):
         return int(node.value[0].value), int(node.value[1].value)
     return None
 
@@ -109,11 +122,19 @@ def apply_layer_map(deck: Deck, path: str) -> dict[str, Layer]:
         if declared is None:
             close = difflib.get_close_matches(name, list(layers), n=1)
             hint = f" (did you mean '{close[0]}'?)" if close else ""
-            errors.append(replace(where, message=f"unknown layer '{name}': the deck "
-                                                 f"'{deck.name}' has no such layer{hint}"))
+            errors.append(
+                replace(
+                    where,
+                    message=f"unknown layer '{name}': the deck "
+                    f"'{deck.name}' has no such layer{hint}",
+                )
+            )
         elif not isinstance(declared, DrawnLayer):
-            errors.append(replace(where, message=f"'{name}' is a derived layer; only drawn "
-                                                 "layers can be mapped"))
+            errors.append(
+                replace(
+                    where, message=f"'{name}' is a derived layer; only drawn layers can be mapped"
+                )
+            )
         else:
             layers[name] = replace(declared, layer=layer, datatype=datatype)
     if errors:

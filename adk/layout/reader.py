@@ -1,4 +1,5 @@
 """Layout access: read GDS/OASIS (plain or gzipped), pick the top cell, find layers."""
+
 from __future__ import annotations
 
 import os

@@ -1,4 +1,5 @@
 """Marker databases (.lyrdb) through ``klayout.rdb``, written atomically."""
+
 from __future__ import annotations
 
 import os
@@ -14,7 +15,9 @@ from adk.run.result import RunResult
 def marker_database(result: RunResult) -> rdb.ReportDatabase:
     """One category per rule (description and severity), one item per marker."""
     db = rdb.ReportDatabase(result.deck.name)
-    db.description = f"{result.deck.title or result.deck.name} on {os.path.basename(result.layout_path)}"
+    db.description = (
+        f"{result.deck.title or result.deck.name} on {os.path.basename(result.layout_path)}"
+    )
     db.generator = f"adk {__version__}"
     db.original_file = os.path.abspath(result.layout_path)
     db.top_cell_name = result.top_cell
@@ -22,7 +25,9 @@ def marker_database(result: RunResult) -> rdb.ReportDatabase:
     for outcome in result.outcomes:
         rule = outcome.rule
         category = db.create_category(rule.id)
-        status = "" if outcome.checked else " [not checked: missing " + ", ".join(outcome.missing) + "]"
+        status = (
+            "" if outcome.checked else " [not checked: missing " + ", ".join(outcome.missing) + "]"
+        )
         category.description = f"{rule.description} ({rule.severity}){status}"
         tag = db.tag_id(rule.severity)
         for marker in outcome.markers:

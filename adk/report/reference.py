@@ -11,19 +11,25 @@ from adk import checks
 
 def reference_markdown() -> str:
     """Every check kind: its summary, signature, properties, parameters and examples."""
-    parts = ["# Check kinds\n",
-             "Generated from the check modules in `adk/checks/kinds/` (one module per kind: "
-             "its signature, documentation and code). Regenerate with\n"
-             "`python -m adk.report.reference > docs/checks.md`.\n"]
+    parts = [
+        "# Check kinds\n",
+        "Generated from the check modules in `adk/checks/kinds/` (one module per kind: "
+        "its signature, documentation and code). Regenerate with\n"
+        "`python -m adk.report.reference > docs/checks.md`.\n",
+    ]
     for kind, spec in checks.specs().items():
         text = checks.doc(kind).strip()
         title, _, body = text.partition("\n")
         props = ", ".join(f"`{p.name}` ({p.dim.value}; {' '.join(p.ops)})" for p in spec.props)
-        params = "".join(f"\n- `{p.name}` ({p.kind}{', required' if p.required else ''}): {p.doc}"
-                         for p in spec.params)
-        parts.append(f"## {kind}\n\n{title.split(': ', 1)[-1]}\n\n"
-                     f"Signature: `{spec.signature()}`. Measures: {props}."
-                     f"{chr(10) + params if params else ''}\n{_indented_to_fenced(body)}\n")
+        params = "".join(
+            f"\n- `{p.name}` ({p.kind}{', required' if p.required else ''}): {p.doc}"
+            for p in spec.params
+        )
+        parts.append(
+            f"## {kind}\n\n{title.split(': ', 1)[-1]}\n\n"
+            f"Signature: `{spec.signature()}`. Measures: {props}."
+            f"{chr(10) + params if params else ''}\n{_indented_to_fenced(body)}\n"
+        )
     return "\n".join(parts)
 
 

@@ -1,4 +1,5 @@
 """``adk rules``: a deck's rules as a table or JSON."""
+
 from __future__ import annotations
 
 import json
@@ -35,8 +36,9 @@ def rule_row(rule: Rule, unit: str) -> dict[str, str]:
 
 def rules_json(deck: Deck) -> str:
     rows = [dict(rule_row(rule, deck.units), location=str(rule.span)) for rule in deck.rules]
-    return json.dumps({"deck": deck.name, "title": deck.title, "version": deck.version,
-                       "rules": rows}, indent=2)
+    return json.dumps(
+        {"deck": deck.name, "title": deck.title, "version": deck.version, "rules": rows}, indent=2
+    )
 
 
 def rules_table(deck: Deck) -> str:
@@ -47,5 +49,8 @@ def rules_table(deck: Deck) -> str:
 def text_table(headers, rows) -> str:
     """A plain aligned table."""
     widths = [max([len(h)] + [len(str(r[i])) for r in rows]) for i, h in enumerate(headers)]
-    line = lambda cells: "  ".join(str(c).ljust(w) for c, w in zip(cells, widths)).rstrip()
+
+    def line(cells):
+        return "  ".join(str(c).ljust(w) for c, w in zip(cells, widths)).rstrip()
+
     return "\n".join([line(headers), line(["-" * w for w in widths])] + [line(r) for r in rows])

@@ -1,1 +1,1 @@
-"""Running a deck on a layout: the plan, the engine, tiles on local processes or Dask, the result."""
+"""Running a deck on a layout: the plan, the engine, tiles (local processes or Dask), the result."""

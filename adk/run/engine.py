@@ -1,21 +1,22 @@
 """Runs a plan on a layout: rules in deck order, each through its check kind; on the
 whole layout at once, or on tiles in local processes or on a Dask cluster."""
+
 from __future__ import annotations
 
 import math
 import multiprocessing
 import os
 import time
+from collections.abc import Callable, Iterator
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import dataclass
-from typing import Callable, Iterator
 
 from adk import checks
-from adk.run import tiling
-from adk.layout.context import LayoutContext
-from adk.lang.model import Deck, Layer
 from adk.errors import AdkError
+from adk.lang.model import Deck, Layer
+from adk.layout.context import LayoutContext
 from adk.layout.reader import LoadedLayout
+from adk.run import tiling
 from adk.run.plan import PlannedRule, plan
 from adk.run.result import RuleOutcome, RunResult
 
@@ -41,9 +42,14 @@ class Parallel:
         return self.jobs > 1 or self.tile_size is not None or self.scheduler is not None
 
 
-def run_deck(deck: Deck, layers: dict[str, Layer], loaded: LoadedLayout,
-             only: list[str] | None = None, progress: Progress | None = None,
-             parallel: Parallel | None = None) -> RunResult:
+def run_deck(
+    deck: Deck,
+    layers: dict[str, Layer],
+    loaded: LoadedLayout,
+    only: list[str] | None = None,
+    progress: Progress | None = None,
+    parallel: Parallel | None = None,
+) -> RunResult:
     """Check ``loaded`` against ``deck`` (``layers``: the deck's layers, layer map applied).
 
     With ``parallel``, local rules run on tiles and the others as jobs of their own;
@@ -51,10 +57,13 @@ def run_deck(deck: Deck, layers: dict[str, Layer], loaded: LoadedLayout,
     started = time.perf_counter()
     context = LayoutContext(loaded, layers, deck.units)
     planned = plan(deck, layers, only)
-    missing_layers = sorted({name for item in planned for name in item.drawn
-                             if context.drawn_index(name) is None})
-    outcomes = [RuleOutcome(item.rule, missing=[n for n in item.drawn if n in missing_layers])
-                for item in planned]
+    missing_layers = sorted(
+        {name for item in planned for name in item.drawn if context.drawn_index(name) is None}
+    )
+    outcomes = [
+        RuleOutcome(item.rule, missing=[n for n in item.drawn if n in missing_layers])
+        for item in planned
+    ]
     runnable = [item for item, outcome in zip(planned, outcomes) if outcome.checked]
     if parallel is not None and parallel.tiled:
         found = _run_jobs(deck, layers, loaded, runnable, parallel, progress)
@@ -65,12 +74,14 @@ def run_deck(deck: Deck, layers: dict[str, Layer], loaded: LoadedLayout,
             markers, outcome.seconds = found[outcome.rule.id]
             markers = checks.finished(outcome.rule.check, markers, loaded.dbu)
             outcome.markers = sorted(markers, key=lambda m: m.sort_key())
-    return RunResult(deck, loaded.path, loaded.top.name, outcomes, missing_layers,
-                     time.perf_counter() - started)
+    return RunResult(
+        deck, loaded.path, loaded.top.name, outcomes, missing_layers, time.perf_counter() - started
+    )
 
 
-def _run_here(planned: list[PlannedRule], context: LayoutContext,
-              progress: Progress | None) -> dict[str, tuple[list, float]]:
+def _run_here(
+    planned: list[PlannedRule], context: LayoutContext, progress: Progress | None
+) -> dict[str, tuple[list, float]]:
     found = {}
     for index, item in enumerate(planned):
         if progress:
@@ -84,22 +95,41 @@ def _run_here(planned: list[PlannedRule], context: LayoutContext,
 
 
 # ---------------------------------------------------------------- tiles
-def jobs_for(deck: Deck, layers: dict[str, Layer], loaded: LoadedLayout,
-             planned: list[PlannedRule], parallel: Parallel) -> list[tiling.Job]:
+def jobs_for(
+    deck: Deck,
+    layers: dict[str, Layer],
+    loaded: LoadedLayout,
+    planned: list[PlannedRule],
+    parallel: Parallel,
+) -> list[tiling.Job]:
     """The untiled rules one job each (the longest first), then one job per tile with
     every tiled rule."""
-    common = dict(layout=os.path.abspath(loaded.path), top=loaded.top.name,
-                  deck=os.path.abspath(deck.path), layers=tiling.drawn_numbers(layers))
-    jobs = [tiling.Job(rules=(item.rule.id,), label=item.rule.id, **common)
-            for item in planned if not item.tiled]
+    common = {
+        "layout": os.path.abspath(loaded.path),
+        "top": loaded.top.name,
+        "deck": os.path.abspath(deck.path),
+        "layers": tiling.drawn_numbers(layers),
+    }
+    jobs = [
+        tiling.Job(rules=(item.rule.id,), label=item.rule.id, **common)
+        for item in planned
+        if not item.tiled
+    ]
     tiled = tuple(item.rule.id for item in planned if item.tiled)
     if tiled:
         extent = loaded.top.bbox()
         size = _tile_size(extent, loaded.dbu, planned, parallel)
         tiles = tiling.grid(extent, size)
-        jobs += [tiling.Job(rules=tiled, core=core, owner=owner,
-                            label=f"tile {number + 1}/{len(tiles)}", **common)
-                 for number, (core, owner) in enumerate(tiles)]
+        jobs += [
+            tiling.Job(
+                rules=tiled,
+                core=core,
+                owner=owner,
+                label=f"tile {number + 1}/{len(tiles)}",
+                **common,
+            )
+            for number, (core, owner) in enumerate(tiles)
+        ]
     return jobs
 
 
@@ -114,9 +144,14 @@ def _tile_size(extent, dbu: float, planned: list[PlannedRule], parallel: Paralle
     return max(1, math.ceil(max(extent.width(), extent.height()) / across), math.ceil(4 * halo))
 
 
-def _run_jobs(deck: Deck, layers: dict[str, Layer], loaded: LoadedLayout,
-              planned: list[PlannedRule], parallel: Parallel,
-              progress: Progress | None) -> dict[str, tuple[list, float]]:
+def _run_jobs(
+    deck: Deck,
+    layers: dict[str, Layer],
+    loaded: LoadedLayout,
+    planned: list[PlannedRule],
+    parallel: Parallel,
+    progress: Progress | None,
+) -> dict[str, tuple[list, float]]:
     jobs = jobs_for(deck, layers, loaded, planned, parallel)
     found: dict[str, tuple[list, float]] = {item.rule.id: ([], 0.0) for item in planned}
     if parallel.scheduler:
@@ -148,7 +183,8 @@ def _in_processes(jobs: list[tiling.Job], workers: int) -> Iterator[tuple]:
 
 def _on_dask(jobs: list[tiling.Job], address: str) -> Iterator[tuple]:
     try:
-        from distributed import Client, as_completed as dask_completed
+        from distributed import Client
+        from distributed import as_completed as dask_completed
     except ImportError:
         raise AdkError("--dask needs Dask: pip install 'adk[dask]'") from None
     try:

@@ -1,13 +1,24 @@
 """The plan: which rules run, which drawn layers each needs, how far each looks."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass
 
 from adk import checks
-from adk.lang.model import (BoolOp, Deck, DerivedLayer, Layer, LayerExpr, LayerRef, Rule, Select, Sizing,
-                   is_drawn, layer_names)
 from adk.errors import AdkError
-
+from adk.lang.model import (
+    BoolOp,
+    Deck,
+    DerivedLayer,
+    Layer,
+    LayerExpr,
+    LayerRef,
+    Rule,
+    Select,
+    Sizing,
+    is_drawn,
+    layer_names,
+)
 
 LAYER_EXPRS = (LayerRef, BoolOp, Sizing, Select)
 
@@ -15,9 +26,9 @@ LAYER_EXPRS = (LayerRef, BoolOp, Sizing, Select)
 @dataclass(frozen=True)
 class PlannedRule:
     rule: Rule
-    drawn: tuple[str, ...]     # every drawn layer the rule reads, derived layers expanded
+    drawn: tuple[str, ...]  # every drawn layer the rule reads, derived layers expanded
     ambit: float | None = None  # µm a marker's inputs lie around it; None: run untiled
-    footprint: float = 0.0     # µm: the size of a typical marker (a density window)
+    footprint: float = 0.0  # µm: the size of a typical marker (a density window)
 
     @property
     def tiled(self) -> bool:
@@ -41,8 +52,11 @@ def drawn_layers(names: list[str], layers: dict[str, Layer]) -> list[str]:
     found: list[str] = []
     for name in names:
         layer = layers[name]
-        inner = drawn_layers(layer_names(layer.expr), layers) if isinstance(layer, DerivedLayer) \
+        inner = (
+            drawn_layers(layer_names(layer.expr), layers)
+            if isinstance(layer, DerivedLayer)
             else [name]
+        )
         found += [n for n in inner if n not in found]
     return found
 
@@ -66,7 +80,8 @@ def plan(deck: Deck, layers: dict[str, Layer], only: list[str] | None = None) ->
     if only:
         unknown = [rule_id for rule_id in only if rule_id not in {r.id for r in rules}]
         if unknown:
-            raise AdkError(f"{deck.path}: no rule {', '.join(repr(u) for u in unknown)} in deck "
-                           f"'{deck.name}'")
+            raise AdkError(
+                f"{deck.path}: no rule {', '.join(repr(u) for u in unknown)} in deck '{deck.name}'"
+            )
         rules = [rule for rule in rules if rule.id in only]
     return [_planned(rule, layers) for rule in rules]

@@ -14,7 +14,7 @@ class RuleOutcome:
 
     rule: Rule
     markers: list[Marker] = field(default_factory=list)
-    missing: list[str] = field(default_factory=list)   # drawn layers the layout lacks
+    missing: list[str] = field(default_factory=list)  # drawn layers the layout lacks
     seconds: float = 0.0
 
     @property

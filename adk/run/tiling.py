@@ -15,6 +15,7 @@ inside the window; when a marker near the tile is not, the window grows to cover
 it and the rule runs again. So the markers are those of a run on the whole
 layout, whatever the tiles.
 """
+
 from __future__ import annotations
 
 import math
@@ -26,8 +27,8 @@ import klayout.db as kdb
 
 from adk import checks
 from adk.checks.base import Marker, shape_from_key, shape_key
-from adk.layout.context import LayoutContext, WindowContext
 from adk.lang.model import Deck, DrawnLayer, Layer
+from adk.layout.context import LayoutContext, WindowContext
 from adk.layout.reader import LoadedLayout, read_layout
 from adk.run.plan import PlannedRule, plan
 
@@ -60,8 +61,11 @@ class JobResult:
 
 
 def drawn_numbers(layers: dict[str, Layer]) -> tuple[tuple[str, int, int], ...]:
-    return tuple((layer.name, layer.layer, layer.datatype) for layer in layers.values()
-                 if isinstance(layer, DrawnLayer))
+    return tuple(
+        (layer.name, layer.layer, layer.datatype)
+        for layer in layers.values()
+        if isinstance(layer, DrawnLayer)
+    )
 
 
 def pack(marker: Marker) -> Packed:
@@ -85,9 +89,12 @@ def grid(extent: kdb.Box, size: int) -> list[tuple[tuple[int, int, int, int], Bo
     for j in range(rows):
         for i in range(columns):
             core = (xs[i], ys[j], xs[i + 1], ys[j + 1])
-            owner = (xs[i] if i else -math.inf, ys[j] if j else -math.inf,
-                     xs[i + 1] if i < columns - 1 else math.inf,
-                     ys[j + 1] if j < rows - 1 else math.inf)
+            owner = (
+                xs[i] if i else -math.inf,
+                ys[j] if j else -math.inf,
+                xs[i + 1] if i < columns - 1 else math.inf,
+                ys[j + 1] if j < rows - 1 else math.inf,
+            )
             tiles.append((core, owner))
     return tiles
 
@@ -110,8 +117,9 @@ def _key(job: Job) -> tuple:
     return (job.layout, os.path.getmtime(job.layout), job.top, job.deck, job.layers)
 
 
-def _state_of(deck: Deck, layers: dict[str, Layer],
-              loaded: LoadedLayout) -> tuple[LayoutContext, dict[str, PlannedRule]]:
+def _state_of(
+    deck: Deck, layers: dict[str, Layer], loaded: LoadedLayout
+) -> tuple[LayoutContext, dict[str, PlannedRule]]:
     planned = {item.rule.id: item for item in plan(deck, layers)}
     return LayoutContext(loaded, layers, deck.units), planned
 
@@ -124,8 +132,12 @@ def _state(job: Job) -> tuple[LayoutContext, dict[str, PlannedRule]]:
 
         deck = load_deck(job.deck, checks.specs())
         numbers = {name: (layer, datatype) for name, layer, datatype in job.layers}
-        layers = {name: replace(layer, layer=numbers[name][0], datatype=numbers[name][1])
-                  if name in numbers else layer for name, layer in deck.layers.items()}
+        layers = {
+            name: replace(layer, layer=numbers[name][0], datatype=numbers[name][1])
+            if name in numbers
+            else layer
+            for name, layer in deck.layers.items()
+        }
         _STATE.clear()  # one layout at a time: a worker's memory holds one
         _STATE[key] = _state_of(deck, layers, read_layout(job.layout, job.top))
     return _STATE[key]
@@ -142,15 +154,22 @@ def run_job(job: Job) -> list[JobResult]:
         if job.core is None:
             markers = checks.runner(item.rule.check.kind)(item.rule.check, base)
         else:
-            markers = _tile_markers(item, base, kdb.Box(*job.core),
-                                    owner_in_microns(job.owner, base.dbu), windows)
-        results.append(JobResult(rule_id, [pack(m) for m in markers],
-                                 time.perf_counter() - started))
+            markers = _tile_markers(
+                item, base, kdb.Box(*job.core), owner_in_microns(job.owner, base.dbu), windows
+            )
+        results.append(
+            JobResult(rule_id, [pack(m) for m in markers], time.perf_counter() - started)
+        )
     return results
 
 
-def _tile_markers(item: PlannedRule, base: LayoutContext, core: kdb.Box, owner: Bounds,
-                  windows: dict[tuple, WindowContext]) -> list[Marker]:
+def _tile_markers(
+    item: PlannedRule,
+    base: LayoutContext,
+    core: kdb.Box,
+    owner: Bounds,
+    windows: dict[tuple, WindowContext],
+) -> list[Marker]:
     """The markers the tile owns, from a window grown until every one is trusted."""
     dbu = base.dbu
     halo = math.ceil(item.halo / dbu) + _MARGIN
@@ -164,13 +183,19 @@ def _tile_markers(item: PlannedRule, base: LayoutContext, core: kdb.Box, owner: 
             windows[key] = WindowContext(base, window, core)
         markers = run(item.rule.check, windows[key])
         needed = _untrusted(markers, item, window, whole, owner, dbu)
-        if needed is None or window.contains(whole.p1) and window.contains(whole.p2):
+        if needed is None or (window.contains(whole.p1) and window.contains(whole.p2)):
             return [m for m in markers if _owns(owner, m)]
         window += needed
 
 
-def _untrusted(markers: list[Marker], item: PlannedRule, window: kdb.Box, whole: kdb.Box,
-               owner: Bounds, dbu: float) -> kdb.Box | None:
+def _untrusted(
+    markers: list[Marker],
+    item: PlannedRule,
+    window: kdb.Box,
+    whole: kdb.Box,
+    owner: Bounds,
+    dbu: float,
+) -> kdb.Box | None:
     """The box (dbu) holding what the markers at the tile depend on, if the window
     does not hold it all; None when every such marker is trusted. Nothing lies
     outside ``whole``, so what a marker needs there is had already."""
@@ -181,8 +206,9 @@ def _untrusted(markers: list[Marker], item: PlannedRule, window: kdb.Box, whole:
         if not _touches(owner, box):
             continue
         reach = checks.marker_reach(item.rule.check, marker)
-        grown = (_outward(box.enlarged(reach, reach), dbu) if math.isfinite(reach)
-                 else whole) & whole
+        grown = (
+            _outward(box.enlarged(reach, reach), dbu) if math.isfinite(reach) else whole
+        ) & whole
         if not grown.empty() and not (inner.contains(grown.p1) and inner.contains(grown.p2)):
             needed += grown.enlarged(_MARGIN, _MARGIN)
     return None if needed.empty() else needed
@@ -190,8 +216,12 @@ def _untrusted(markers: list[Marker], item: PlannedRule, window: kdb.Box, whole:
 
 def _outward(box: kdb.DBox, dbu: float) -> kdb.Box:
     """The smallest box on the grid holding ``box`` (µm)."""
-    return kdb.Box(math.floor(box.left / dbu), math.floor(box.bottom / dbu),
-                   math.ceil(box.right / dbu), math.ceil(box.top / dbu))
+    return kdb.Box(
+        math.floor(box.left / dbu),
+        math.floor(box.bottom / dbu),
+        math.ceil(box.right / dbu),
+        math.ceil(box.top / dbu),
+    )
 
 
 def anchor(marker: Marker) -> kdb.DPoint:
@@ -214,5 +244,9 @@ def _owns(owner: Bounds, marker: Marker) -> bool:
 
 
 def _touches(owner: Bounds, box: kdb.DBox) -> bool:
-    return box.left <= owner[2] and box.right >= owner[0] and \
-        box.bottom <= owner[3] and box.top >= owner[1]
+    return (
+        box.left <= owner[2]
+        and box.right >= owner[0]
+        and box.bottom <= owner[3]
+        and box.top >= owner[1]
+    )

@@ -1,4 +1,5 @@
 """align: top bumps land on bottom pads within the tolerance."""
+
 from __future__ import annotations
 
 import klayout.db as kdb
@@ -22,8 +23,9 @@ def markers_of(layout, top, rule=None):
 
 def put(layout, top, ld, points, size=10.0):
     for x, y in points:
-        top.shapes(layout.layer(*ld)).insert(kdb.DBox(x - size / 2, y - size / 2,
-                                                      x + size / 2, y + size / 2))
+        top.shapes(layout.layer(*ld)).insert(
+            kdb.DBox(x - size / 2, y - size / 2, x + size / 2, y + size / 2)
+        )
 
 
 def die_array(layout, top, trans, na=4, nb=3):
@@ -31,8 +33,11 @@ def die_array(layout, top, trans, na=4, nb=3):
     cell = layout.create_cell("BUMPS")
     cell.shapes(layout.layer(*TOP)).insert(kdb.DBox(-5, -5, 5, 5))
     die = layout.create_cell("DIE")
-    die.insert(kdb.DCellInstArray(cell.cell_index(), kdb.DTrans(), kdb.DVector(40, 0),
-                                  kdb.DVector(0, 40), na, nb))
+    die.insert(
+        kdb.DCellInstArray(
+            cell.cell_index(), kdb.DTrans(), kdb.DVector(40, 0), kdb.DVector(0, 40), na, nb
+        )
+    )
     top.insert(kdb.DCellInstArray(die.cell_index(), trans))
 
 
@@ -69,7 +74,8 @@ def test_pad_without_bump():
     put(layout, top, BOT, [(0, 0), (0, 40)])
     markers = markers_of(layout, top)
     assert [(m.shape, m.text) for m in markers] == [
-        (kdb.DEdge(0, 40, 0, 0), "offset 40 um > 1 um (BOT to nearest TOP)")]
+        (kdb.DEdge(0, 40, 0, 0), "offset 40 um > 1 um (BOT to nearest TOP)")
+    ]
 
 
 def test_empty_layers():

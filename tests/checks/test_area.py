@@ -1,4 +1,5 @@
 """area: minimum and/or maximum area of each merged shape."""
+
 from __future__ import annotations
 
 import klayout.db as kdb
@@ -44,7 +45,9 @@ def test_maximum_area():
 def test_minimum_and_maximum_together():
     found = markers(*layout_of(*SHAPES), (">=", 16), ("<=", 20))
     assert [(box_of(m), m.text) for m in found] == [
-        ((0, 0, 3, 5), "area 15 um2 < 16 um2"), ((20, 0, 25, 5), "area 25 um2 > 20 um2")]
+        ((0, 0, 3, 5), "area 15 um2 < 16 um2"),
+        ((20, 0, 25, 5), "area 25 um2 > 20 um2"),
+    ]
 
 
 def test_area_exactly_at_a_limit_passes_and_fails_strict_limits():
@@ -95,11 +98,23 @@ def test_shapes_in_instances_are_merged_across_cells():
     # R90 turns the 4 x 2 box upright: x -2 .. 0, y 0 .. 4; moved to x 2 .. 4 next to the TOP box
     top.insert(kdb.DCellInstArray(half.cell_index(), kdb.DTrans(kdb.DTrans.R90, kdb.DVector(4, 0))))
     # and an array of four separate 8 um2 copies far away
-    top.insert(kdb.DCellInstArray(half.cell_index(), kdb.DTrans(kdb.DVector(100, 0)),
-                                  kdb.DVector(10, 0), kdb.DVector(0, 10), 2, 2))
+    top.insert(
+        kdb.DCellInstArray(
+            half.cell_index(),
+            kdb.DTrans(kdb.DVector(100, 0)),
+            kdb.DVector(10, 0),
+            kdb.DVector(0, 10),
+            2,
+            2,
+        )
+    )
     found = markers(layout, top, (">=", 10))
-    assert [box_of(m) for m in found] == [(100, 0, 104, 2), (100, 10, 104, 12),
-                                          (110, 0, 114, 2), (110, 10, 114, 12)]
+    assert [box_of(m) for m in found] == [
+        (100, 0, 104, 2),
+        (100, 10, 104, 12),
+        (110, 0, 114, 2),
+        (110, 10, 114, 12),
+    ]
 
 
 def test_empty_layer_passes():

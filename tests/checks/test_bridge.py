@@ -1,4 +1,5 @@
 """bridge: dies spanned, overlap on each die, die gap and spacing of silicon bridges."""
+
 from __future__ import annotations
 
 import klayout.db as kdb
@@ -9,8 +10,12 @@ from tests.util import check, context, new_layout
 
 run = runner("bridge")
 BRIDGE, DIE = (1, 0), (2, 0)
-ALL = (("dies", "==", 2.0, Dim.NUMBER), ("overlap", ">=", 150.0, Dim.LENGTH),
-       ("gap", "<=", 100.0, Dim.LENGTH), ("space", ">=", 500.0, Dim.LENGTH))
+ALL = (
+    ("dies", "==", 2.0, Dim.NUMBER),
+    ("overlap", ">=", 150.0, Dim.LENGTH),
+    ("gap", "<=", 100.0, Dim.LENGTH),
+    ("space", ">=", 500.0, Dim.LENGTH),
+)
 
 
 def bridge_rule(*constraints):
@@ -40,7 +45,7 @@ def um(value: float) -> str:
 def test_good_bridges_pass():
     layout, top = two_dies()
     bridge(layout, top, kdb.DBox(4800, 1000, 5300, 1200))
-    bridge(layout, top, kdb.DBox(4850, 2000, 5250, 2200))   # 150 on each die: at the limit
+    bridge(layout, top, kdb.DBox(4850, 2000, 5250, 2200))  # 150 on each die: at the limit
     assert markers_of(layout, top) == []
 
 
@@ -49,7 +54,8 @@ def test_bridge_on_one_die():
     bridge(layout, top, kdb.DBox(4700, 3000, 5050, 3200))
     markers = markers_of(layout, top)
     assert [(m.shape, m.measured, m.text) for m in markers] == [
-        (kdb.DPolygon(kdb.DBox(4700, 3000, 5050, 3200)), 1, "dies 1 != 2")]
+        (kdb.DPolygon(kdb.DBox(4700, 3000, 5050, 3200)), 1, "dies 1 != 2")
+    ]
 
 
 def test_short_overlap_marks_the_part_over_each_die():
@@ -67,7 +73,8 @@ def test_gap_too_wide_and_too_narrow():
     bridge(layout, top, kdb.DBox(4700, 1000, 5480, 1200))
     markers = markers_of(layout, top)
     assert [(m.shape, m.measured, m.text) for m in markers] == [
-        (kdb.DBox(5000, 1000, 5180, 1200), 180, "gap 180 um > 100 um")]
+        (kdb.DBox(5000, 1000, 5180, 1200), 180, "gap 180 um > 100 um")
+    ]
     narrow = markers_of(layout, top, bridge_rule(("gap", ">=", 200.0, Dim.LENGTH)))
     assert [m.text for m in narrow] == ["gap 180 um < 200 um"]
 
@@ -76,7 +83,7 @@ def test_close_bridges_report_the_space_once():
     layout, top = two_dies()
     bridge(layout, top, kdb.DBox(4800, 1000, 5300, 1200))
     bridge(layout, top, kdb.DBox(4800, 1500, 5300, 1700))
-    bridge(layout, top, kdb.DBox(4800, 2200, 5300, 2400))   # 500 from the second: at the limit
+    bridge(layout, top, kdb.DBox(4800, 2200, 5300, 2400))  # 500 from the second: at the limit
     markers = markers_of(layout, top)
     assert len(markers) == 1
     marker = markers[0]
@@ -119,10 +126,15 @@ def test_bridge_over_three_dies_has_two_gaps():
     for x in (0, 5100, 10200):
         top.shapes(layout.layer(*DIE)).insert(kdb.DBox(x, 0, x + 5000, 5000))
     bridge(layout, top, kdb.DBox(4000, 1000, 11500, 1500))
-    markers = markers_of(layout, top, bridge_rule(("dies", "==", 2.0, Dim.NUMBER),
-                                                  ("overlap", ">=", 150.0, Dim.LENGTH)))
+    markers = markers_of(
+        layout,
+        top,
+        bridge_rule(("dies", "==", 2.0, Dim.NUMBER), ("overlap", ">=", 150.0, Dim.LENGTH)),
+    )
     assert [(m.measured, m.text) for m in markers] == [(3, "dies 3 != 2")]
     long = markers_of(layout, top, bridge_rule(("gap", "<=", 50.0, Dim.LENGTH)))
     assert [(m.shape, m.measured) for m in long] == [
-        (kdb.DBox(5000, 1000, 5100, 1500), 100), (kdb.DBox(10100, 1000, 10200, 1500), 100)]
+        (kdb.DBox(5000, 1000, 5100, 1500), 100),
+        (kdb.DBox(10100, 1000, 10200, 1500), 100),
+    ]
     assert [m.text for m in long] == [f"gap {um(100)} > {um(50)}"] * 2

@@ -1,4 +1,5 @@
 """bump_density: bumps per area inside each region shape."""
+
 from __future__ import annotations
 
 import klayout.db as kdb
@@ -24,8 +25,11 @@ def bump_array(layout, top, origin, na, nb, pitch=40.0, trans=None):
     if cell.shapes(layout.layer(*UB)).is_empty():
         cell.shapes(layout.layer(*UB)).insert(kdb.DBox(-5, -5, 5, 5))
     placement = trans or kdb.DCplxTrans(1, 0, False, *origin)
-    top.insert(kdb.DCellInstArray(cell.cell_index(), placement, kdb.DVector(pitch, 0),
-                                  kdb.DVector(0, pitch), na, nb))
+    top.insert(
+        kdb.DCellInstArray(
+            cell.cell_index(), placement, kdb.DVector(pitch, 0), kdb.DVector(0, pitch), na, nb
+        )
+    )
 
 
 def field(layout, top, box):
@@ -33,8 +37,12 @@ def field(layout, top, box):
 
 
 def density_rule(op=">=", per_mm2=400.0):
-    return check("bump_density", "UB", params={"within": "FIELD"},
-                 constraints=((None, op, per_mm2 * PER_MM2, Dim.PER_AREA),))
+    return check(
+        "bump_density",
+        "UB",
+        params={"within": "FIELD"},
+        constraints=((None, op, per_mm2 * PER_MM2, Dim.PER_AREA),),
+    )
 
 
 def markers_of(layout, top, rule=None):
@@ -44,9 +52,9 @@ def markers_of(layout, top, rule=None):
 def test_dense_field_passes_and_sparse_field_fails():
     layout, top = new_layout()
     bump_array(layout, top, (20, 20), 5, 5)
-    field(layout, top, kdb.DBox(0, 0, 200, 200))           # 25 in 0.04 mm2: 625 /mm2
+    field(layout, top, kdb.DBox(0, 0, 200, 200))  # 25 in 0.04 mm2: 625 /mm2
     bump_array(layout, top, (1020, 20), 5, 5)
-    field(layout, top, kdb.DBox(1000, 0, 1400, 400))       # 25 in 0.16 mm2: 156.25 /mm2
+    field(layout, top, kdb.DBox(1000, 0, 1400, 400))  # 25 in 0.16 mm2: 156.25 /mm2
     markers = markers_of(layout, top)
     assert len(markers) == 1
     marker = markers[0]
@@ -57,8 +65,8 @@ def test_dense_field_passes_and_sparse_field_fails():
 
 def test_density_exactly_at_the_limit_passes_and_boundary_bumps_count():
     layout, top = new_layout()
-    bump_array(layout, top, (0, 0), 5, 5, pitch=62.5)       # bumps on all four sides
-    field(layout, top, kdb.DBox(0, 0, 250, 250))           # 25 in 0.0625 mm2: 400 /mm2
+    bump_array(layout, top, (0, 0), 5, 5, pitch=62.5)  # bumps on all four sides
+    field(layout, top, kdb.DBox(0, 0, 250, 250))  # 25 in 0.0625 mm2: 400 /mm2
     assert markers_of(layout, top) == []
     assert markers_of(layout, top, density_rule("<=", 400)) == []
     assert len(markers_of(layout, top, density_rule(">", 400))) == 1
@@ -92,22 +100,47 @@ def test_l_shaped_field_and_rotated_array():
     # rotated bumps along the diagonal (array steps are in the parent): centres (10 + 10 k) * (1, 1)
     cell = layout.create_cell("BUMP")
     cell.shapes(layout.layer(*UB)).insert(kdb.DBox(-2, -2, 2, 2))
-    top.insert(kdb.DCellInstArray(cell.cell_index(), kdb.DCplxTrans(1, 45, False, 10, 10),
-                                  kdb.DVector(10, 10), kdb.DVector(0, 0), 12, 1))
-    field(layout, top, kdb.DPolygon([kdb.DPoint(0, 0), kdb.DPoint(300, 0), kdb.DPoint(300, 100),
-                                     kdb.DPoint(100, 100), kdb.DPoint(100, 300),
-                                     kdb.DPoint(0, 300)]))
+    top.insert(
+        kdb.DCellInstArray(
+            cell.cell_index(),
+            kdb.DCplxTrans(1, 45, False, 10, 10),
+            kdb.DVector(10, 10),
+            kdb.DVector(0, 0),
+            12,
+            1,
+        )
+    )
+    field(
+        layout,
+        top,
+        kdb.DPolygon(
+            [
+                kdb.DPoint(0, 0),
+                kdb.DPoint(300, 0),
+                kdb.DPoint(300, 100),
+                kdb.DPoint(100, 100),
+                kdb.DPoint(100, 300),
+                kdb.DPoint(0, 300),
+            ]
+        ),
+    )
     markers = markers_of(layout, top, density_rule(">=", 1000))
     # k = 0..9 lie in the L, (100, 100) on its inner corner; k = 10, 11 are outside
     assert [m.text for m in markers] == [
-        f"density 200 /mm2 < 1000 /mm2 (10 bumps in {area(50000)})"]
+        f"density 200 /mm2 < 1000 /mm2 (10 bumps in {area(50000)})"
+    ]
 
 
 @settings(max_examples=50, deadline=None)
-@given(st.lists(st.tuples(st.integers(0, 40), st.integers(0, 40)), max_size=80),
-       st.lists(st.tuples(st.integers(0, 35), st.integers(0, 35), st.integers(1, 15),
-                          st.integers(1, 15)), min_size=1, max_size=5),
-       st.floats(0.0, 20000.0))
+@given(
+    st.lists(st.tuples(st.integers(0, 40), st.integers(0, 40)), max_size=80),
+    st.lists(
+        st.tuples(st.integers(0, 35), st.integers(0, 35), st.integers(1, 15), st.integers(1, 15)),
+        min_size=1,
+        max_size=5,
+    ),
+    st.floats(0.0, 20000.0),
+)
 def test_density_equals_brute_force(cells, boxes, per_mm2):
     layout, top = new_layout()
     shapes = top.shapes(layout.layer(*UB))

@@ -1,4 +1,5 @@
 """bump_size: outline kind and diameter of every bump."""
+
 from __future__ import annotations
 
 import math
@@ -21,17 +22,26 @@ def regular(n: int, diameter: float, flats: bool = True) -> kdb.DPolygon:
     """A regular n-gon centred at 0: ``diameter`` across flats, or across corners."""
     radius = diameter / 2 / (math.cos(math.pi / n) if flats else 1.0)
     start = math.pi / n
-    return kdb.DPolygon([kdb.DPoint(radius * math.cos(start + 2 * math.pi * k / n),
-                                    radius * math.sin(start + 2 * math.pi * k / n))
-                         for k in range(n)])
+    return kdb.DPolygon(
+        [
+            kdb.DPoint(
+                radius * math.cos(start + 2 * math.pi * k / n),
+                radius * math.sin(start + 2 * math.pi * k / n),
+            )
+            for k in range(n)
+        ]
+    )
 
 
 def layout_with(shape, trans=kdb.DCplxTrans(), na: int = 3, nb: int = 2):
     layout, top = new_layout()
     cell = layout.create_cell("BUMP")
     cell.shapes(layout.layer(*UB)).insert(shape)
-    top.insert(kdb.DCellInstArray(cell.cell_index(), trans, kdb.DVector(100, 0),
-                                  kdb.DVector(0, 100), na, nb))
+    top.insert(
+        kdb.DCellInstArray(
+            cell.cell_index(), trans, kdb.DVector(100, 0), kdb.DVector(0, 100), na, nb
+        )
+    )
     return layout, top
 
 

@@ -1,4 +1,5 @@
 """count: shapes of a layer whose centre lies in each region shape."""
+
 from __future__ import annotations
 
 import klayout.db as kdb
@@ -13,8 +14,12 @@ LASER, ENGINE = (1, 0), (2, 0)
 
 
 def count_rule(op="==", value=1, layer="LASER"):
-    return check("count", layer, params={"within": "ENGINE"},
-                 constraints=((None, op, float(value), Dim.NUMBER),))
+    return check(
+        "count",
+        layer,
+        params={"within": "ENGINE"},
+        constraints=((None, op, float(value), Dim.NUMBER),),
+    )
 
 
 def markers_of(layout, top, rule=None):
@@ -33,11 +38,22 @@ def lasers(layout, top, *boxes):
 
 def test_one_laser_per_engine():
     layout, top = new_layout()
-    engines(layout, top, kdb.DBox(0, 0, 100, 100), kdb.DBox(200, 0, 300, 100),
-            kdb.DBox(400, 0, 500, 100))
+    engines(
+        layout,
+        top,
+        kdb.DBox(0, 0, 100, 100),
+        kdb.DBox(200, 0, 300, 100),
+        kdb.DBox(400, 0, 500, 100),
+    )
     # one laser sticking out with its centre inside; two in the second engine; none in the third
-    lasers(layout, top, kdb.DBox(80, 40, 120, 60), kdb.DBox(210, 10, 230, 30),
-           kdb.DBox(250, 50, 270, 70), kdb.DBox(600, 0, 620, 20))
+    lasers(
+        layout,
+        top,
+        kdb.DBox(80, 40, 120, 60),
+        kdb.DBox(210, 10, 230, 30),
+        kdb.DBox(250, 50, 270, 70),
+        kdb.DBox(600, 0, 620, 20),
+    )
     markers = markers_of(layout, top)
     assert [(m.shape, m.measured, m.text) for m in markers] == [
         (kdb.DPolygon(kdb.DBox(200, 0, 300, 100)), 2.0, "count 2 != 1"),
@@ -64,13 +80,32 @@ def test_minimum_and_maximum():
 
 def test_shapes_in_arrays_and_cells_count_once_per_placement():
     layout, top = new_layout()
-    engines(layout, top, kdb.DPolygon([kdb.DPoint(0, 0), kdb.DPoint(100, 0), kdb.DPoint(100, 50),
-                                       kdb.DPoint(50, 50), kdb.DPoint(50, 100),
-                                       kdb.DPoint(0, 100)]))
+    engines(
+        layout,
+        top,
+        kdb.DPolygon(
+            [
+                kdb.DPoint(0, 0),
+                kdb.DPoint(100, 0),
+                kdb.DPoint(100, 50),
+                kdb.DPoint(50, 50),
+                kdb.DPoint(50, 100),
+                kdb.DPoint(0, 100),
+            ]
+        ),
+    )
     cell = layout.create_cell("LASER")
     cell.shapes(layout.layer(*LASER)).insert(kdb.DBox(-2, -1, 2, 1))
-    top.insert(kdb.DCellInstArray(cell.cell_index(), kdb.DCplxTrans(1, 90, True, 25, 25),
-                                  kdb.DVector(50, 0), kdb.DVector(0, 50), 3, 3))
+    top.insert(
+        kdb.DCellInstArray(
+            cell.cell_index(),
+            kdb.DCplxTrans(1, 90, True, 25, 25),
+            kdb.DVector(50, 0),
+            kdb.DVector(0, 50),
+            3,
+            3,
+        )
+    )
     # centres at 25, 75, 125 in x and y: (25,25) (75,25) (25,75) are in the L
     assert [m.measured for m in markers_of(layout, top, count_rule("==", 0))] == [3.0]
 
@@ -101,6 +136,7 @@ def test_derived_layer():
     lasers(layout, top, kdb.DBox(10, 10, 20, 20), kdb.DBox(40, 10, 50, 20))
     # grown, the two overlap; clipped to the engine they are one shape
     joined = BoolOp("and", Sizing("grow", LayerRef("LASER"), 20.0), LayerRef("ENGINE"))
-    rule = check("count", joined, params={"within": "ENGINE"},
-                 constraints=((None, "==", 1.0, Dim.NUMBER),))
+    rule = check(
+        "count", joined, params={"within": "ENGINE"}, constraints=((None, "==", 1.0, Dim.NUMBER),)
+    )
     assert run(rule, context(layout, top, {"LASER": LASER, "ENGINE": ENGINE})) == []

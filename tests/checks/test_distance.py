@@ -1,4 +1,5 @@
 """distance: nearest distance from each shape of one layer to another layer."""
+
 from __future__ import annotations
 
 import math
@@ -21,8 +22,12 @@ def mm(um: float) -> str:
 
 
 def rule(*limits, second="B"):
-    return check("distance", "A", second,
-                 constraints=tuple((None, op, value, Dim.LENGTH) for op, value in limits))
+    return check(
+        "distance",
+        "A",
+        second,
+        constraints=tuple((None, op, value, Dim.LENGTH) for op, value in limits),
+    )
 
 
 def markers_of(layout, top, r):
@@ -40,7 +45,8 @@ def test_maximum_distance_marks_the_gap():
     put(layout, top, B, kdb.DBox(3500, 200, 4500, 800), kdb.DBox(0, 7500, 1000, 8000))
     markers = markers_of(layout, top, rule(("<=", 2000)))
     assert [(m.shape, m.measured, m.text) for m in markers] == [
-        (kdb.DEdge(1000, 500, 3500, 500), 2500, f"distance {mm(2500)} > {mm(2000)}")]
+        (kdb.DEdge(1000, 500, 3500, 500), 2500, f"distance {mm(2500)} > {mm(2000)}")
+    ]
 
 
 def test_corner_to_corner_is_euclidean():
@@ -79,7 +85,8 @@ def test_no_other_shape_breaks_only_a_maximum():
     assert markers_of(layout, top, rule((">=", 100))) == []
     markers = markers_of(layout, top, rule(("<=", 100)))
     assert [(m.shape, m.measured, m.text) for m in markers] == [
-        (kdb.DPolygon(kdb.DBox(0, 0, 10, 10)), None, "distance: no shape on the other layer")]
+        (kdb.DPolygon(kdb.DBox(0, 0, 10, 10)), None, "distance: no shape on the other layer")
+    ]
 
 
 def test_empty_first_layer():
@@ -94,15 +101,25 @@ def test_same_layer_measures_to_the_other_shapes():
     markers = markers_of(layout, top, rule((">=", 100), second="A"))
     # one marker from each of the two near shapes, across the middle of their facing sides
     assert {(m.shape, m.measured) for m in markers} == {
-        (kdb.DEdge(10, 5, 50, 5), 40), (kdb.DEdge(50, 5, 10, 5), 40)}
+        (kdb.DEdge(10, 5, 50, 5), 40),
+        (kdb.DEdge(50, 5, 10, 5), 40),
+    }
 
 
 def test_shapes_in_cells_and_arrays():
     layout, top = new_layout()
     cell = layout.create_cell("PASSIVE")
     cell.shapes(layout.layer(*A)).insert(kdb.DBox(0, 0, 20, 10))
-    top.insert(kdb.DCellInstArray(cell.cell_index(), kdb.DCplxTrans(1, 90, False, 0, 0),
-                                  kdb.DVector(100, 0), kdb.DVector(0, 0), 4, 1))
+    top.insert(
+        kdb.DCellInstArray(
+            cell.cell_index(),
+            kdb.DCplxTrans(1, 90, False, 0, 0),
+            kdb.DVector(100, 0),
+            kdb.DVector(0, 0),
+            4,
+            1,
+        )
+    )
     put(layout, top, B, kdb.DBox(-1000, 30, 1000, 40))
     markers = markers_of(layout, top, rule((">=", 15)))
     # each rotated passive spans y 0..20: 10 um below the die
@@ -114,21 +131,34 @@ def brute_distance(a: kdb.Polygon, b: kdb.Polygon) -> float:
     if kdb.Region(a).interacting(kdb.Region(b)):
         return 0.0
     ea, eb = list(a.to_dtype(1.0).each_edge()), list(b.to_dtype(1.0).each_edge())
-    return min(min(e.euclidian_distance(f.p1), e.euclidian_distance(f.p2),
-                   f.euclidian_distance(e.p1), f.euclidian_distance(e.p2))
-               for e in eb for f in ea)
+    return min(
+        min(
+            e.euclidian_distance(f.p1),
+            e.euclidian_distance(f.p2),
+            f.euclidian_distance(e.p1),
+            f.euclidian_distance(e.p2),
+        )
+        for e in eb
+        for f in ea
+    )
 
 
 POLYGONS = st.builds(
-    lambda x, y, w, h, cut: kdb.Polygon([kdb.Point(x, y), kdb.Point(x + w, y),
-                                         kdb.Point(x + w, y + h - cut), kdb.Point(x, y + h)]),
-    st.integers(0, 20000), st.integers(0, 20000), st.integers(100, 4000),
-    st.integers(100, 4000), st.integers(0, 90))
+    lambda x, y, w, h, cut: kdb.Polygon(
+        [kdb.Point(x, y), kdb.Point(x + w, y), kdb.Point(x + w, y + h - cut), kdb.Point(x, y + h)]
+    ),
+    st.integers(0, 20000),
+    st.integers(0, 20000),
+    st.integers(100, 4000),
+    st.integers(100, 4000),
+    st.integers(0, 90),
+)
 
 
 @settings(max_examples=40, deadline=None)
-@given(st.lists(POLYGONS, min_size=1, max_size=6), st.lists(POLYGONS, max_size=8),
-       st.floats(0.5, 15.0))
+@given(
+    st.lists(POLYGONS, min_size=1, max_size=6), st.lists(POLYGONS, max_size=8), st.floats(0.5, 15.0)
+)
 def test_distance_equals_brute_force(first, second, limit):
     layout, top = new_layout()
     put(layout, top, A, *first)
@@ -153,8 +183,15 @@ def test_polygon_distance_points():
     c = kdb.Polygon(kdb.Box(5, 30, 40, 40))
     assert polygon_distance(a, c) == (20.0, (7.5, 10.0), (7.5, 30.0))
     # equal distances at two corners: one of them, not a point in between
-    d = kdb.Polygon([kdb.Point(-3, 14), kdb.Point(5, 30), kdb.Point(13, 14), kdb.Point(13, 40),
-                     kdb.Point(-3, 40)])
+    d = kdb.Polygon(
+        [
+            kdb.Point(-3, 14),
+            kdb.Point(5, 30),
+            kdb.Point(13, 14),
+            kdb.Point(13, 40),
+            kdb.Point(-3, 40),
+        ]
+    )
     distance, on_a, on_d = polygon_distance(a, d)
     assert distance == 5.0
     assert (on_a, on_d) in (((0.0, 10.0), (-3.0, 14.0)), ((10.0, 10.0), (13.0, 14.0)))

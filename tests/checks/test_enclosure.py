@@ -1,4 +1,5 @@
 """enclosure: the inner layer inside the outer one with a margin; outside is a violation."""
+
 from __future__ import annotations
 
 import klayout.db as kdb
@@ -127,14 +128,14 @@ def test_empty_inner_layer_passes():
 def test_a_pad_touching_a_corner_of_another_is_not_measured_across_its_pocket():
     # the via fills its pad; a U-shaped pad, joined to that pad at one corner, opens
     # around it: the via's right edge is 2 um from the U's far edge, but not inside the U
-    u_shape = [kdb.DBox(2, 0, 3, 4),
-               kdb.DPolygon([kdb.DPoint(0, 2), kdb.DPoint(0, 3), kdb.DPoint(1, 3),
-                             kdb.DPoint(2, 2)])]
+    u_shape = [
+        kdb.DBox(2, 0, 3, 4),
+        kdb.DPolygon([kdb.DPoint(0, 2), kdb.DPoint(0, 3), kdb.DPoint(1, 3), kdb.DPoint(2, 2)]),
+    ]
     layout, top = layout_of([kdb.DBox(0, 0, 1, 1)], [kdb.DBox(0, 0, 1, 1)] + u_shape)
     found = markers(layout, top, value=5.0)
     assert [m.measured for m in found] == [0.0] * 4
-    assert {box_of(m) for m in found} == {(0, 0, 0, 1), (0, 0, 1, 0), (1, 0, 1, 1),
-                                          (0, 1, 1, 1)}
+    assert {box_of(m) for m in found} == {(0, 0, 0, 1), (0, 0, 1, 0), (1, 0, 1, 1), (0, 1, 1, 1)}
 
 
 def test_the_layers_are_left_as_the_other_checks_want_them():

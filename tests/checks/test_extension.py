@@ -1,4 +1,5 @@
 """extension: how far the first layer reaches past the edges of the second that it covers."""
+
 from __future__ import annotations
 
 import klayout.db as kdb
@@ -43,7 +44,9 @@ def test_short_extension_past_one_edge():
     assert marker.measured == pytest.approx(0.5)
     assert marker.text == "extension 0.5 um < 1 um"
     assert found(kdb.DBox(4, -3, 5, 10.5), value=4) == [
-        ((4, -3, 5, 0), 3.0), ((4, 10, 5, 10.5), 0.5)]
+        ((4, -3, 5, 0), 3.0),
+        ((4, 10, 5, 10.5), 0.5),
+    ]
 
 
 def test_extension_exactly_at_the_limit_passes():
@@ -83,14 +86,20 @@ def test_side_crossing_at_45_degrees_is_zero_at_the_crossing():
     # degrees, so the extension there falls to 0; its top is 0.5 um past the apex edges
     layout, top = layout_of([kdb.DBox(8, -2, 12, 10.5)], [polygon((0, 0), (10, 10), (20, 0))])
     hits = [(box_of(m), round(m.measured, 6)) for m in markers(layout, top)]
-    assert hits == [((8, 8, 9, 9.414), 0.0), ((9.086, 9.5, 10.5, 10.5), 0.5),
-                    ((9.5, 9.5, 10.914, 10.5), 0.5), ((11, 8, 12, 9.414), 0.0)]
+    assert hits == [
+        ((8, 8, 9, 9.414), 0.0),
+        ((9.086, 9.5, 10.5, 10.5), 0.5),
+        ((9.5, 9.5, 10.914, 10.5), 0.5),
+        ((11, 8, 12, 9.414), 0.0),
+    ]
 
 
 def test_edges_across_a_gap_of_the_first_layer_are_measured_too():
     # the near end (0.5 um) and a second shape 2 um past the edge, both within 3 um
     assert found(kdb.DBox(4, -5, 5, 10.5), kdb.DBox(4, 11, 5, 12), value=3) == [
-        ((4, 10, 5, 10.5), 0.5), ((4, 10, 5, 12), 2.0)]
+        ((4, 10, 5, 10.5), 0.5),
+        ((4, 10, 5, 12), 2.0),
+    ]
 
 
 def test_shapes_in_rotated_instances():

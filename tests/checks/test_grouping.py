@@ -1,4 +1,5 @@
 """markers areas: touching edge-pair markers joined into one marker per violation area."""
+
 from __future__ import annotations
 
 import json
@@ -91,11 +92,14 @@ def test_a_pair_inside_the_bounding_box_of_another_area_stays_apart():
     def pair(x1, y1, x2, y2, dx, dy, measured):
         edge = kdb.DEdge(x1, y1, x2, y2)
         return Marker(kdb.DEdgePair(edge, edge.moved(dx, dy)), measured, f"space {measured}")
+
     corner = [pair(0, 0, 10, 0, 0, 1, 1.0), pair(0, 0, 0, 10, 1, 0, 0.9)]  # an L of two
     inside = pair(5, 5, 6, 5, 0, 0.5, 0.5)  # within the L's box, touching neither
     found = sorted(areas(corner + [inside], 0.001), key=lambda m: m.measured)
     assert [(type(m.shape), m.measured, m.text) for m in found] == [
-        (kdb.DEdgePair, 0.5, "space 0.5"), (kdb.DPolygon, 0.9, "space 0.9 (2 edge pairs)")]
+        (kdb.DEdgePair, 0.5, "space 0.5"),
+        (kdb.DPolygon, 0.9, "space 0.9 (2 edge pairs)"),
+    ]
     assert found[0] == inside
 
 
@@ -104,26 +108,46 @@ def test_markers_areas_from_the_command_line(tmp_path, capsys):
     gds = str(tmp_path / "bumps.gds")
     layout.write(gds)
     deck = tmp_path / "d.adk"
-    deck.write_text('deck d "t"\nlayer UBUMP = 1/0\nlayer KOZ = 2/0\n'
-                    "rule KO.P : keepout(UBUMP, zone KOZ) >= 20 um\n"
-                    "rule KO.A : keepout(UBUMP, zone KOZ, markers areas) >= 20 um\n",
-                    encoding="utf-8")
+    deck.write_text(
+        'deck d "t"\nlayer UBUMP = 1/0\nlayer KOZ = 2/0\n'
+        "rule KO.P : keepout(UBUMP, zone KOZ) >= 20 um\n"
+        "rule KO.A : keepout(UBUMP, zone KOZ, markers areas) >= 20 um\n",
+        encoding="utf-8",
+    )
     reports = []
     for extra in ([], ["--tile-size", "60"]):  # tiles split the bumps' pairs: areas are joined
-        assert main(["check", gds, "--deck", str(deck), "--format", "json", "-q",
-                     "-o", str(tmp_path / "out.lyrdb"), *extra]) == 1
+        assert (
+            main(
+                [
+                    "check",
+                    gds,
+                    "--deck",
+                    str(deck),
+                    "--format",
+                    "json",
+                    "-q",
+                    "-o",
+                    str(tmp_path / "out.lyrdb"),
+                    *extra,
+                ]
+            )
+            == 1
+        )
         summary = json.loads(capsys.readouterr().out)
         reports.append({rule["id"]: rule["count"] for rule in summary["rules"]})
     assert reports == [{"KO.P": 6, "KO.A": 2}] * 2
 
 
-@pytest.mark.parametrize("text, message", [
-    ("rule R : space(A, markers blobs) >= 1 um", "markers must be one of pairs, areas"),
-    ("rule R : pitch(A, markers areas) >= 1 um", "unknown parameter 'markers'"),
-])
+@pytest.mark.parametrize(
+    "text, message",
+    [
+        ("rule R : space(A, markers blobs) >= 1 um", "markers must be one of pairs, areas"),
+        ("rule R : pitch(A, markers areas) >= 1 um", "unknown parameter 'markers'"),
+    ],
+)
 def test_markers_parameter_errors(text, message):
-    from adk.errors import DeckError
     from adk.api import load_deck_text as load_text
+    from adk.errors import DeckError
 
     with pytest.raises(DeckError) as caught:
         load_text('deck d "t"\nlayer A = 1/0\n' + text)

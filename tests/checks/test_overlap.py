@@ -1,4 +1,5 @@
 """overlap: where two layers overlap, how far each reaches into the other."""
+
 from __future__ import annotations
 
 import klayout.db as kdb

@@ -1,4 +1,5 @@
 """pitch: nearest-neighbour centre distance of bumps."""
+
 from __future__ import annotations
 
 import itertools
@@ -48,8 +49,11 @@ def edge_points(marker) -> tuple:
 def test_regular_array_at_the_limit_passes():
     layout, top = new_layout()
     cell = bump_cell(layout)
-    top.insert(kdb.DCellInstArray(cell.cell_index(), kdb.DTrans(), kdb.DVector(40, 0),
-                                  kdb.DVector(0, 40), 20, 20))
+    top.insert(
+        kdb.DCellInstArray(
+            cell.cell_index(), kdb.DTrans(), kdb.DVector(40, 0), kdb.DVector(0, 40), 20, 20
+        )
+    )
     assert markers_of(layout, top) == []
 
 
@@ -93,8 +97,9 @@ def test_rotated_magnified_mirrored_array():
     layout, top = new_layout()
     cell = bump_cell(layout, 5)
     trans = kdb.DCplxTrans(1.5, 90, True, 1000, 0)
-    top.insert(kdb.DCellInstArray(cell.cell_index(), trans, kdb.DVector(30, 0),
-                                  kdb.DVector(0, 45), 4, 3))
+    top.insert(
+        kdb.DCellInstArray(cell.cell_index(), trans, kdb.DVector(30, 0), kdb.DVector(0, 45), 4, 3)
+    )
     markers = markers_of(layout, top, pitch_rule(">=", 31))
     # the array vectors are in the parent: columns 30 apart are the violators
     assert len(markers) == 3 * 3
@@ -154,8 +159,10 @@ SEARCHES = {"sparse": float("inf"), "dense": -1.0}
 
 @pytest.mark.parametrize("search", SEARCHES)
 @settings(max_examples=60, deadline=None)
-@given(st.lists(st.tuples(st.integers(0, 30), st.integers(0, 30)), min_size=0, max_size=60),
-       st.floats(1.0, 12.0))
+@given(
+    st.lists(st.tuples(st.integers(0, 30), st.integers(0, 30)), min_size=0, max_size=60),
+    st.floats(1.0, 12.0),
+)
 def test_pitch_equals_brute_force(search, cells, limit):
     # a context manager, not the fixture: hypothesis runs many examples per fixture
     with pytest.MonkeyPatch.context() as patch:
@@ -179,8 +186,11 @@ def test_limit_far_above_the_drawn_pitch_reports_every_neighbour_pair():
     # nearest-neighbour search is taken; each bump pairs with its 2 to 4 nearest neighbours
     layout, top = new_layout()
     cell = bump_cell(layout)
-    top.insert(kdb.DCellInstArray(cell.cell_index(), kdb.DTrans(), kdb.DVector(40, 0),
-                                  kdb.DVector(0, 40), 30, 20))
+    top.insert(
+        kdb.DCellInstArray(
+            cell.cell_index(), kdb.DTrans(), kdb.DVector(40, 0), kdb.DVector(0, 40), 30, 20
+        )
+    )
     points = context(layout, top, {"UB": UB}).bumps(check("pitch", "UB").layers[0])
     assert pitch._is_dense(points, 130.0, cKDTree(points))
     markers = markers_of(layout, top, pitch_rule(">=", 130))

@@ -13,6 +13,7 @@ space check answers by how it splits the polygon into edges there, and that spli
 with whether another polygon lies within reach. adk splits it the same way whatever lies
 near. Space pairs touching a pinch are left out of the comparison; all others must match.
 """
+
 from __future__ import annotations
 
 from collections import Counter
@@ -44,8 +45,15 @@ def shapes(draw) -> kdb.Polygon:
     if kind == "box":
         return kdb.Polygon(kdb.Box(x, y, x + w, y + h))
     cut = draw(st.integers(1, max(1, min(w, h) // GRID - 1))) * GRID
-    return kdb.Polygon([kdb.Point(x, y), kdb.Point(x, y + h), kdb.Point(x + w - cut, y + h),
-                        kdb.Point(x + w, y + h - cut), kdb.Point(x + w, y)])
+    return kdb.Polygon(
+        [
+            kdb.Point(x, y),
+            kdb.Point(x, y + h),
+            kdb.Point(x + w - cut, y + h),
+            kdb.Point(x + w, y + h - cut),
+            kdb.Point(x + w, y),
+        ]
+    )
 
 
 layers = st.lists(shapes(), max_size=7)
@@ -105,8 +113,9 @@ def assert_like_klayout(markers, pairs: kdb.EdgePairs, extra: kdb.Region, ctx, l
 def test_width_matches_klayout(a, value):
     ctx, (region, _) = setup(a, [])
     limit = ctx.to_dbu(value)
-    assert_like_klayout(run("width", ctx, value, "A"), region.width_check(limit), kdb.Region(),
-                        ctx, limit)
+    assert_like_klayout(
+        run("width", ctx, value, "A"), region.width_check(limit), kdb.Region(), ctx, limit
+    )
 
 
 PINCH = 10  # database units; drawn vertices lie on the 100-unit grid, snapped ones need not
@@ -120,44 +129,68 @@ def pinches(region: kdb.Region) -> list[kdb.Point]:
         points = list(polygon.each_point_hull())
         for hole in range(polygon.holes()):
             points += list(polygon.each_point_hole(hole))
-        found += [p for i, p in enumerate(points)
-                  if any(p.distance(q) <= PINCH for j, q in enumerate(points) if i != j)]
+        found += [
+            p
+            for i, p in enumerate(points)
+            if any(p.distance(q) <= PINCH for j, q in enumerate(points) if i != j)
+        ]
     return found
 
 
 def off_pinches(pairs: kdb.EdgePairs, points: list[kdb.Point]) -> kdb.EdgePairs:
     """The pairs of which neither edge comes within one unit of any of ``points``."""
+
     def near(edge: kdb.Edge, point: kdb.Point) -> bool:
         exact = edge.to_dtype(1.0)
         if exact.is_degenerate():
             return exact.p1.distance(point.to_dtype(1.0)) <= 1
         return exact.euclidian_distance(point.to_dtype(1.0)) <= 1
-    return kdb.EdgePairs([pair for pair in pairs.each()
-                          if not any(near(edge, point) for edge in (pair.first, pair.second)
-                                     for point in points)])
+
+    return kdb.EdgePairs(
+        [
+            pair
+            for pair in pairs.each()
+            if not any(near(edge, point) for edge in (pair.first, pair.second) for point in points)
+        ]
+    )
 
 
 def space_markers_off_pinches(ctx, value: float, region: kdb.Region, rule=None) -> list:
     """adk's space markers on layer A (by ``rule``, or ``>= value``), those at pinches left out."""
     markers = runner("space")(rule, ctx) if rule else run("space", ctx, value, "A")
-    kept = off_pinches(kdb.EdgePairs([m.shape.to_itype(ctx.dbu) for m in markers]),
-                       pinches(region))
+    kept = off_pinches(kdb.EdgePairs([m.shape.to_itype(ctx.dbu) for m in markers]), pinches(region))
     shapes = {str(oriented(pair, ctx.dbu)) for pair in kept.each()}
     return [m for m in markers if str(m.shape) in shapes]
 
 
 # a spike one unit wide at its foot above a box, with a box near the triangle's other end
-SPIKE = [kdb.Polygon(kdb.Box(0, 0, 100, 100)), kdb.Polygon(kdb.Box(0, 300, 100, 400)),
-         kdb.Polygon(kdb.Box(700, 7000, 6700, 13000)),
-         kdb.Polygon([kdb.Point(0, 0), kdb.Point(0, 100), kdb.Point(6900, 13500)])]
+SPIKE = [
+    kdb.Polygon(kdb.Box(0, 0, 100, 100)),
+    kdb.Polygon(kdb.Box(0, 300, 100, 400)),
+    kdb.Polygon(kdb.Box(700, 7000, 6700, 13000)),
+    kdb.Polygon([kdb.Point(0, 0), kdb.Point(0, 100), kdb.Point(6900, 13500)]),
+]
 # a spike three units wide at its foot where two triangles cross, a box near them
-THIN = [kdb.Polygon(kdb.Box(0, 0, 100, 100)), kdb.Polygon(kdb.Box(300, 0, 400, 100)),
-        kdb.Polygon([kdb.Point(0, 0), kdb.Point(3600, 17000), kdb.Point(200, 300)]),
-        kdb.Polygon([kdb.Point(0, 0), kdb.Point(2700, 19700), kdb.Point(7500, 3600)])]
+THIN = [
+    kdb.Polygon(kdb.Box(0, 0, 100, 100)),
+    kdb.Polygon(kdb.Box(300, 0, 400, 100)),
+    kdb.Polygon([kdb.Point(0, 0), kdb.Point(3600, 17000), kdb.Point(200, 300)]),
+    kdb.Polygon([kdb.Point(0, 0), kdb.Point(2700, 19700), kdb.Point(7500, 3600)]),
+]
 # a triangular hole closed by a box touching a bar and a cut corner at its corners
-HOLE = [kdb.Polygon(kdb.Box(0, 2300, 4200, 2400)), kdb.Polygon(kdb.Box(4200, 2200, 4300, 2300)),
-        kdb.Polygon([kdb.Point(200, 0), kdb.Point(200, 2300), kdb.Point(4100, 2300),
-                     kdb.Point(4300, 2100), kdb.Point(4300, 0)])]
+HOLE = [
+    kdb.Polygon(kdb.Box(0, 2300, 4200, 2400)),
+    kdb.Polygon(kdb.Box(4200, 2200, 4300, 2300)),
+    kdb.Polygon(
+        [
+            kdb.Point(200, 0),
+            kdb.Point(200, 2300),
+            kdb.Point(4100, 2300),
+            kdb.Point(4300, 2100),
+            kdb.Point(4300, 0),
+        ]
+    ),
+]
 
 
 @settings(max_examples=80, deadline=None)
@@ -168,9 +201,13 @@ HOLE = [kdb.Polygon(kdb.Box(0, 2300, 4200, 2400)), kdb.Polygon(kdb.Box(4200, 220
 def test_space_matches_klayout(a, value):
     ctx, (region, _) = setup(a, [])
     limit = ctx.to_dbu(value)
-    assert_like_klayout(space_markers_off_pinches(ctx, value, region),
-                        off_pinches(region.space_check(limit), pinches(region)),
-                        kdb.Region(), ctx, limit)
+    assert_like_klayout(
+        space_markers_off_pinches(ctx, value, region),
+        off_pinches(region.space_check(limit), pinches(region)),
+        kdb.Region(),
+        ctx,
+        limit,
+    )
 
 
 def test_a_notch_at_a_pinch_is_reported():
@@ -185,8 +222,13 @@ def test_a_notch_at_a_pinch_is_reported():
 def test_separation_matches_klayout_plus_overlaps(a, b, value):
     ctx, (first, second) = setup(a, b)
     limit = ctx.to_dbu(value)
-    assert_like_klayout(run("separation", ctx, value, "A", "B"),
-                        first.separation_check(second, limit), first & second, ctx, limit)
+    assert_like_klayout(
+        run("separation", ctx, value, "A", "B"),
+        first.separation_check(second, limit),
+        first & second,
+        ctx,
+        limit,
+    )
 
 
 @settings(max_examples=80, deadline=None)
@@ -194,15 +236,26 @@ def test_separation_matches_klayout_plus_overlaps(a, b, value):
 def test_overlap_matches_klayout(a, b, value):
     ctx, (first, second) = setup(a, b)
     limit = ctx.to_dbu(value)
-    assert_like_klayout(run("overlap", ctx, value, "A", "B"), first.overlap_check(second, limit),
-                        kdb.Region(), ctx, limit)
+    assert_like_klayout(
+        run("overlap", ctx, value, "A", "B"),
+        first.overlap_check(second, limit),
+        kdb.Region(),
+        ctx,
+        limit,
+    )
 
 
 # a via filling its pad, which touches a U-shaped pad at a corner: the via lies in the U
-POCKET = ([kdb.Polygon(kdb.Box(0, 0, 100, 100))],
-          [kdb.Polygon(kdb.Box(0, 0, 100, 100)), kdb.Polygon(kdb.Box(200, 0, 300, 400)),
-           kdb.Polygon([kdb.Point(0, 200), kdb.Point(0, 300), kdb.Point(100, 300),
-                        kdb.Point(200, 200)])])
+POCKET = (
+    [kdb.Polygon(kdb.Box(0, 0, 100, 100))],
+    [
+        kdb.Polygon(kdb.Box(0, 0, 100, 100)),
+        kdb.Polygon(kdb.Box(200, 0, 300, 400)),
+        kdb.Polygon(
+            [kdb.Point(0, 200), kdb.Point(0, 300), kdb.Point(100, 300), kdb.Point(200, 200)]
+        ),
+    ],
+)
 
 
 @settings(max_examples=80, deadline=None)
@@ -211,8 +264,13 @@ POCKET = ([kdb.Polygon(kdb.Box(0, 0, 100, 100))],
 def test_enclosure_matches_klayout_plus_outside_parts(inner, outer, value):
     ctx, (vias, pads) = setup(inner, outer)
     limit = ctx.to_dbu(value)
-    assert_like_klayout(run("enclosure", ctx, value, "A", "B"),
-                        pads.enclosing_check(vias, limit), vias - pads, ctx, limit)
+    assert_like_klayout(
+        run("enclosure", ctx, value, "A", "B"),
+        pads.enclosing_check(vias, limit),
+        vias - pads,
+        ctx,
+        limit,
+    )
 
 
 @settings(max_examples=40, deadline=None)
@@ -221,6 +279,10 @@ def test_a_strict_limit_also_fails_at_the_limit(a, value):
     ctx, (region, _) = setup(a, [])
     rule = check("space", "A", constraints=((None, ">", value, Dim.LENGTH),))
     limit = ctx.to_dbu(value)
-    assert_like_klayout(space_markers_off_pinches(ctx, value, region, rule),
-                        off_pinches(region.space_check(limit + 1), pinches(region)),
-                        kdb.Region(), ctx, limit + 1)
+    assert_like_klayout(
+        space_markers_off_pinches(ctx, value, region, rule),
+        off_pinches(region.space_check(limit + 1), pinches(region)),
+        kdb.Region(),
+        ctx,
+        limit + 1,
+    )

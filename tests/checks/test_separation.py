@@ -1,4 +1,5 @@
 """separation: minimum distance between the shapes of two layers; overlap and touch are 0."""
+
 from __future__ import annotations
 
 import math
@@ -74,8 +75,9 @@ def test_overlapping_shapes_give_the_overlap_polygon():
 
 def test_overlap_and_gap_together():
     # one RDL1 shape overlaps the TMV, another is 1 um from it
-    found = markers(*layout_of([kdb.DBox(0, 0, 10, 10)],
-                               [kdb.DBox(-5, 4, 2, 6), kdb.DBox(11, 0, 20, 10)]))
+    found = markers(
+        *layout_of([kdb.DBox(0, 0, 10, 10)], [kdb.DBox(-5, 4, 2, 6), kdb.DBox(11, 0, 20, 10)])
+    )
     assert [(box_of(m), m.measured) for m in found] == [((0, 4, 2, 6), 0.0), ((10, 0, 11, 10), 1.0)]
 
 

@@ -1,4 +1,5 @@
 """space: minimum space between and within the merged shapes of one layer."""
+
 from __future__ import annotations
 
 import math
@@ -81,8 +82,11 @@ def test_array_of_instances():
     layout, top = new_layout()
     child = layout.create_cell("PAD")
     child.shapes(layout.layer(*M)).insert(kdb.DBox(0, 0, 10, 10))
-    top.insert(kdb.DCellInstArray(child.cell_index(), kdb.DTrans(), kdb.DVector(11.5, 0),
-                                  kdb.DVector(0, 20), 3, 1))
+    top.insert(
+        kdb.DCellInstArray(
+            child.cell_index(), kdb.DTrans(), kdb.DVector(11.5, 0), kdb.DVector(0, 20), 3, 1
+        )
+    )
     found = markers(layout, top)
     assert [box_of(m) for m in found] == [(10, 0, 11.5, 10), (21.5, 0, 23, 10)]
 

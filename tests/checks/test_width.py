@@ -1,4 +1,5 @@
 """width: minimum width of the merged shapes of one layer."""
+
 from __future__ import annotations
 
 import math
@@ -54,8 +55,9 @@ def test_limit_not_exact_in_floating_point_is_met_exactly():
 
 
 def test_several_limits_report_the_first_one_broken():
-    layout, top = layout_of(kdb.DBox(0, 0, 10, 0.5), kdb.DBox(0, 10, 10, 11.5),
-                            kdb.DBox(0, 20, 10, 23))
+    layout, top = layout_of(
+        kdb.DBox(0, 0, 10, 0.5), kdb.DBox(0, 10, 10, 11.5), kdb.DBox(0, 20, 10, 23)
+    )
     limits = ((None, ">=", 1, Dim.LENGTH), (None, ">", 2, Dim.LENGTH))
     rule = check("width", "M", constraints=limits)
     found = run(rule, context(layout, top, {"M": M}))

@@ -1,4 +1,5 @@
 """Fixtures for the tests that run the KLayout application (they skip where it is absent)."""
+
 from __future__ import annotations
 
 import shutil
@@ -8,11 +9,11 @@ from pathlib import Path
 import klayout.rdb as rdb
 import pytest
 
-from adk.run.engine import run_deck
-from adk.examples.writer import write_example
 from adk.api import load_deck
+from adk.examples.writer import write_example
 from adk.layout.reader import read_layout
 from adk.report.markers import write_marker_database
+from adk.run.engine import run_deck
 
 RULES = Path(__file__).resolve().parents[2] / "rules"
 
@@ -49,9 +50,21 @@ def example_and_report(folder: Path, pillar: str, pairs: bool = False) -> tuple[
     write_example(pillar, str(layout), dirty=True)
     deck = load_deck(str(RULES / f"{pillar}.adk"))
     if pairs:
-        deck = replace(deck, rules=[replace(rule, check=replace(rule.check, params=tuple(
-            (name, value) for name, value in rule.check.params if name != "markers")))
-            for rule in deck.rules])
+        deck = replace(
+            deck,
+            rules=[
+                replace(
+                    rule,
+                    check=replace(
+                        rule.check,
+                        params=tuple(
+                            (name, value) for name, value in rule.check.params if name != "markers"
+                        ),
+                    ),
+                )
+                for rule in deck.rules
+            ],
+        )
     report = folder / f"{pillar}.adk.lyrdb"
     write_marker_database(run_deck(deck, deck.layers, read_layout(str(layout))), str(report))
     return layout, report
@@ -76,5 +89,6 @@ def marker_boxes(report: Path) -> dict[str, list[tuple[float, ...]]]:
                 if getattr(value, f"is_{kind}")():
                     box = getattr(value, kind)().bbox()
                     boxes[names[item.category_id()]].append(
-                        tuple(round(v, 3) for v in (box.left, box.bottom, box.right, box.top)))
+                        tuple(round(v, 3) for v in (box.left, box.bottom, box.right, box.top))
+                    )
     return {name: sorted(found) for name, found in boxes.items()}

@@ -1,6 +1,7 @@
 """The menu's code path (adk.klayout.plugin) inside the KLayout application, in batch mode:
 the grain installed into a temporary KLayout home, the layout in a LayoutView and in a
 pya.Layout in memory, markers as ``adk check`` finds them."""
+
 from __future__ import annotations
 
 import json
@@ -37,8 +38,9 @@ json.dump({"report": report, "in_memory": in_memory, "rdbs": view.num_rdbs(),
 """
 
 
-def test_plugin_in_batch_mode_finds_what_adk_check_finds(klayout_exe, klayout_home, dirty_focos,
-                                                         tmp_path):
+def test_plugin_in_batch_mode_finds_what_adk_check_finds(
+    klayout_exe, klayout_home, dirty_focos, tmp_path
+):
     layout, adk_report = dirty_focos
     script = tmp_path / "batch.py"
     script.write_text(SCRIPT, encoding="utf-8")
@@ -46,14 +48,24 @@ def test_plugin_in_batch_mode_finds_what_adk_check_finds(klayout_exe, klayout_ho
     bad_deck.write_text("layer A = 1/0\nrule X : width(B) >= 2 um\n", encoding="utf-8")
     deck = klayout_home / "salt" / "adk" / "python" / "rules" / "focos_bridge.adk"
     answer = tmp_path / "answer.json"
-    variables = {"layout": layout, "deck": deck, "out_view": tmp_path / "view.lyrdb",
-                 "out_memory": tmp_path / "memory.lyrdb", "bad_deck": bad_deck,
-                 "answer": answer}
+    variables = {
+        "layout": layout,
+        "deck": deck,
+        "out_view": tmp_path / "view.lyrdb",
+        "out_memory": tmp_path / "memory.lyrdb",
+        "bad_deck": bad_deck,
+        "answer": answer,
+    }
     command = [klayout_exe, "-b", "-r", str(script)]
     for name, value in variables.items():
         command += ["-rd", f"{name}={value}"]
-    done = subprocess.run(command, env=dict(os.environ, KLAYOUT_HOME=str(klayout_home)),
-                          capture_output=True, text=True, timeout=300)
+    done = subprocess.run(
+        command,
+        env=dict(os.environ, KLAYOUT_HOME=str(klayout_home)),
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
     assert answer.is_file(), done.stdout + done.stderr
     found = json.loads(answer.read_text(encoding="utf-8"))
 

@@ -2,6 +2,7 @@
 KLayout home, KLayout started on the dirty example, the menu's "Run Deck > focos_bridge"
 triggered, the markers shown in the marker browser, a screenshot saved, the deck's manual
 opened."""
+
 from __future__ import annotations
 
 import json
@@ -70,9 +71,18 @@ CONFIG = """<?xml version="1.0" encoding="utf-8"?>
  <full-hier-new-cell>true</full-hier-new-cell>
  <tip-window-hidden>{tips}</tip-window-hidden>
 </config>
-""".format(tips=",".join(f"{tip}=0" for tip in ("only-top-level-shown-by-default", "editor-mode",
-                                                "no-stipple", "show-markers",
-                                                "hide-empty-layers")))
+""".format(
+    tips=",".join(
+        f"{tip}=0"
+        for tip in (
+            "only-top-level-shown-by-default",
+            "editor-mode",
+            "no-stipple",
+            "show-markers",
+            "hide-empty-layers",
+        )
+    )
+)
 
 
 def test_menu_runs_a_deck_and_shows_markers(klayout_exe, klayout_home, dirty_focos, tmp_path):
@@ -87,11 +97,28 @@ def test_menu_runs_a_deck_and_shows_markers(klayout_exe, klayout_home, dirty_foc
     script, answer = tmp_path / "gui.py", tmp_path / "answer.json"
     screenshot = tmp_path / "adk_gui.png"
     script.write_text(SCRIPT, encoding="utf-8")
-    command = ["xvfb-run", "-a", "-s", "-screen 0 1600x1000x24", klayout_exe, "-e",
-               str(gui_layout), "-r", str(script), "-rd", f"answer={answer}",
-               "-rd", f"screenshot={screenshot}"]
-    done = subprocess.run(command, env=dict(os.environ, KLAYOUT_HOME=str(home)),
-                          capture_output=True, text=True, timeout=90)
+    command = [
+        "xvfb-run",
+        "-a",
+        "-s",
+        "-screen 0 1600x1000x24",
+        klayout_exe,
+        "-e",
+        str(gui_layout),
+        "-r",
+        str(script),
+        "-rd",
+        f"answer={answer}",
+        "-rd",
+        f"screenshot={screenshot}",
+    ]
+    done = subprocess.run(
+        command,
+        env=dict(os.environ, KLAYOUT_HOME=str(home)),
+        capture_output=True,
+        text=True,
+        timeout=90,
+    )
     assert answer.is_file(), done.stdout + done.stderr
     found = json.loads(answer.read_text(encoding="utf-8"))
     assert "error" not in found, found["error"]

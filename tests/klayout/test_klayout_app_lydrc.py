@@ -1,14 +1,15 @@
 """The exported .lydrc, run by the KLayout application in batch mode, finds on each dirty
 example what ``adk check`` finds, rule by rule, for the rules it translates."""
+
 from __future__ import annotations
 
 import subprocess
 
 import pytest
 
+from adk.api import load_deck
 from adk.examples import PILLARS
 from adk.export.lydrc import export_deck
-from adk.api import load_deck
 from tests.klayout.conftest import RULES, category_counts, example_and_report, marker_boxes
 
 DECKS = [pillar for pillar in PILLARS if (RULES / f"{pillar}.adk").is_file()]
@@ -22,9 +23,21 @@ def test_exported_script_finds_what_adk_check_finds(klayout_exe, pillar, tmp_pat
     script = tmp_path / f"{pillar}.lydrc"
     script.write_text(exported.text, encoding="utf-8")
     drc_report = tmp_path / f"{pillar}.drc.lyrdb"
-    done = subprocess.run([klayout_exe, "-b", "-r", str(script), "-rd", f"input={layout}",
-                           "-rd", f"report={drc_report}"],
-                          capture_output=True, text=True, timeout=300)
+    done = subprocess.run(
+        [
+            klayout_exe,
+            "-b",
+            "-r",
+            str(script),
+            "-rd",
+            f"input={layout}",
+            "-rd",
+            f"report={drc_report}",
+        ],
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
     assert drc_report.is_file(), done.stdout + done.stderr
 
     drc_counts = category_counts(drc_report)

@@ -1,5 +1,6 @@
 """The methods adk.klayout.embedded adds to an older KLayout application, against the ones
 the klayout module has."""
+
 from __future__ import annotations
 
 import klayout.db as kdb

@@ -1,12 +1,13 @@
 """adk export-klayout: the .lydrc file, without the KLayout application."""
+
 from __future__ import annotations
 
 import xml.etree.ElementTree as ET
 
-from adk.cli import main
-from adk.export.lydrc import EXPORTED_KINDS, export_deck
 from adk.api import load_deck
 from adk.api import load_deck_text as load_text
+from adk.cli import main
+from adk.export.lydrc import EXPORTED_KINDS, export_deck
 from tests.klayout.conftest import RULES
 
 DECK = """deck demo "Demo <rules> & more" version "2"
@@ -71,5 +72,7 @@ def test_command_writes_the_script(tmp_path, capsys):
 def test_rules_with_marker_areas_are_named_in_the_header():
     text = DECK + "rule A.S2 : space(A, markers areas) >= 1 um\n"
     header = script_of(export_deck(load_text(text, "demo.adk")).text).split("\n\n")[0]
-    assert header.endswith("# One marker per edge pair here, where adk joins touching pairs "
-                           "into one area ('markers areas'): A.S2")
+    assert header.endswith(
+        "# One marker per edge pair here, where adk joins touching pairs "
+        "into one area ('markers areas'): A.S2"
+    )

@@ -1,4 +1,5 @@
 """adk klayout install|uninstall into temporary folders, without the KLayout application."""
+
 from __future__ import annotations
 
 import json
@@ -22,14 +23,22 @@ def test_install_writes_a_grain_and_uninstall_removes_exactly_it(tmp_path):
     installed = install(home, None)
     grain = home / "salt" / "adk"
     assert installed.grain == grain and installed.warnings
-    for path in ("grain.xml", "macros/adk_menu.lym", "python/adk/klayout/menu.py",
-                 "python/adk/grammar/adk.lark", "python/rules/focos_bridge.adk",
-                 "python/lark/__init__.py", "python/yaml/__init__.py", "python/rtree/__init__.py"):
+    for path in (
+        "grain.xml",
+        "macros/adk_menu.lym",
+        "python/adk/klayout/menu.py",
+        "python/adk/grammar/adk.lark",
+        "python/rules/focos_bridge.adk",
+        "python/lark/__init__.py",
+        "python/yaml/__init__.py",
+        "python/rtree/__init__.py",
+    ):
         assert (grain / path).is_file(), path
     assert not list(grain.rglob("__pycache__"))
     manifest = json.loads((grain / MANIFEST).read_text(encoding="utf-8"))
-    assert set(manifest["files"]) == {str(p.relative_to(home)) for p in grain.rglob("*")
-                                      if p.is_file() and p.name != MANIFEST}
+    assert set(manifest["files"]) == {
+        str(p.relative_to(home)) for p in grain.rglob("*") if p.is_file() and p.name != MANIFEST
+    }
     assert "salt" not in manifest["folders"] and "salt/adk" in manifest["folders"]
     (grain / "python" / "adk" / "__pycache__").mkdir()  # as KLayout's Python leaves it
     (grain / "python" / "adk" / "__pycache__" / "x.pyc").write_bytes(b"")

@@ -1,4 +1,5 @@
 """``adk fmt``: canonical, idempotent, keeps every comment and never changes meaning."""
+
 from __future__ import annotations
 
 import re
@@ -7,9 +8,9 @@ from pathlib import Path
 
 import pytest
 
+from adk.api import load_deck_text as load_text
 from adk.cli import main
 from adk.errors import DeckError
-from adk.api import load_deck_text as load_text
 from adk.lang.formatter import format_text
 from adk.lang.parser import find_comments
 
@@ -25,8 +26,15 @@ def meaning(text: str, path: str) -> object:
         deck = load_text(text, path)
     except DeckError as exc:
         return sorted(_without_positions(d.message) for d in exc.diagnostics)
-    return (deck.name, deck.title, deck.version, deck.units, deck.layers, deck.variables,
-            deck.rules)
+    return (
+        deck.name,
+        deck.title,
+        deck.version,
+        deck.units,
+        deck.layers,
+        deck.variables,
+        deck.rules,
+    )
 
 
 def _without_positions(message: str) -> str:
@@ -137,7 +145,9 @@ def test_round_trip_of_awkward_decks(name: str):
 
 
 def test_canonical_form():
-    assert format_text(AWKWARD["spacing"]) == """deck demo "Demo deck" version "2.1"
+    assert (
+        format_text(AWKWARD["spacing"])
+        == """deck demo "Demo deck" version "2.1"
 units um
 layer RDL1 = 10/0 "RDL one"
 layer VIA1 = 11/0
@@ -156,10 +166,13 @@ rule R.3 : area(CORE) {
 }
 rule R.4 : keepout(RDL1, VIA1, zone CORE)
 """
+    )
 
 
 def test_comments_stay_where_they_belong():
-    assert format_text(AWKWARD["comments everywhere"]) == """# file header
+    assert (
+        format_text(AWKWARD["comments everywhere"])
+        == """# file header
 
 # second paragraph of the header
 deck demo  # after the header
@@ -184,24 +197,32 @@ rule S "issue # 12" : width(A) >= s  # after a string with a hash
 
 # last comment, after a blank line
 """
+    )
 
 
 def test_blank_lines_are_kept_single():
-    assert format_text(AWKWARD["blank lines"]) == \
-        "layer A = 1/0\n\nlayer B = 2/0\nlayer C = 3/0\nlet x = 2\n\n" \
+    assert (
+        format_text(AWKWARD["blank lines"])
+        == "layer A = 1/0\n\nlayer B = 2/0\nlayer C = 3/0\nlet x = 2\n\n"
         "rule R : separation(A, B) >= x\n"
+    )
 
 
 def test_layer_runs_are_aligned():
-    text = 'layer A = 1/0 "a"\nlayer LONG = 10/20 "long"\nlayer D = A or LONG "derived"\n\n' \
-           'layer Z = 3/0 "another run"\n'
-    assert format_text(text) == 'layer A    = 1/0   "a"\nlayer LONG = 10/20 "long"\n' \
-                                'layer D    = A or LONG "derived"\n\nlayer Z = 3/0 "another run"\n'
+    text = (
+        'layer A = 1/0 "a"\nlayer LONG = 10/20 "long"\nlayer D = A or LONG "derived"\n\n'
+        'layer Z = 3/0 "another run"\n'
+    )
+    assert (
+        format_text(text) == 'layer A    = 1/0   "a"\nlayer LONG = 10/20 "long"\n'
+        'layer D    = A or LONG "derived"\n\nlayer Z = 3/0 "another run"\n'
+    )
 
 
 def test_formatting_needs_valid_syntax_only():
-    assert format_text("rule R : width(UNDEFINED) >= 1 um2") == \
-        "rule R : width(UNDEFINED) >= 1 um2\n"
+    assert (
+        format_text("rule R : width(UNDEFINED) >= 1 um2") == "rule R : width(UNDEFINED) >= 1 um2\n"
+    )
     with pytest.raises(DeckError) as caught:
         format_text("layer A = \n", "broken.adk")
     assert caught.value.diagnostics[0].file == "broken.adk"
@@ -241,8 +262,9 @@ def test_cli_fmt_on_broken_and_missing_decks(tmp_path: Path, capsys: pytest.Capt
     assert "none.adk: error: cannot read deck" in capsys.readouterr().err
 
 
-def test_cli_fmt_formats_the_other_decks_after_an_unreadable_one(tmp_path: Path,
-                                                                  capsys: pytest.CaptureFixture):
+def test_cli_fmt_formats_the_other_decks_after_an_unreadable_one(
+    tmp_path: Path, capsys: pytest.CaptureFixture
+):
     messy = tmp_path / "messy.adk"
     messy.write_text(AWKWARD["comments everywhere"], encoding="utf-8")
     missing = tmp_path / "none.adk"

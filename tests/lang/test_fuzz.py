@@ -1,4 +1,5 @@
 """Random and mutated deck text: the language reports DeckError and never anything else."""
+
 from __future__ import annotations
 
 import contextlib
@@ -9,13 +10,13 @@ import tempfile
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from adk.api import load_deck_text as load_text
 from adk.cli import main
 from adk.errors import DeckError
-from adk.api import load_deck_text as load_text
 from adk.lang.formatter import format_text
 from adk.lang.parser import find_comments
 
-VALID = '''# a deck touching every construct
+VALID = """# a deck touching every construct
 deck fuzz "Fuzz deck" version "1"
 units um
 layer A = 1/0 "a"
@@ -48,16 +49,82 @@ rule BR : bridge(A, dies B) { dies == 2  overlap >= 150 um  gap <= 100 um  space
 rule AL : align(A, B) <= 1 um
 rule DI : distance(A, B) <= 2 mm
 rule CO : count(A, within B) == 1
-'''
+"""
 
-TOKENS = ["deck", "units", "include", "layer", "let", "rule", "version", "and", "or", "xor",
-          "not", "inside", "outside", "interacting", "grow", "shrink", "error", "warning",
-          "info", "width", "density", "keepout", "zone", "edge", "window", "within", "A", "B",
-          "ls", "=", ":", "(", ")", "{", "}", ",", ";", ">=", "<=", "==", ">", "<", "+", "-",
-          "*", "/", "%", "um", "nm", "mm", "um2", "/mm2", "µm", "1", "0", "-1", "1/0",
-          "70000/0", "1e999", "0.5", '"text"', '"', "#", "# comment", "\n", " ", "\t", "R.1",
-          "(" * 150, "1e308 mm"]
-DECK_ALPHABET = "abcdegilmnorstuwxyzABCDRW_0123456789 \n\t=:(){},;<>+-*/%#\".µé\\$"
+TOKENS = [
+    "deck",
+    "units",
+    "include",
+    "layer",
+    "let",
+    "rule",
+    "version",
+    "and",
+    "or",
+    "xor",
+    "not",
+    "inside",
+    "outside",
+    "interacting",
+    "grow",
+    "shrink",
+    "error",
+    "warning",
+    "info",
+    "width",
+    "density",
+    "keepout",
+    "zone",
+    "edge",
+    "window",
+    "within",
+    "A",
+    "B",
+    "ls",
+    "=",
+    ":",
+    "(",
+    ")",
+    "{",
+    "}",
+    ",",
+    ";",
+    ">=",
+    "<=",
+    "==",
+    ">",
+    "<",
+    "+",
+    "-",
+    "*",
+    "/",
+    "%",
+    "um",
+    "nm",
+    "mm",
+    "um2",
+    "/mm2",
+    "µm",
+    "1",
+    "0",
+    "-1",
+    "1/0",
+    "70000/0",
+    "1e999",
+    "0.5",
+    '"text"',
+    '"',
+    "#",
+    "# comment",
+    "\n",
+    " ",
+    "\t",
+    "R.1",
+    "(" * 150,
+    "1e308 mm",
+]
+DECK_ALPHABET = 'abcdegilmnorstuwxyzABCDRW_0123456789 \n\t=:(){},;<>+-*/%#".µé\\$'
+
 
 @st.composite
 def mutated_deck(draw: st.DrawFn) -> str:
@@ -65,16 +132,19 @@ def mutated_deck(draw: st.DrawFn) -> str:
     text = VALID
     for _ in range(draw(st.integers(1, 4))):
         at = draw(st.integers(0, len(text)))
-        kind = draw(st.sampled_from(["insert char", "insert token", "delete", "replace token",
-                                     "duplicate line"]))
+        kind = draw(
+            st.sampled_from(
+                ["insert char", "insert token", "delete", "replace token", "duplicate line"]
+            )
+        )
         if kind == "insert char":
             text = text[:at] + draw(st.sampled_from(DECK_ALPHABET)) + text[at:]
         elif kind == "insert token":
             text = text[:at] + draw(st.sampled_from(TOKENS)) + text[at:]
         elif kind == "delete":
-            text = text[:at] + text[at + draw(st.integers(1, 12)):]
+            text = text[:at] + text[at + draw(st.integers(1, 12)) :]
         elif kind == "replace token":
-            text = text[:at] + draw(st.sampled_from(TOKENS)) + text[at + draw(st.integers(1, 6)):]
+            text = text[:at] + draw(st.sampled_from(TOKENS)) + text[at + draw(st.integers(1, 6)) :]
         else:
             start = text.rfind("\n", 0, at) + 1
             end = text.find("\n", at) + 1 or len(text)
@@ -82,8 +152,11 @@ def mutated_deck(draw: st.DrawFn) -> str:
     return text
 
 
-any_text = st.one_of(st.text(max_size=200), st.text(alphabet=DECK_ALPHABET, max_size=300),
-                     st.lists(st.sampled_from(TOKENS), max_size=40).map(" ".join))
+any_text = st.one_of(
+    st.text(max_size=200),
+    st.text(alphabet=DECK_ALPHABET, max_size=300),
+    st.lists(st.sampled_from(TOKENS), max_size=40).map(" ".join),
+)
 
 
 def test_the_deck_to_mutate_is_valid():
@@ -119,8 +192,9 @@ def test_formatting_mutated_decks_keeps_comments_and_meaning(text: str):
     except DeckError:
         return
     assert format_text(formatted, "fuzz.adk") == formatted
-    assert sorted(c.text for c in find_comments(formatted)) == \
-        sorted(c.text for c in find_comments(text))
+    assert sorted(c.text for c in find_comments(formatted)) == sorted(
+        c.text for c in find_comments(text)
+    )
     assert _meaning(formatted) == _meaning(text)
 
 

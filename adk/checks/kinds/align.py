@@ -10,41 +10,61 @@ Marker: the edge from the bump's centre to its nearest partner's, with the
 offset and the two layers (``offset 1.5 um > 1 um (BOT_PAD to nearest
 TOP_BUMP)``); a point at the centre when the other layer is empty (``TOP_BUMP
 with no BOT_PAD``)."""
+
 from __future__ import annotations
 
 import math
 
 import numpy as np
 
-from adk.layout.bumps import breaks, passes
-from adk.lang.model import layer_label
-from adk.lang.units import Dim
-from adk.checks.polygon import largest_limit
 from adk.checks.base import Check, CheckContext, Marker, violation_text
 from adk.checks.kinds.pitch import edge_markers
+from adk.checks.polygon import largest_limit
+from adk.lang.model import layer_label
 from adk.lang.signature import MAX, CheckSpec, Prop
+from adk.lang.units import Dim
+from adk.layout.bumps import breaks, passes
 
-SPEC = CheckSpec("align", "top bumps land on bottom pads", ("top", "bottom"),
-                 (Prop("offset", Dim.LENGTH, MAX, positive=False),), polygon=False)
+SPEC = CheckSpec(
+    "align",
+    "top bumps land on bottom pads",
+    ("top", "bottom"),
+    (Prop("offset", Dim.LENGTH, MAX, positive=False),),
+    polygon=False,
+)
 
 
-def _unmatched(points: np.ndarray, others: np.ndarray, check: Check, ctx: CheckContext,
-               what: str, partner: str) -> tuple[np.ndarray, np.ndarray, np.ndarray, list[str],
-                                                 np.ndarray]:
+def _unmatched(
+    points: np.ndarray, others: np.ndarray, check: Check, ctx: CheckContext, what: str, partner: str
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, list[str], np.ndarray]:
     """The points whose nearest point of ``others`` is too far, as the arguments of
     :func:`edge_markers`; offset NaN when ``others`` is empty."""
     if not len(others):
-        return (points, points, np.full(len(points), np.nan), [f"{what} with no {partner}"],
-                np.zeros(len(points), dtype=int))
+        return (
+            points,
+            points,
+            np.full(len(points), np.nan),
+            [f"{what} with no {partner}"],
+            np.zeros(len(points), dtype=int),
+        )
     if not len(points):
         return points, points, np.empty(0), [], np.empty(0, dtype=int)
     from scipy.spatial import cKDTree  # here: its half-second import is for bump checks only
+
     offsets, nearest = cKDTree(others).query(points)
     rows = np.flatnonzero(~passes(check.constraints, offsets))
     # arrays have few distinct offsets: one text each
     values, text_index = np.unique(offsets[rows], return_inverse=True)
-    texts = [violation_text("offset", value, breaks(check.constraints, value), ctx.length_unit,
-                            f" ({what} to nearest {partner})") for value in values.tolist()]
+    texts = [
+        violation_text(
+            "offset",
+            value,
+            breaks(check.constraints, value),
+            ctx.length_unit,
+            f" ({what} to nearest {partner})",
+        )
+        for value in values.tolist()
+    ]
     return points[rows], others[nearest[rows]], offsets[rows], texts, text_index.reshape(-1)
 
 
@@ -64,5 +84,10 @@ def run(check: Check, ctx: CheckContext) -> list[Marker]:
     tops = _unmatched(top, bottom, check, ctx, top_name, bottom_name)
     bottoms = _unmatched(bottom, top, check, ctx, bottom_name, top_name)
     starts, ends, offsets = (np.concatenate([tops[k], bottoms[k]]) for k in range(3))
-    return edge_markers(starts, ends, offsets, tops[3] + bottoms[3],
-                        np.concatenate([tops[4], bottoms[4] + len(tops[3])]))
+    return edge_markers(
+        starts,
+        ends,
+        offsets,
+        tops[3] + bottoms[3],
+        np.concatenate([tops[4], bottoms[4] + len(tops[3])]),
+    )

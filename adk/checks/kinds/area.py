@@ -6,20 +6,22 @@ Shapes are merged first, so touching or overlapping shapes, also from
 different cells, count as one shape; the area of a shape with a hole excludes
 the hole. An area exactly at a limit passes.
 Marker: the shape, with its area."""
+
 from __future__ import annotations
 
 import math
 
 import klayout.db as kdb
 
-from adk.lang.model import Check, Constraint
-from adk.lang.units import Dim
-from adk.checks.polygon import breaker, ordered, scaled
 from adk.checks.base import CheckContext, Marker, violation_text
+from adk.checks.polygon import breaker, ordered, scaled
+from adk.lang.model import Check, Constraint
 from adk.lang.signature import MAX, MIN, CheckSpec, Prop
+from adk.lang.units import Dim
 
-SPEC = CheckSpec("area", "area of each shape of a layer", ("layer",),
-                 (Prop("area", Dim.AREA, MIN + MAX),))
+SPEC = CheckSpec(
+    "area", "area of each shape of a layer", ("layer",), (Prop("area", Dim.AREA, MIN + MAX),)
+)
 
 
 def ambit(check: Check) -> float:
@@ -40,8 +42,9 @@ def run(check: Check, ctx: CheckContext) -> list[Marker]:
     return ordered(markers)
 
 
-def _candidates(region: kdb.Region, constraints: tuple[Constraint, ...],
-                unit_area: float) -> kdb.Region:
+def _candidates(
+    region: kdb.Region, constraints: tuple[Constraint, ...], unit_area: float
+) -> kdb.Region:
     """The shapes whose area is not safely inside every limit; the exact test follows."""
     lows = [scaled(c.limit.value, unit_area) for c in constraints if c.op in MIN]
     highs = [scaled(c.limit.value, unit_area) for c in constraints if c.op in MAX]

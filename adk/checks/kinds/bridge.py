@@ -14,25 +14,33 @@ Marker: the bridge with its die count; the part of the bridge over a die
 (its bounding box) with the overlap; the gap between two dies across the
 bridge with the gap; the edge to the nearest bridge with the space, each pair
 of bridges once."""
+
 from __future__ import annotations
 
+import itertools
 from dataclasses import dataclass
 
 import klayout.db as kdb
 
-from adk.layout.bumps import breaks
-from adk.lang.units import Dim
 from adk.checks.base import Check, CheckContext, Geometry, Marker, violation_text
 from adk.checks.kinds.distance import Nearest, edge_marker
 from adk.lang.signature import ANY, LAYER, MAX, MIN, CheckSpec, Param, Prop
+from adk.lang.units import Dim
+from adk.layout.bumps import breaks
 
-SPEC = CheckSpec("bridge", "silicon bridge placement across dies", ("bridges",),
-                 (Prop("dies", Dim.NUMBER, ANY),
-                  Prop("overlap", Dim.LENGTH, MIN),
-                  Prop("gap", Dim.LENGTH, MAX + MIN),
-                  Prop("space", Dim.LENGTH, MIN)),
-                 (Param("dies", LAYER, required=True, doc="the die outline layer"),),
-                 polygon=False)
+SPEC = CheckSpec(
+    "bridge",
+    "silicon bridge placement across dies",
+    ("bridges",),
+    (
+        Prop("dies", Dim.NUMBER, ANY),
+        Prop("overlap", Dim.LENGTH, MIN),
+        Prop("gap", Dim.LENGTH, MAX + MIN),
+        Prop("space", Dim.LENGTH, MIN),
+    ),
+    (Param("dies", LAYER, required=True, doc="the die outline layer"),),
+    polygon=False,
+)
 
 
 @dataclass(frozen=True)
@@ -63,8 +71,9 @@ def _gap_box(bridge: kdb.Box, before: Landing, after: Landing, axis: int) -> kdb
     return kdb.Box(bridge.left, before.end, bridge.right, after.start)
 
 
-def _check(prop: str, value: float, shape: Geometry, check: Check,
-           ctx: CheckContext) -> list[Marker]:
+def _check(
+    prop: str, value: float, shape: Geometry, check: Check, ctx: CheckContext
+) -> list[Marker]:
     """A marker when ``value`` breaks a constraint on ``prop``."""
     constraint = breaks(check.constraint(prop), value)
     if constraint is None:
@@ -72,8 +81,7 @@ def _check(prop: str, value: float, shape: Geometry, check: Check,
     return [Marker(shape, value, violation_text(prop, value, constraint, ctx.length_unit))]
 
 
-def _placement(bridge: kdb.Polygon, dies: Nearest, check: Check,
-               ctx: CheckContext) -> list[Marker]:
+def _placement(bridge: kdb.Polygon, dies: Nearest, check: Check, ctx: CheckContext) -> list[Marker]:
     """Markers for the dies, overlap and gap of one bridge."""
     box = bridge.bbox()
     axis = 0 if box.width() >= box.height() else 1
@@ -86,7 +94,7 @@ def _placement(bridge: kdb.Polygon, dies: Nearest, check: Check,
             length = (landing.end - landing.start) * ctx.dbu
             markers += _check("overlap", length, landing.box.to_dtype(ctx.dbu), check, ctx)
     if check.constraint("gap"):
-        for before, after in zip(landings, landings[1:]):
+        for before, after in itertools.pairwise(landings):
             gap = max(after.start - before.end, 0) * ctx.dbu
             shape = _gap_box(box, before, after, axis).to_dtype(ctx.dbu)
             markers += _check("gap", gap, shape, check, ctx)

@@ -16,21 +16,32 @@ magnification), the error of snapping diagonal and curved sides to the grid.
 Shapes are taken as drawn, each distinct outline measured once; a derived
 layer's merged polygons are measured one by one.
 Marker: the bump, with its shape and diameter."""
+
 from __future__ import annotations
 
 import numpy as np
 
-from adk.layout.bumps import Outline, breaks
-from adk.lang.units import Dim, Quantity
 from adk.checks.base import Check, CheckContext, Marker, violation_text
 from adk.lang.signature import ANY, LENGTH, WORD, CheckSpec, Param, Prop
+from adk.lang.units import Dim, Quantity
+from adk.layout.bumps import Outline, breaks
 
-SPEC = CheckSpec("bump_size", "bump outline and diameter", ("bumps",),
-                 (Prop("size", Dim.LENGTH, ANY),),
-                 (Param("shape", WORD, choices=("octagon", "circle", "any"), doc="expected outline"),
-                  Param("tolerance", LENGTH, zero_allowed=True,
-                        doc="allowed deviation of the diameter; default 0")),
-                 polygon=False)
+SPEC = CheckSpec(
+    "bump_size",
+    "bump outline and diameter",
+    ("bumps",),
+    (Prop("size", Dim.LENGTH, ANY),),
+    (
+        Param("shape", WORD, choices=("octagon", "circle", "any"), doc="expected outline"),
+        Param(
+            "tolerance",
+            LENGTH,
+            zero_allowed=True,
+            doc="allowed deviation of the diameter; default 0",
+        ),
+    ),
+    polygon=False,
+)
 
 # grid snapping moves a vertex by up to half a database unit in x and y
 _GRID_ALLOWANCE = 2.0
@@ -47,8 +58,14 @@ def convex_hull(points: np.ndarray) -> np.ndarray:
     def chain(seq: list) -> list:
         out: list = []
         for p in seq:
-            while len(out) >= 2 and ((out[-1][0] - out[-2][0]) * (p[1] - out[-2][1])
-                                     - (out[-1][1] - out[-2][1]) * (p[0] - out[-2][0])) <= 0:
+            while (
+                len(out) >= 2
+                and (
+                    (out[-1][0] - out[-2][0]) * (p[1] - out[-2][1])
+                    - (out[-1][1] - out[-2][1]) * (p[0] - out[-2][0])
+                )
+                <= 0
+            ):
                 out.pop()
             out.append(p)
         return out[:-1]
@@ -82,16 +99,20 @@ def classify(points: np.ndarray) -> tuple[str, float, float]:
     return kind, float(widths.min()), float(widths.max())
 
 
-def _markers(outline: Outline, check: Check, ctx: CheckContext, expected: str,
-             tolerance: float) -> list[Marker]:
+def _markers(
+    outline: Outline, check: Check, ctx: CheckContext, expected: str, tolerance: float
+) -> list[Marker]:
     kind, low, high = classify(outline.hull())
     mags = outline.magnifications()
     markers = []
     for mag in np.unique(mags):
         allowed = tolerance + _GRID_ALLOWANCE * ctx.dbu * mag
         sizes = (low * mag * ctx.dbu, high * mag * ctx.dbu)
-        broken = [(size, c) for size in sizes
-                  if (c := breaks(check.constraints, size, allowed)) is not None]
+        broken = [
+            (size, c)
+            for size in sizes
+            if (c := breaks(check.constraints, size, allowed)) is not None
+        ]
         if expected in ("any", kind) and not broken:
             continue
         parts = [] if expected in ("any", kind) else [f"shape {kind}, expected {expected}"]
@@ -102,8 +123,10 @@ def _markers(outline: Outline, check: Check, ctx: CheckContext, expected: str,
             size = sizes[0]
             parts.append(f"size {Quantity(size, Dim.LENGTH).format(ctx.length_unit)}")
         text = ", ".join(parts)
-        markers += [Marker(shape, size, text)
-                    for shape in outline.placed(np.flatnonzero(mags == mag), ctx.dbu)]
+        markers += [
+            Marker(shape, size, text)
+            for shape in outline.placed(np.flatnonzero(mags == mag), ctx.dbu)
+        ]
     return markers
 
 

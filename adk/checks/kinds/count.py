@@ -6,17 +6,22 @@ Both layers are merged first, so a shape is a connected piece: a fiducial
 cross drawn as two boxes counts once. A shape lies inside a region when its
 centre (the centre of its bounding box) does, or lies on the region's boundary.
 Marker: the region shape, with its count."""
+
 from __future__ import annotations
 
-from adk.layout.bumps import breaks, inside, region_centres
-from adk.lang.units import Dim
 from adk.checks.base import Check, CheckContext, Marker, violation_text
 from adk.lang.signature import ANY, LAYER, CheckSpec, Param, Prop
+from adk.lang.units import Dim
+from adk.layout.bumps import breaks, inside, region_centres
 
-SPEC = CheckSpec("count", "number of shapes of a layer inside each region shape", ("layer",),
-                 (Prop("count", Dim.NUMBER, ANY, positive=False),),
-                 (Param("within", LAYER, required=True, doc="the region layer"),),
-                 polygon=False)
+SPEC = CheckSpec(
+    "count",
+    "number of shapes of a layer inside each region shape",
+    ("layer",),
+    (Prop("count", Dim.NUMBER, ANY, positive=False),),
+    (Param("within", LAYER, required=True, doc="the region layer"),),
+    polygon=False,
+)
 
 
 def run(check: Check, ctx: CheckContext) -> list[Marker]:
@@ -26,6 +31,11 @@ def run(check: Check, ctx: CheckContext) -> list[Marker]:
         count = len(inside(points, polygon, ctx.dbu))
         constraint = breaks(check.constraints, count)
         if constraint is not None:
-            markers.append(Marker(polygon.to_dtype(ctx.dbu), float(count),
-                                  violation_text("count", count, constraint, ctx.length_unit)))
+            markers.append(
+                Marker(
+                    polygon.to_dtype(ctx.dbu),
+                    float(count),
+                    violation_text("count", count, constraint, ctx.length_unit),
+                )
+            )
     return sorted(markers, key=Marker.sort_key)

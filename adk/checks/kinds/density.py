@@ -14,24 +14,31 @@ density = area(layer ∩ window ∩ R) / area(window ∩ R), with R the ``within
 layer or the whole extent; a window with nothing of R in it is skipped. A
 density exactly at a limit passes.
 Marker: the window (a box), with its density."""
+
 from __future__ import annotations
 
+from collections.abc import Iterator
 from itertools import product
-from typing import Iterator
 
 import klayout.db as kdb
 
-from adk.lang.model import Check
-from adk.lang.units import Dim
-from adk.checks.polygon import breaker, ordered
 from adk.checks.base import CheckContext, Marker, violation_text
+from adk.checks.polygon import breaker, ordered
+from adk.lang.model import Check
 from adk.lang.signature import LAYER, LENGTH, MAX, MIN, CheckSpec, Param, Prop
+from adk.lang.units import Dim
 
-SPEC = CheckSpec("density", "area fraction of a layer in sliding windows", ("layer",),
-                 (Prop("density", Dim.RATIO, MIN + MAX, positive=False),),
-                 (Param("window", LENGTH, required=True, doc="window side"),
-                  Param("step", LENGTH, doc="window step; defaults to the window side"),
-                  Param("within", LAYER, doc="clip windows to this layer")))
+SPEC = CheckSpec(
+    "density",
+    "area fraction of a layer in sliding windows",
+    ("layer",),
+    (Prop("density", Dim.RATIO, MIN + MAX, positive=False),),
+    (
+        Param("window", LENGTH, required=True, doc="window side"),
+        Param("step", LENGTH, doc="window step; defaults to the window side"),
+        Param("within", LAYER, doc="clip windows to this layer"),
+    ),
+)
 
 Run = tuple[int, int, int]  # first window start, stride, number of windows
 
@@ -73,8 +80,9 @@ def _layout_extent(ctx: CheckContext, layer: kdb.Region) -> kdb.Box:
     return loaded.top.bbox() if loaded is not None else layer.bbox()
 
 
-def _densities(covered: kdb.Region, scope: kdb.Region, size: int, step: int,
-               focus: kdb.Box | None = None) -> Iterator[tuple[kdb.Box, float]]:
+def _densities(
+    covered: kdb.Region, scope: kdb.Region, size: int, step: int, focus: kdb.Box | None = None
+) -> Iterator[tuple[kdb.Box, float]]:
     """Each window over the extent of ``scope`` with its covered fraction of ``scope``;
     with ``focus`` (a tile), only the windows around it."""
     extent = scope.bbox()
@@ -87,16 +95,23 @@ def _densities(covered: kdb.Region, scope: kdb.Region, size: int, step: int,
         rows = _near(rows, height, focus.bottom, focus.top)
     for x, y in product(columns, rows):
         # one rasterize call per run: pixels are the windows of the run
-        args = (kdb.Point(x[0], y[0]), kdb.Vector(x[1], y[1]), kdb.Vector(width, height),
-                x[2], y[2])
+        args = (
+            kdb.Point(x[0], y[0]),
+            kdb.Vector(x[1], y[1]),
+            kdb.Vector(width, height),
+            x[2],
+            y[2],
+        )
         for iy, (parts, wholes) in enumerate(zip(covered.rasterize(*args), scope.rasterize(*args))):
             for ix, (part, whole) in enumerate(zip(parts, wholes)):
                 if whole > 0:
                     corner = kdb.Point(x[0] + ix * x[1], y[0] + iy * y[1])
                     # areas summed in another order (a tile's shapes) differ in the last
                     # bits; a thousandth of a square unit is far below any grid
-                    yield (kdb.Box(corner, corner + kdb.Vector(width, height)),
-                           round(part, 3) / round(whole, 3))
+                    yield (
+                        kdb.Box(corner, corner + kdb.Vector(width, height)),
+                        round(part, 3) / round(whole, 3),
+                    )
 
 
 def _near(runs: list[Run], size: int, low: int, high: int) -> list[Run]:
@@ -120,6 +135,7 @@ def _runs(low: int, high: int, size: int, step: int) -> tuple[int, list[Run]]:
         return high - low, [(low, high - low, 1)]
     starts = range(low, high - size, step)
     phases = -(-size // step)
-    runs = [(starts[j], phases * step, len(starts[j::phases]))
-            for j in range(min(phases, len(starts)))]
+    runs = [
+        (starts[j], phases * step, len(starts[j::phases])) for j in range(min(phases, len(starts)))
+    ]
     return size, runs + [(high - size, size, 1)]

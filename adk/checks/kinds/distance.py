@@ -10,6 +10,7 @@ nearest other shape. A shape with no shape on the other layer at all passes a
 minimum and breaks a maximum. A distance exactly at the limit passes.
 Marker: the edge from the shape's closest point to its nearest partner's, with
 the distance; the shape itself when it overlaps its partner or has none."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -18,18 +19,23 @@ import klayout.db as kdb
 import numpy as np
 from rtree import index
 
-from adk.layout.bumps import breaks
-from adk.lang.units import Dim
 from adk.checks.base import Check, CheckContext, Marker, violation_text
 from adk.lang.signature import MAX, MIN, CheckSpec, Prop
+from adk.lang.units import Dim
+from adk.layout.bumps import breaks
 
 # point-to-edge distances computed at once
 _CHUNK = 1 << 20
 # distances (dbu) this close are equal
 _TIE = 1e-6
 
-SPEC = CheckSpec("distance", "nearest distance between shapes of two layers", ("a", "b"),
-                 (Prop("distance", Dim.LENGTH, MIN + MAX, positive=False),), polygon=False)
+SPEC = CheckSpec(
+    "distance",
+    "nearest distance between shapes of two layers",
+    ("a", "b"),
+    (Prop("distance", Dim.LENGTH, MIN + MAX, positive=False),),
+    polygon=False,
+)
 
 
 @dataclass(frozen=True)
@@ -57,11 +63,11 @@ def _to_segments(points: np.ndarray, edges: np.ndarray) -> tuple[float, np.ndarr
     """Smallest distance from ``points`` to ``edges`` with every (point, foot) pair at it."""
     start, end = edges[None, :, :2], edges[None, :, 2:]
     direction = end - start
-    length2 = np.maximum((direction ** 2).sum(axis=-1), 1e-300)
+    length2 = np.maximum((direction**2).sum(axis=-1), 1e-300)
     best, near, feet = np.inf, [], []
     step = max(1, _CHUNK // len(edges))
     for first in range(0, len(points), step):
-        chunk = points[first:first + step, None, :]
+        chunk = points[first : first + step, None, :]
         t = np.clip(((chunk - start) * direction).sum(axis=-1) / length2, 0.0, 1.0)
         foot = start + t[..., None] * direction
         dist = np.hypot(*(chunk - foot).transpose(2, 0, 1))
@@ -87,8 +93,11 @@ def polygon_distance(a: kdb.Polygon, b: kdb.Polygon) -> tuple[float, tuple | Non
     d1, on_a1, on_b1 = _to_segments(np.concatenate(ring_a), _edges(ring_b))
     d2, on_b2, on_a2 = _to_segments(np.concatenate(ring_b), _edges(ring_a))
     distance = min(d1, d2)
-    sides = [(on_a, on_b) for d, on_a, on_b in ((d1, on_a1, on_b1), (d2, on_a2, on_b2))
-             if d <= distance + _TIE]
+    sides = [
+        (on_a, on_b)
+        for d, on_a, on_b in ((d1, on_a1, on_b1), (d2, on_a2, on_b2))
+        if d <= distance + _TIE
+    ]
     on_a = np.concatenate([side[0] for side in sides])
     on_b = np.concatenate([side[1] for side in sides])
     middle_a = (on_a.min(axis=0) + on_a.max(axis=0)) / 2
@@ -155,13 +164,18 @@ def run(check: Check, ctx: CheckContext) -> list[Marker]:
         if closest is None:
             constraint = breaks(check.constraints, float("inf"))
             if constraint is not None:
-                markers.append(Marker(polygon.to_dtype(ctx.dbu), None,
-                                      "distance: no shape on the other layer"))
+                markers.append(
+                    Marker(polygon.to_dtype(ctx.dbu), None, "distance: no shape on the other layer")
+                )
             continue
         distance = closest.distance * ctx.dbu
         constraint = breaks(check.constraints, distance)
         if constraint is not None:
-            markers.append(Marker(edge_marker(closest, polygon, ctx.dbu), distance,
-                                  violation_text("distance", distance, constraint,
-                                                 ctx.length_unit)))
+            markers.append(
+                Marker(
+                    edge_marker(closest, polygon, ctx.dbu),
+                    distance,
+                    violation_text("distance", distance, constraint, ctx.length_unit),
+                )
+            )
     return sorted(markers, key=Marker.sort_key)

@@ -13,16 +13,29 @@ measured enclosure; and each part of the inner layer outside the outer layer,
 at enclosure 0, with a text such as ``enclosure: VIA1 outside RDL1``. An inner
 shape outside the outer layer whose edge continues an outer edge in line also
 gets an edge pair at 0 where the two edges meet."""
+
 from __future__ import annotations
 
-from adk.lang.model import Check, layer_label
-from adk.lang.units import Dim
-from adk.checks.polygon import largest_limit, merged_mode, ordered, pair_markers, piece_markers, threshold
 from adk.checks.base import CheckContext, Marker
+from adk.checks.polygon import (
+    largest_limit,
+    merged_mode,
+    ordered,
+    pair_markers,
+    piece_markers,
+    threshold,
+)
+from adk.lang.model import Check, layer_label
 from adk.lang.signature import MARKERS, MIN, CheckSpec, Prop
+from adk.lang.units import Dim
 
-SPEC = CheckSpec("enclosure", "minimum enclosure of an inner layer by an outer layer",
-                 ("inner", "outer"), (Prop("enclosure", Dim.LENGTH, MIN),), (MARKERS,))
+SPEC = CheckSpec(
+    "enclosure",
+    "minimum enclosure of an inner layer by an outer layer",
+    ("inner", "outer"),
+    (Prop("enclosure", Dim.LENGTH, MIN),),
+    (MARKERS,),
+)
 
 
 def ambit(check: Check) -> float:

@@ -23,16 +23,22 @@ Every facing edge of A within the limit is measured, so an edge of A behind a
 nearer one (across a gap or hole of A) can add a marker next to the nearer one.
 Marker: the edge pair of the short extension (A's edge first, then the covered
 part of B's edge), with the measured extension."""
+
 from __future__ import annotations
 
-from adk.lang.model import Check
-from adk.lang.units import Dim
-from adk.checks.polygon import largest_limit, ordered, pair_markers, threshold
 from adk.checks.base import CheckContext, Marker
+from adk.checks.polygon import largest_limit, ordered, pair_markers, threshold
+from adk.lang.model import Check
 from adk.lang.signature import MARKERS, MIN, CheckSpec, Prop
+from adk.lang.units import Dim
 
-SPEC = CheckSpec("extension", "minimum extension of a layer past the edges of another",
-                 ("a", "b"), (Prop("extension", Dim.LENGTH, MIN),), (MARKERS,))
+SPEC = CheckSpec(
+    "extension",
+    "minimum extension of a layer past the edges of another",
+    ("a", "b"),
+    (Prop("extension", Dim.LENGTH, MIN),),
+    (MARKERS,),
+)
 
 
 def ambit(check: Check) -> float:

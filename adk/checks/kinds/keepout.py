@@ -23,20 +23,19 @@ Markers: the part of Z's outline that runs through a forbidden shape
 (``keepout: UBUMP crosses the edge of DIE``, distance 0), and the edge pair
 from a forbidden shape to the outline, inside or outside Z, across a gap
 narrower than the limit (``distance 30 um < 50 um (UBUMP to the edge of DIE)``)."""
+
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Mapping
-from typing import Callable, Union
+from collections.abc import Callable, Mapping
 
 import klayout.db as kdb
 
-from adk.lang.model import Check, Constraint, LayerExpr, ParamValue, layer_label
-from adk.lang.units import Dim
-from adk.checks.polygon import largest_limit, ordered, pair_markers, threshold
 from adk.checks.base import CheckContext, Marker
+from adk.checks.polygon import largest_limit, ordered, pair_markers, threshold
+from adk.lang.model import Check, Constraint, LayerExpr, ParamValue, layer_label
 from adk.lang.signature import LAYER, MARKERS, MIN, CheckSpec, Param, Prop
-
+from adk.lang.units import Dim
 
 
 def _validate(params: Mapping[str, ParamValue], constraints: tuple[Constraint, ...]) -> str | None:
@@ -47,13 +46,22 @@ def _validate(params: Mapping[str, ParamValue], constraints: tuple[Constraint, .
     return None
 
 
-SPEC = CheckSpec("keepout", "forbidden layers inside a zone or near an edge", ("layer",),
-                 (Prop("distance", Dim.LENGTH, MIN),),
-                 (Param("zone", LAYER, doc="the keep-out zone"),
-                  Param("edge", LAYER, doc="keep away from this layer's outline"), MARKERS),
-                 variadic=True, constraint_required=False, validate=_validate)
+SPEC = CheckSpec(
+    "keepout",
+    "forbidden layers inside a zone or near an edge",
+    ("layer",),
+    (Prop("distance", Dim.LENGTH, MIN),),
+    (
+        Param("zone", LAYER, doc="the keep-out zone"),
+        Param("edge", LAYER, doc="keep away from this layer's outline"),
+        MARKERS,
+    ),
+    variadic=True,
+    constraint_required=False,
+    validate=_validate,
+)
 
-Item = Union[kdb.Polygon, kdb.Edge]
+Item = kdb.Polygon | kdb.Edge
 
 
 def ambit(check: Check) -> float:
@@ -68,8 +76,10 @@ def run(check: Check, ctx: CheckContext) -> list[Marker]:
     # among a million bumps read a few hundred of them
     target = ctx.region(zone if zone is not None else edge)
     reach = threshold(check.constraint("distance"), ctx.dbu) if check.constraint("distance") else 0
-    layers = {layer_label(expr, ctx.length_unit): ctx.region_near(expr, target, reach)
-              for expr in check.layers}
+    layers = {
+        layer_label(expr, ctx.length_unit): ctx.region_near(expr, target, reach)
+        for expr in check.layers
+    }
     forbidden = kdb.Region()
     for region in layers.values():
         forbidden += region
@@ -79,14 +89,20 @@ def run(check: Check, ctx: CheckContext) -> list[Marker]:
     return ordered(_edge(check, ctx, layers, forbidden, edge))
 
 
-def _zone(check: Check, ctx: CheckContext, layers: dict[str, kdb.Region],
-          forbidden: kdb.Region, expr: LayerExpr) -> list[Marker]:
+def _zone(
+    check: Check,
+    ctx: CheckContext,
+    layers: dict[str, kdb.Region],
+    forbidden: kdb.Region,
+    expr: LayerExpr,
+) -> list[Marker]:
     zone, zone_name = ctx.region(expr), layer_label(expr, ctx.length_unit)
     inside = forbidden & zone
     names = _namer(inside, layers)
-    markers = [Marker(polygon.to_dtype(ctx.dbu), 0.0,
-                      f"keepout: {names(polygon)} inside {zone_name}")
-               for polygon in inside.each()]
+    markers = [
+        Marker(polygon.to_dtype(ctx.dbu), 0.0, f"keepout: {names(polygon)} inside {zone_name}")
+        for polygon in inside.each()
+    ]
     constraints = check.constraint("distance")
     if constraints:
         pairs = forbidden.separation_check(zone, threshold(constraints, ctx.dbu))
@@ -94,14 +110,24 @@ def _zone(check: Check, ctx: CheckContext, layers: dict[str, kdb.Region],
     return markers
 
 
-def _edge(check: Check, ctx: CheckContext, layers: dict[str, kdb.Region],
-          forbidden: kdb.Region, expr: LayerExpr) -> list[Marker]:
+def _edge(
+    check: Check,
+    ctx: CheckContext,
+    layers: dict[str, kdb.Region],
+    forbidden: kdb.Region,
+    expr: LayerExpr,
+) -> list[Marker]:
     outline, outline_name = ctx.region(expr), layer_label(expr, ctx.length_unit)
     crossings = outline.edges().inside_part(forbidden)
     names = _namer(crossings, layers)
-    markers = [Marker(edge.to_dtype(ctx.dbu), 0.0,
-                      f"keepout: {names(edge)} crosses the edge of {outline_name}")
-               for edge in crossings.each()]
+    markers = [
+        Marker(
+            edge.to_dtype(ctx.dbu),
+            0.0,
+            f"keepout: {names(edge)} crosses the edge of {outline_name}",
+        )
+        for edge in crossings.each()
+    ]
     constraints = check.constraint("distance")
     if constraints:
         limit = threshold(constraints, ctx.dbu)
@@ -111,12 +137,18 @@ def _edge(check: Check, ctx: CheckContext, layers: dict[str, kdb.Region],
     return markers
 
 
-def _pair_markers(pairs: kdb.EdgePairs, constraints: tuple[Constraint, ...], ctx: CheckContext,
-                  layers: dict[str, kdb.Region], target: str) -> list[Marker]:
+def _pair_markers(
+    pairs: kdb.EdgePairs,
+    constraints: tuple[Constraint, ...],
+    ctx: CheckContext,
+    layers: dict[str, kdb.Region],
+    target: str,
+) -> list[Marker]:
     """Markers for pairs whose first edge is a forbidden shape's, named after its layers."""
     names = _namer(pairs.first_edges(), layers)
-    return pair_markers(pairs, constraints, "distance", ctx,
-                        lambda pair: f" ({names(pair.first)} {target})")
+    return pair_markers(
+        pairs, constraints, "distance", ctx, lambda pair: f" ({names(pair.first)} {target})"
+    )
 
 
 def _namer(items: kdb.Region | kdb.Edges, layers: dict[str, kdb.Region]) -> Callable[[Item], str]:

@@ -13,16 +13,22 @@ wholly inside the other has no facing edges and is not an overlap violation
 shape, which reaches through it.
 Marker: the edge pair across the thin overlap (first layer's edge first), with
 the measured overlap."""
+
 from __future__ import annotations
 
-from adk.lang.model import Check
-from adk.lang.units import Dim
-from adk.checks.polygon import largest_limit, merged_mode, ordered, pair_markers, threshold
 from adk.checks.base import CheckContext, Marker
+from adk.checks.polygon import largest_limit, merged_mode, ordered, pair_markers, threshold
+from adk.lang.model import Check
 from adk.lang.signature import MARKERS, MIN, CheckSpec, Prop
+from adk.lang.units import Dim
 
-SPEC = CheckSpec("overlap", "minimum overlap of two layers where they overlap",
-                 ("a", "b"), (Prop("overlap", Dim.LENGTH, MIN),), (MARKERS,))
+SPEC = CheckSpec(
+    "overlap",
+    "minimum overlap of two layers where they overlap",
+    ("a", "b"),
+    (Prop("overlap", Dim.LENGTH, MIN),),
+    (MARKERS,),
+)
 
 
 def ambit(check: Check) -> float:

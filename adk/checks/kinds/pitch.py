@@ -8,6 +8,7 @@ nearest neighbour is the diagonal one, not the column step. A pitch exactly at
 the limit passes.
 Marker: the edge between the two centres, with the distance; each pair once.
 A bump with several nearest neighbours at the same distance is paired with each."""
+
 from __future__ import annotations
 
 from typing import TYPE_CHECKING
@@ -15,17 +16,22 @@ from typing import TYPE_CHECKING
 import klayout.db as kdb
 import numpy as np
 
-from adk.layout.bumps import breaks, passes
-from adk.lang.units import Dim
-from adk.checks.polygon import largest_limit
 from adk.checks.base import Check, CheckContext, Marker, violation_text
+from adk.checks.polygon import largest_limit
 from adk.lang.signature import MIN, CheckSpec, Prop
+from adk.lang.units import Dim
+from adk.layout.bumps import breaks, passes
 
 if TYPE_CHECKING:
     from scipy.spatial import cKDTree
 
-SPEC = CheckSpec("pitch", "minimum nearest-neighbour bump pitch", ("bumps",),
-                 (Prop("pitch", Dim.LENGTH, MIN),), polygon=False)
+SPEC = CheckSpec(
+    "pitch",
+    "minimum nearest-neighbour bump pitch",
+    ("bumps",),
+    (Prop("pitch", Dim.LENGTH, MIN),),
+    polygon=False,
+)
 
 # neighbours fetched at once; more ties than this (only with stacked duplicates) are looked up
 _K = 8
@@ -51,8 +57,9 @@ def _is_dense(points: np.ndarray, reach: float, tree: cKDTree) -> bool:
     return float(np.mean(tree.query_ball_point(sample, reach, return_length=True))) - 1 > _DENSE
 
 
-def _nearest_pairs(points: np.ndarray, rows: np.ndarray, reach: np.ndarray,
-                   tree: cKDTree) -> np.ndarray:
+def _nearest_pairs(
+    points: np.ndarray, rows: np.ndarray, reach: np.ndarray, tree: cKDTree
+) -> np.ndarray:
     """Pairs (i, j), i < j, of each ``rows[k]`` with every other point within ``reach[k]``,
     as (P, 2) sorted rows, each pair once."""
     k = min(_K, len(points))
@@ -72,6 +79,7 @@ def close_pairs(points: np.ndarray, reach: float) -> np.ndarray:
     """Pairs (i, j), i < j, (P, 2), holding every pair of points at most ``reach`` apart
     that are nearest neighbours of one another or of one of the two; maybe more."""
     from scipy.spatial import cKDTree  # here: its half-second import is for bump checks only
+
     tree = cKDTree(points, balanced_tree=False, compact_nodes=False)  # 2.5x faster to build
     if not _is_dense(points, reach, tree):
         return tree.query_pairs(reach, output_type="ndarray").astype(np.int64).reshape(-1, 2)
@@ -88,13 +96,19 @@ def nearest_neighbour_pairs(points: np.ndarray, reach: float) -> tuple[np.ndarra
     nearest = np.full(len(points), np.inf)
     np.minimum.at(nearest, pairs[:, 0], distances)
     np.minimum.at(nearest, pairs[:, 1], distances)
-    keep = ((distances <= _widened(nearest[pairs[:, 0]]))
-            | (distances <= _widened(nearest[pairs[:, 1]])))
+    keep = (distances <= _widened(nearest[pairs[:, 0]])) | (
+        distances <= _widened(nearest[pairs[:, 1]])
+    )
     return pairs[keep], distances[keep]
 
 
-def edge_markers(starts: np.ndarray, ends: np.ndarray, values: np.ndarray,
-                 texts: list[str], text_index: np.ndarray) -> list[Marker]:
+def edge_markers(
+    starts: np.ndarray,
+    ends: np.ndarray,
+    values: np.ndarray,
+    texts: list[str],
+    text_index: np.ndarray,
+) -> list[Marker]:
     """Markers for the edges ``starts[k]``-``ends[k]`` (µm) with ``values[k]`` (NaN: none) and
     ``texts[text_index[k]]``, in :meth:`Marker.sort_key` order.
 
@@ -102,10 +116,16 @@ def edge_markers(starts: np.ndarray, ends: np.ndarray, values: np.ndarray,
     low, high = np.minimum(starts, ends), np.maximum(starts, ends)
     rank = np.argsort(np.argsort(np.array(texts, dtype=object)))
     order = np.lexsort((rank[text_index], high[:, 1], high[:, 0], low[:, 1], low[:, 0]))
-    rows = zip(starts[order].tolist(), ends[order].tolist(), values[order].tolist(),
-               text_index[order].tolist())
-    return [Marker(kdb.DEdge(x1, y1, x2, y2), None if value != value else value, texts[t])
-            for (x1, y1), (x2, y2), value, t in rows]
+    rows = zip(
+        starts[order].tolist(),
+        ends[order].tolist(),
+        values[order].tolist(),
+        text_index[order].tolist(),
+    )
+    return [
+        Marker(kdb.DEdge(x1, y1, x2, y2), None if value != value else value, texts[t])
+        for (x1, y1), (x2, y2), value, t in rows
+    ]
 
 
 def ambit(check: Check) -> float:
@@ -122,6 +142,8 @@ def run(check: Check, ctx: CheckContext) -> list[Marker]:
     starts, ends = points[pairs[broken, 0]], points[pairs[broken, 1]]
     # arrays have few distinct distances: one text each
     values, text_index = np.unique(distances[broken], return_inverse=True)
-    texts = [violation_text("pitch", value, breaks(check.constraints, value), ctx.length_unit)
-             for value in values.tolist()]
+    texts = [
+        violation_text("pitch", value, breaks(check.constraints, value), ctx.length_unit)
+        for value in values.tolist()
+    ]
     return edge_markers(starts, ends, distances[broken], texts, text_index.reshape(-1))

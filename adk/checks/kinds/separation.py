@@ -11,16 +11,29 @@ marked as far as it lies within the limit of the other); for shapes that touch
 along an edge or at a corner, such an edge pair at distance 0; for shapes that
 overlap, the overlap polygon, at distance 0, with a text such as
 ``separation: TMV overlaps RDL1``."""
+
 from __future__ import annotations
 
-from adk.lang.model import Check, layer_label
-from adk.lang.units import Dim
-from adk.checks.polygon import largest_limit, merged_mode, ordered, pair_markers, piece_markers, threshold
 from adk.checks.base import CheckContext, Marker
+from adk.checks.polygon import (
+    largest_limit,
+    merged_mode,
+    ordered,
+    pair_markers,
+    piece_markers,
+    threshold,
+)
+from adk.lang.model import Check, layer_label
 from adk.lang.signature import MARKERS, MIN, CheckSpec, Prop
+from adk.lang.units import Dim
 
-SPEC = CheckSpec("separation", "minimum distance between shapes of two layers",
-                 ("a", "b"), (Prop("separation", Dim.LENGTH, MIN),), (MARKERS,))
+SPEC = CheckSpec(
+    "separation",
+    "minimum distance between shapes of two layers",
+    ("a", "b"),
+    (Prop("separation", Dim.LENGTH, MIN),),
+    (MARKERS,),
+)
 
 
 def ambit(check: Check) -> float:

@@ -10,16 +10,22 @@ the limit passes.
 Marker: the edge pair across the gap (the parts of both edges closer than the
 limit), with the measured space; a corner-to-corner gap gives one pair per
 pair of facing edges."""
+
 from __future__ import annotations
 
-from adk.lang.model import Check
-from adk.lang.units import Dim
-from adk.checks.polygon import largest_limit, ordered, pair_markers, threshold
 from adk.checks.base import CheckContext, Marker
+from adk.checks.polygon import largest_limit, ordered, pair_markers, threshold
+from adk.lang.model import Check
 from adk.lang.signature import MARKERS, MIN, CheckSpec, Prop
+from adk.lang.units import Dim
 
-SPEC = CheckSpec("space", "minimum space between shapes of a layer", ("layer",),
-                 (Prop("space", Dim.LENGTH, MIN),), (MARKERS,))
+SPEC = CheckSpec(
+    "space",
+    "minimum space between shapes of a layer",
+    ("layer",),
+    (Prop("space", Dim.LENGTH, MIN),),
+    (MARKERS,),
+)
 
 
 def ambit(check: Check) -> float:

@@ -13,16 +13,22 @@ sharp (acute) corner are, so the tip of a sharp corner is a width of 0 and
 always violates.
 Marker: the edge pair across the narrow part (the parts of both edges closer
 than the limit), with the measured width."""
+
 from __future__ import annotations
 
-from adk.lang.model import Check
-from adk.lang.units import Dim
-from adk.checks.polygon import largest_limit, ordered, pair_markers, threshold
 from adk.checks.base import CheckContext, Marker
+from adk.checks.polygon import largest_limit, ordered, pair_markers, threshold
+from adk.lang.model import Check
 from adk.lang.signature import MARKERS, MIN, CheckSpec, Prop
+from adk.lang.units import Dim
 
-SPEC = CheckSpec("width", "minimum width of the shapes of a layer", ("layer",),
-                 (Prop("width", Dim.LENGTH, MIN),), (MARKERS,))
+SPEC = CheckSpec(
+    "width",
+    "minimum width of the shapes of a layer",
+    ("layer",),
+    (Prop("width", Dim.LENGTH, MIN),),
+    (MARKERS,),
+)
 
 
 def ambit(check: Check) -> float:
