@@ -12,8 +12,8 @@ import os
 import sys
 from importlib import import_module
 
-from adk import __version__
 from adk.cli.common import EXIT_BAD_INPUT, EXIT_INTERNAL, ArgumentParser
+from adk.version import __version__
 
 COMMAND_MODULES = (
     "deck_commands",

@@ -20,7 +20,6 @@ import os
 from dataclasses import dataclass
 from xml.sax.saxutils import escape
 
-from adk import __version__
 from adk.lang.model import (
     BoolOp,
     Check,
@@ -36,6 +35,7 @@ from adk.lang.model import (
     layer_names,
 )
 from adk.run.plan import drawn_layers, rule_layers
+from adk.version import __version__
 
 EXPORTED_KINDS = (
     "width",

@@ -23,9 +23,9 @@ from dataclasses import dataclass, field
 from importlib import metadata
 from pathlib import Path
 
-from adk import __version__
 from adk.errors import AdkError
 from adk.resources import data_folder
+from adk.version import __version__
 
 GRAIN = "adk"
 MANIFEST = "adk-install-manifest.json"

@@ -7,9 +7,9 @@ import tempfile
 
 import klayout.rdb as rdb
 
-from adk import __version__
 from adk.errors import AdkError
 from adk.run.result import RunResult
+from adk.version import __version__
 
 
 def marker_database(result: RunResult) -> rdb.ReportDatabase:
