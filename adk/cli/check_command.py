@@ -6,10 +6,10 @@ import argparse
 import sys
 import time
 
-from adk.cli.common import EXIT_CLEAN, EXIT_VIOLATIONS
+from adk.cli.common import EXIT_CLEAN, EXIT_VIOLATIONS, Subparsers
 
 
-def register(sub) -> None:
+def register(sub: Subparsers) -> None:
     check = sub.add_parser(
         "check",
         help="check a layout against a deck",
@@ -89,7 +89,7 @@ def _positive_float(text: str) -> float:
     return value
 
 
-def check_layout(args) -> int:
+def check_layout(args: argparse.Namespace) -> int:
     import adk
     from adk.report.markers import default_report
     from adk.report.summary import summary_json, summary_table

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import argparse
 import sys
 
-from adk.cli.common import EXIT_BAD_INPUT, EXIT_CLEAN, EXIT_VIOLATIONS, write_atomically
+from adk.cli.common import EXIT_BAD_INPUT, EXIT_CLEAN, EXIT_VIOLATIONS, Subparsers, write_atomically
 
 
-def register(sub) -> None:
+def register(sub: Subparsers) -> None:
     lint = sub.add_parser(
         "lint",
         help="check decks for errors",
@@ -38,7 +39,7 @@ def register(sub) -> None:
     fmt.set_defaults(func=format_decks)
 
 
-def lint_decks(args) -> int:
+def lint_decks(args: argparse.Namespace) -> int:
     from adk.api import load_deck
     from adk.errors import DeckError
 
@@ -54,7 +55,7 @@ def lint_decks(args) -> int:
     return status
 
 
-def list_rules(args) -> int:
+def list_rules(args: argparse.Namespace) -> int:
     from adk.api import load_deck
     from adk.report.rule_table import rules_json, rules_table
 
@@ -63,7 +64,7 @@ def list_rules(args) -> int:
     return EXIT_CLEAN
 
 
-def format_decks(args) -> int:
+def format_decks(args: argparse.Namespace) -> int:
     from adk.errors import DeckError
     from adk.lang.formatter import format_text
 

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
-from adk.cli.common import EXIT_CLEAN
+import argparse
+
+from adk.cli.common import EXIT_CLEAN, Subparsers
 
 
-def register(sub) -> None:
+def register(sub: Subparsers) -> None:
     example = sub.add_parser(
         "example",
         help="write an example package layout",
@@ -23,7 +25,7 @@ def register(sub) -> None:
     example.set_defaults(func=write)
 
 
-def write(args) -> int:
+def write(args: argparse.Namespace) -> int:
     from adk.examples.writer import write_example
 
     listing = write_example(args.pillar, args.output, args.dirty, args.annotate)

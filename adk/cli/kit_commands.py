@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import argparse
 import json
 import sys
 
-from adk.cli.common import EXIT_CLEAN, EXIT_VIOLATIONS, write_atomically
+from adk.cli.common import EXIT_CLEAN, EXIT_VIOLATIONS, Subparsers, write_atomically
 
 
-def register(sub) -> None:
+def register(sub: Subparsers) -> None:
     test = sub.add_parser(
         "test-deck",
         help="run a deck's self-tests",
@@ -40,19 +41,12 @@ def register(sub) -> None:
     docs.set_defaults(func=write_manual)
 
 
-def test_deck(args) -> int:
+def test_deck(args: argparse.Namespace) -> int:
     from adk.api import load_deck
-    from adk.errors import AdkError
     from adk.kit.decktest import run_self_tests
     from adk.report.rule_table import text_table
 
-    try:
-        annotation = tuple(int(x) for x in args.annotation_layer.split("/"))
-        assert len(annotation) == 2
-    except (ValueError, AssertionError):
-        raise AdkError(
-            f"--annotation-layer: '{args.annotation_layer}' is not LAYER/DATATYPE"
-        ) from None
+    annotation = _layer_datatype(args.annotation_layer)
     deck = load_deck(args.deck)
     tallies = run_self_tests(deck, args.tests, annotation)
     if args.format == "json":
@@ -84,7 +78,17 @@ def test_deck(args) -> int:
     return EXIT_CLEAN if all(t.ok for t in tallies) else EXIT_VIOLATIONS
 
 
-def write_manual(args) -> int:
+def _layer_datatype(text: str) -> tuple[int, int]:
+    from adk.errors import AdkError
+
+    try:  # a part that is no number, and one part too many or too few, raise ValueError
+        layer, datatype = (int(part) for part in text.split("/"))
+    except ValueError:
+        raise AdkError(f"--annotation-layer: '{text}' is not LAYER/DATATYPE") from None
+    return layer, datatype
+
+
+def write_manual(args: argparse.Namespace) -> int:
     import os
 
     from adk.api import load_deck

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import argparse
 from pathlib import Path
 
-from adk.cli.common import EXIT_CLEAN, ArgumentParser, write_atomically
+from adk.cli.common import EXIT_CLEAN, ArgumentParser, Subparsers, write_atomically
 
 
-def register(sub) -> None:
+def register(sub: Subparsers) -> None:
     klayout = sub.add_parser(
         "klayout",
         help="install the ADK menu into KLayout",
@@ -52,7 +53,7 @@ def register(sub) -> None:
     export.set_defaults(func=export_lydrc)
 
 
-def install_grain(args) -> int:
+def install_grain(args: argparse.Namespace) -> int:
     from adk.klayout.install import default_home, find_klayout, install
 
     installed = install(args.dir or default_home(), find_klayout(args.klayout))
@@ -71,7 +72,7 @@ def install_grain(args) -> int:
     return EXIT_CLEAN
 
 
-def uninstall_grain(args) -> int:
+def uninstall_grain(args: argparse.Namespace) -> int:
     from adk.klayout.install import default_home, uninstall
 
     home = args.dir or default_home()
@@ -80,7 +81,7 @@ def uninstall_grain(args) -> int:
     return EXIT_CLEAN
 
 
-def export_lydrc(args) -> int:
+def export_lydrc(args: argparse.Namespace) -> int:
     from adk.api import load_deck
     from adk.export.lydrc import export_deck
 

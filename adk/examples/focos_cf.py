@@ -116,8 +116,8 @@ def _place_dies(top: kdb.Cell, cells: dict[str, kdb.Cell]) -> None:
     ):
         top.insert(kdb.CellInstArray(die.cell_index(), placement))
         for origin, count in CHIPLET_PADS if die is cells["chiplet"] else MEMORY_PADS:
-            pads = array(cells["stack"], origin, (20, 20), (1, count))
-            top.insert(pads.transformed(placement))
+            vias = array(cells["stack"], origin, (20, 20), (1, count))
+            top.insert(vias.transformed(placement))
 
 
 def _bus(

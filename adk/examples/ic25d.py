@@ -137,8 +137,8 @@ def _interposer(
             pads.cell_index = cells["pad"].cell_index()
             interposer.insert(pads.transformed(at).transformed(local))
     for field in TSV_FIELDS:
-        for inst in field.arrays(cells["tsv"]):
-            interposer.insert(inst.transformed(local))
+        for tsvs in field.arrays(cells["tsv"]):
+            interposer.insert(tsvs.transformed(local))
     c4 = array(cells["c4"], (1700, 1700), (C4_PITCH, C4_PITCH), (64, 41))
     interposer.insert(c4.transformed(local))
     for block in DTC_BLOCKS:

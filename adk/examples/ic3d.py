@@ -134,8 +134,8 @@ def _base_die(layout: kdb.Layout, layers: dict[str, int], cells: dict[str, kdb.C
         for field in HB_FIELDS:
             shapes("HB_FIELD").insert(field.outline().transformed(at).transformed(local))
     for field in TSV_FIELDS:
-        for inst in field.arrays(cells["tsv"]):
-            base.insert(inst.transformed(local))
+        for tsvs in field.arrays(cells["tsv"]):
+            base.insert(tsvs.transformed(local))
     for block in ACTIVE_BLOCKS:
         shapes("ACTIVE").insert(box(*block).transformed(local))
     for y in BUS_ROWS:

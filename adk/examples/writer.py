@@ -10,6 +10,7 @@ import klayout.db as kdb
 
 from adk.errors import AdkError
 from adk.examples import PILLARS, generator
+from adk.examples.planted import Planted
 
 SUFFIXES = (".gds", ".gds.gz", ".oas", ".oas.gz", ".gds2")
 
@@ -53,7 +54,7 @@ def planted_path(layout_path: str) -> str:
     return layout_path + ".planted.json"
 
 
-def _annotate(layout: kdb.Layout, pillar: str, planted: list, dirty: bool) -> None:
+def _annotate(layout: kdb.Layout, pillar: str, planted: list[Planted], dirty: bool) -> None:
     from adk.api import load_deck
     from adk.kit.decks import shipped_decks
     from adk.kit.decktest import add_labels

@@ -129,8 +129,8 @@ def add_labels(
 
     top = choose_top(layout, "<layout>", None)
     index = layout.layer(*annotation)
-    for rule, x, y in expected:
-        top.shapes(index).insert(kdb.DText(f"expect {rule}", x, y))
+    for rule_id, x, y in expected:
+        top.shapes(index).insert(kdb.DText(f"expect {rule_id}", x, y))
     if not passing:
         return
     context = LayoutContext(LoadedLayout("<layout>", layout, top), deck.layers, deck.units)

@@ -13,6 +13,12 @@ import math
 import sys
 import types
 from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    # for annotations only: imported when this module loads, klayout.db would be the
+    # standalone module, which crashes the application
+    import klayout.db as kdb
 
 
 def inside_application() -> bool:
@@ -27,7 +33,7 @@ def use_application_modules() -> None:
         pya = sys.modules["pya"]
         package = types.ModuleType("klayout")
         package.__path__ = []  # a package, so that ``import klayout.db`` looks in sys.modules
-        package.db = package.rdb = pya
+        vars(package).update(db=pya, rdb=pya)  # its submodules, as an import would set them
         sys.modules.update({"klayout": package, "klayout.db": pya, "klayout.rdb": pya})
         _own_packages_first()
     import klayout.db as kdb
@@ -55,7 +61,7 @@ def backfill(kdb: types.ModuleType) -> None:
             setattr(cls, name, function)
 
 
-def edge_distance(edge, point) -> float:
+def edge_distance(edge: kdb.DEdge, point: kdb.DPoint) -> float:
     """Distance from ``point`` to the segment ``edge`` (to its nearer end beyond its ends)."""
     dx, dy = edge.p2.x - edge.p1.x, edge.p2.y - edge.p1.y
     length2 = dx * dx + dy * dy
@@ -64,7 +70,7 @@ def edge_distance(edge, point) -> float:
     return math.hypot(point.x - edge.p1.x - t * dx, point.y - edge.p1.y - t * dy)
 
 
-def pair_distance(pair) -> float:
+def pair_distance(pair: kdb.DEdgePair) -> float:
     """The smallest distance between the two edges of a pair: 0 where they cross or touch."""
     a, b = pair.first, pair.second
     if a.intersect(b):  # named so in every version (newer ones also have ``intersects``)
@@ -77,9 +83,16 @@ def pair_distance(pair) -> float:
     )
 
 
-def rasterize(region, origin, distance, size, nx: int, ny: int) -> list[list[float]]:
+def rasterize(
+    region: kdb.Region,
+    origin: kdb.Point,
+    distance: kdb.Vector,
+    size: kdb.Vector,
+    nx: int,
+    ny: int,
+) -> list[list[float]]:
     """The area of ``region`` in each of ``nx`` by ``ny`` pixels, rows from the bottom."""
-    import klayout.db as kdb
+    import klayout.db as kdb  # the application's, once use_application_modules has run
 
     rows = []
     for iy in range(ny):

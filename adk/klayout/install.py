@@ -176,7 +176,7 @@ def check_probe(found: Probe) -> None:
     lacking = [
         f"{name}>={'.'.join(map(str, requirement(name)))}"
         for name in FROM_KLAYOUT_PYTHON
-        if found.modules.get(name) is None or version_tuple(found.modules[name]) < requirement(name)
+        if _too_old(found.modules.get(name), requirement(name))
     ]
     if lacking:
         raise AdkError(
@@ -185,6 +185,11 @@ def check_probe(found: Probe) -> None:
             + " ".join(f"python3-{n.split('>')[0]}" for n in lacking)
             + ")"
         )
+
+
+def _too_old(version: str | None, required: tuple[int, ...]) -> bool:
+    """Whether a module's version (None: the module is missing) is below ``required``."""
+    return version is None or version_tuple(version) < required
 
 
 # ---------------------------------------------------------------- install and uninstall
@@ -228,7 +233,7 @@ def install(home: Path, klayout: str | None) -> Installed:
 def _missing_folders(home: Path, grain: Path, files: dict[str, Path]) -> list[Path]:
     """The folders the install will create: not there yet, parents first."""
     wanted = {home, home / "salt", grain} | {(grain / f).parent for f in files}
-    expanded = set()
+    expanded: set[Path] = set()
     for folder in wanted:
         expanded.update(p for p in [folder, *folder.parents] if p == home or home in p.parents)
     return sorted((f for f in expanded if not f.exists()), key=lambda f: len(f.parts))

@@ -6,6 +6,7 @@ from __future__ import annotations
 import html
 import os
 from collections.abc import Callable
+from functools import partial
 
 import pya
 
@@ -13,7 +14,8 @@ from adk.errors import AdkError
 from adk.klayout import plugin
 
 MENU = "adk_menu"
-_keep: list = []  # actions and dialogs live as long as the menu: Qt holds no Python reference
+# actions and dialogs live as long as the menu: Qt holds no Python reference
+_keep: list[object] = []
 
 
 def install_menu() -> None:
@@ -28,7 +30,7 @@ def install_menu() -> None:
     menu.insert_menu("help_menu", MENU, "ADK")
     menu.insert_menu(f"{MENU}.end", "run_deck", "Run Deck")
     for name, path in plugin.shipped_decks().items():
-        _item(menu, f"{MENU}.run_deck.end", name, name, lambda path=path: run_deck(path))
+        _item(menu, f"{MENU}.run_deck.end", name, name, partial(run_deck, path))
     _item(menu, f"{MENU}.end", "run_file", "Run Deck File...", run_deck_file)
     _item(menu, f"{MENU}.end", "rerun", "Re-run Last Deck", rerun, "Ctrl+Shift+R")
     menu.insert_separator(f"{MENU}.end", "markers_group")
@@ -50,7 +52,12 @@ def install_menu() -> None:
 
 
 def _item(
-    menu, path: str, name: str, title: str, handler: Callable[[], None], shortcut: str = ""
+    menu: pya.AbstractMenu,
+    path: str,
+    name: str,
+    title: str,
+    handler: Callable[[], object],  # what it returns is dropped
+    shortcut: str = "",
 ) -> None:
     action = pya.Action()
     action.title = title
@@ -61,14 +68,14 @@ def _item(
     _keep.append(action)
 
 
-def _guarded(handler: Callable[[], None]) -> None:
+def _guarded(handler: Callable[[], object]) -> None:
     try:
         handler()
     except Exception as exc:  # a deck error or a bug: a message box, not a traceback dialog
         pya.MessageBox.critical("ADK", plugin.error_text(exc), pya.MessageBox.Ok)
 
 
-def _app():
+def _app() -> pya.Application:
     return pya.Application.instance()
 
 
@@ -116,7 +123,7 @@ class _Progress:
 
     def __init__(self, title: str):
         self._title = title
-        self._bar = None
+        self._bar: pya.RelativeProgress | None = None
 
     def __call__(self, done: int, total: int, rule_id: str) -> None:
         if self._bar is None:

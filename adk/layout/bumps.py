@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from typing import cast
 
 import klayout.db as kdb
 import numpy as np
@@ -105,8 +106,10 @@ def _elements(inst: kdb.CellInstArray) -> np.ndarray:
     """The transforms of the elements of an instance (array), (M, 6), parent coordinates."""
     if inst.is_regular_array():
         base = matrix(inst.cplx_trans)
-        i, j = np.meshgrid(np.arange(inst.na), np.arange(inst.nb), indexing="ij")
-        i, j = i.ravel(), j.ravel()
+        i, j = (
+            axis.ravel()
+            for axis in np.meshgrid(np.arange(inst.na), np.arange(inst.nb), indexing="ij")
+        )
         rows = np.repeat(base[None, :], len(i), axis=0)
         rows[:, 4] += i * inst.a.x + j * inst.b.x
         rows[:, 5] += i * inst.a.y + j * inst.b.y
@@ -251,13 +254,13 @@ def region_outlines(region: kdb.Region) -> list[Outline]:
 _NOISE = 1e-9
 
 
-def snapped(constraints: tuple[Constraint, ...], values: np.ndarray | float) -> np.ndarray | float:
+def snapped(constraints: tuple[Constraint, ...], values: np.ndarray) -> np.ndarray:
     """``values`` with those within floating-point noise of a limit set to the limit."""
     result = np.asarray(values, dtype=float)
     for constraint in constraints:
         limit = constraint.limit.value
         result = np.where(np.isclose(result, limit, rtol=_NOISE, atol=0.0), limit, result)
-    return float(result) if result.ndim == 0 else result
+    return result
 
 
 def passes(
@@ -267,7 +270,8 @@ def passes(
     values = snapped(constraints, values)
     ok = np.ones(len(values), dtype=bool)
     for constraint in constraints:
-        ok &= constraint.holds(values, tolerance)
+        # holds() is typed for one value; its comparisons apply to each element of an array
+        ok &= constraint.holds(cast(float, values), tolerance)
     return ok
 
 
@@ -275,7 +279,7 @@ def breaks(
     constraints: tuple[Constraint, ...], value: float, tolerance: float = 0.0
 ) -> Constraint | None:
     """The first constraint ``value`` breaks, or None; a value at a bound passes."""
-    value = snapped(constraints, value)
+    value = float(snapped(constraints, np.asarray(value)))
     return next((c for c in constraints if not c.holds(value, tolerance)), None)
 
 

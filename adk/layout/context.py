@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import time
 from collections import defaultdict
+from collections.abc import Callable
 
 import klayout.db as kdb
 import numpy as np
@@ -25,7 +26,6 @@ from adk.lang.model import (
     LayerRef,
     Select,
     Sizing,
-    is_drawn,
 )
 from adk.layout import bumps as bump_extraction
 from adk.layout.reader import LoadedLayout
@@ -85,8 +85,14 @@ class LayoutContext:
 
     def drawn_index(self, name: str) -> int | None:
         layer = self.layers[name]
-        assert isinstance(layer, DrawnLayer)
+        assert isinstance(layer, DrawnLayer), f"{name} is not a drawn layer"
         return self.loaded.layer_index(layer.layer, layer.datatype)
+
+    def _drawn_name(self, expr: LayerExpr) -> str | None:
+        """The drawn layer ``expr`` reads as it is; None for a derived layer or an operation."""
+        if isinstance(expr, LayerRef) and isinstance(self.layers[expr.name], DrawnLayer):
+            return expr.name
+        return None
 
     # ------------------------------------------------------------ polygons
     def region(self, expr: LayerExpr) -> kdb.Region:
@@ -100,11 +106,12 @@ class LayoutContext:
         """The merged polygons of a drawn layer that come within ``distance`` (dbu) of
         ``near``: exact there, read without flattening the rest of the layer (a million
         bumps around a few keep-out zones). Other expressions: :meth:`region`."""
-        if not is_drawn(expr, self.layers):
+        name = self._drawn_name(expr)
+        if name is None:
             return self.region(expr)
         key = (expr, near.data_id(), distance)
         if key not in self._near:
-            self._near[key] = self._read(expr.name, near.sized(distance + 1))
+            self._near[key] = self._read(name, near.sized(distance + 1))
         return self._near[key]
 
     def _evaluate(self, expr: LayerExpr) -> kdb.Region:
@@ -128,12 +135,13 @@ class LayoutContext:
             return merged(sized)
         if isinstance(expr, Select):
             left, right = self.region(expr.left), self.region(expr.right)
+            select: dict[str, Callable[[kdb.Region], kdb.Region]] = {
+                "inside": left.inside,
+                "outside": left.outside,
+                "interacting": left.interacting,
+            }
             # a selection of merged polygons is merged
-            return _as_drawn(
-                {"inside": left.inside, "outside": left.outside, "interacting": left.interacting}[
-                    expr.op
-                ](right)
-            )
+            return _as_drawn(select[expr.op](right))
         raise TypeError(f"not a layer expression: {expr!r}")
 
     def _read(self, name: str, near: kdb.Region | None = None) -> kdb.Region:
@@ -174,17 +182,19 @@ class LayoutContext:
             started = time.perf_counter()
             cached = self._extract_bumps(expr)
             self._bumps[expr] = cached
-            if is_drawn(expr, self.layers):
-                self.seconds[expr.name] += time.perf_counter() - started
+            name = self._drawn_name(expr)
+            if name is not None:
+                self.seconds[name] += time.perf_counter() - started
         return cached
 
     def _extract_bumps(self, expr: LayerExpr) -> np.ndarray:
-        if is_drawn(expr, self.layers):
-            index = self.drawn_index(expr.name)
-            if index is None:
-                return np.empty((0, 2))
-            return bump_extraction.centres(self.loaded.layout, self.loaded.top, index)
-        return bump_extraction.region_centres(self.region(expr), self.dbu)
+        name = self._drawn_name(expr)
+        if name is None:
+            return bump_extraction.region_centres(self.region(expr), self.dbu)
+        index = self.drawn_index(name)
+        if index is None:
+            return np.empty((0, 2))
+        return bump_extraction.centres(self.loaded.layout, self.loaded.top, index)
 
     def bump_outlines(self, expr: LayerExpr) -> list[bump_extraction.Outline]:
         """The distinct bump outlines of a layer with their placements; a derived layer's
@@ -196,12 +206,13 @@ class LayoutContext:
         return cached
 
     def _extract_outlines(self, expr: LayerExpr) -> list[bump_extraction.Outline]:
-        if is_drawn(expr, self.layers):
-            index = self.drawn_index(expr.name)
-            if index is None:
-                return []
-            return bump_extraction.outlines(self.loaded.layout, self.loaded.top, index)
-        return bump_extraction.region_outlines(self.region(expr))
+        name = self._drawn_name(expr)
+        if name is None:
+            return bump_extraction.region_outlines(self.region(expr))
+        index = self.drawn_index(name)
+        if index is None:
+            return []
+        return bump_extraction.outlines(self.loaded.layout, self.loaded.top, index)
 
 
 class WindowContext(LayoutContext):

@@ -19,12 +19,14 @@ import yaml
 from adk.errors import DeckError, Diagnostic
 from adk.lang.model import Deck, DrawnLayer, Layer
 
+Entries = dict[str, tuple[int, int, Diagnostic]]  # name -> layer, datatype, where it is written
+
 # at most 9 digits each: ASCII only (int() takes other digits too), and never a huge int()
 _LAYER_TEXT = re.compile(r"\s*([0-9]{1,9})\s*/\s*([0-9]{1,9})\s*")
 _NUMBER_TEXT = re.compile(r"[0-9]{1,9}")
 
 
-def load_layer_map(path: str) -> dict[str, tuple[int, int, Diagnostic]]:
+def load_layer_map(path: str) -> Entries:
     """Read a layer map: name -> (layer, datatype, where it is written)."""
     text, entries, errors = _read(path)
     if errors:
@@ -32,7 +34,7 @@ def load_layer_map(path: str) -> dict[str, tuple[int, int, Diagnostic]]:
     return entries
 
 
-def _read(path: str) -> tuple[str, dict[str, tuple[int, int, Diagnostic]], list[Diagnostic]]:
+def _read(path: str) -> tuple[str, Entries, list[Diagnostic]]:
     """The map's text, its well-formed entries and the faults of the others."""
     try:
         with open(path, encoding="utf-8") as handle:
@@ -53,7 +55,7 @@ def _read(path: str) -> tuple[str, dict[str, tuple[int, int, Diagnostic]], list[
     return (text, *_entries(root, path))
 
 
-def _entries(root, path: str) -> tuple[dict, list[Diagnostic]]:
+def _entries(root: yaml.Node | None, path: str) -> tuple[Entries, list[Diagnostic]]:
     errors: list[Diagnostic] = []
     if root is None:
         return {}, []
@@ -65,7 +67,7 @@ def _entries(root, path: str) -> tuple[dict, list[Diagnostic]]:
         root = root.value[0][1]
     if not isinstance(root, yaml.MappingNode):
         return {}, [_at(path, root, "a layer map is a mapping of layer names to layer/datatype")]
-    entries = {}
+    entries: Entries = {}
     seen: set[str] = set()
     for key, value in root.value:
         if not isinstance(key, yaml.ScalarNode):
@@ -91,7 +93,7 @@ def _entries(root, path: str) -> tuple[dict, list[Diagnostic]]:
     return entries, errors
 
 
-def _numbers(node) -> tuple[int, int] | None:
+def _numbers(node: yaml.Node) -> tuple[int, int] | None:
     """``10/0`` or ``[10, 0]`` as numbers; None for anything else."""
     if isinstance(node, yaml.ScalarNode):
         match = _LAYER_TEXT.fullmatch(node.value)
@@ -107,7 +109,7 @@ def _numbers(node) -> tuple[int, int] | None:
     return None
 
 
-def _at(path: str, node, message: str) -> Diagnostic:
+def _at(path: str, node: yaml.Node, message: str) -> Diagnostic:
     start, end = node.start_mark, node.end_mark
     length = end.column - start.column if end.line == start.line else 1
     return Diagnostic(path, start.line + 1, start.column + 1, message, max(1, length))

@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 import re
 
-from adk.lang.model import Deck, Rule, layer_text
+from adk.lang.model import Deck, DrawnLayer, Rule, layer_text
 from adk.lang.parser import find_comments
 from adk.report.rule_table import rule_row
 
@@ -27,14 +27,14 @@ def deck_manual(deck: Deck, relative_to: str | None = None) -> str:
     for name, layer in deck.layers.items():
         source = (
             f"{layer.layer}/{layer.datatype}"
-            if hasattr(layer, "layer")
+            if isinstance(layer, DrawnLayer)
             else f"`{layer_text(layer.expr)}`"
         )
         out.append(f"| {name} | {source} | {_cell(layer.description)} |")
-    for layer, rules in _by_layer(deck).items():
+    for checked_layer, rules in _by_layer(deck).items():
         out += [
             "",
-            f"## {layer}",
+            f"## {checked_layer}",
             "",
             "| rule | description | check | value | severity | source |",
             "|---|---|---|---|---|---|",
@@ -94,7 +94,7 @@ class _Sources:
         return "; ".join([f"{where}:{first}"] + notes)
 
     def _above(self, path: str, line: int) -> list[str]:
-        notes = []
+        notes: list[str] = []
         number = line - 1
         while number >= 1 and _COMMENT_LINE.match(self.lines[path][number - 1]):
             notes.insert(0, self.comments[path][number])

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 
 from adk.lang.model import Deck, LayerRef, Rule, layer_text
 from adk.lang.units import Quantity
@@ -46,11 +47,11 @@ def rules_table(deck: Deck) -> str:
     return text_table(COLUMNS, [[row[c] for c in COLUMNS] for row in rows])
 
 
-def text_table(headers, rows) -> str:
+def text_table(headers: Sequence[str], rows: Sequence[Sequence[object]]) -> str:
     """A plain aligned table."""
     widths = [max([len(h)] + [len(str(r[i])) for r in rows]) for i, h in enumerate(headers)]
 
-    def line(cells):
+    def line(cells: Sequence[object]) -> str:
         return "  ".join(str(c).ljust(w) for c, w in zip(cells, widths)).rstrip()
 
     return "\n".join([line(headers), line(["-" * w for w in widths])] + [line(r) for r in rows])

@@ -9,9 +9,12 @@ import os
 import time
 from collections.abc import Callable, Iterator
 from concurrent.futures import ProcessPoolExecutor, as_completed
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
+
+import klayout.db as kdb
 
 from adk import checks
+from adk.checks.base import Marker
 from adk.errors import AdkError
 from adk.lang.model import Deck, Layer
 from adk.layout.context import LayoutContext
@@ -21,6 +24,8 @@ from adk.run.plan import PlannedRule, plan
 from adk.run.result import RuleOutcome, RunResult
 
 Progress = Callable[[int, int, str], None]
+Found = dict[str, tuple[list[Marker], float]]  # rule id -> its markers and seconds spent
+Finished = Iterator[tuple[tiling.Job, list[tiling.JobResult]]]  # jobs with results, as they end
 
 # tiles per worker when the tile size is not given: enough to balance uneven tiles
 _TILES_PER_WORKER = 4
@@ -81,8 +86,8 @@ def run_deck(
 
 def _run_here(
     planned: list[PlannedRule], context: LayoutContext, progress: Progress | None
-) -> dict[str, tuple[list, float]]:
-    found = {}
+) -> Found:
+    found: Found = {}
     for index, item in enumerate(planned):
         if progress:
             progress(index, len(planned), item.rule.id)
@@ -102,16 +107,17 @@ def jobs_for(
     planned: list[PlannedRule],
     parallel: Parallel,
 ) -> list[tiling.Job]:
-    """The untiled rules one job each (the longest first), then one job per tile with
+    """The untiled rules one job each, in deck order, then one job per tile with
     every tiled rule."""
-    common = {
-        "layout": os.path.abspath(loaded.path),
-        "top": loaded.top.name,
-        "deck": os.path.abspath(deck.path),
-        "layers": tiling.drawn_numbers(layers),
-    }
+    whole = tiling.Job(
+        layout=os.path.abspath(loaded.path),
+        top=loaded.top.name,
+        deck=os.path.abspath(deck.path),
+        layers=tiling.drawn_numbers(layers),
+        rules=(),
+    )
     jobs = [
-        tiling.Job(rules=(item.rule.id,), label=item.rule.id, **common)
+        replace(whole, rules=(item.rule.id,), label=item.rule.id)
         for item in planned
         if not item.tiled
     ]
@@ -121,19 +127,15 @@ def jobs_for(
         size = _tile_size(extent, loaded.dbu, planned, parallel)
         tiles = tiling.grid(extent, size)
         jobs += [
-            tiling.Job(
-                rules=tiled,
-                core=core,
-                owner=owner,
-                label=f"tile {number + 1}/{len(tiles)}",
-                **common,
+            replace(
+                whole, rules=tiled, core=core, owner=owner, label=f"tile {number + 1}/{len(tiles)}"
             )
             for number, (core, owner) in enumerate(tiles)
         ]
     return jobs
 
 
-def _tile_size(extent, dbu: float, planned: list[PlannedRule], parallel: Parallel) -> int:
+def _tile_size(extent: kdb.Box, dbu: float, planned: list[PlannedRule], parallel: Parallel) -> int:
     """Tiles of the size asked for; else about ``_TILES_PER_WORKER`` per worker, never
     smaller than four times the largest halo (a tile should hold more than its halo)."""
     halo = max((item.halo for item in planned if item.tiled), default=0.0) / dbu
@@ -151,9 +153,9 @@ def _run_jobs(
     planned: list[PlannedRule],
     parallel: Parallel,
     progress: Progress | None,
-) -> dict[str, tuple[list, float]]:
+) -> Found:
     jobs = jobs_for(deck, layers, loaded, planned, parallel)
-    found: dict[str, tuple[list, float]] = {item.rule.id: ([], 0.0) for item in planned}
+    found: Found = {item.rule.id: ([], 0.0) for item in planned}
     if parallel.scheduler:
         results = _on_dask(jobs, parallel.scheduler)
     elif parallel.jobs > 1:
@@ -172,7 +174,7 @@ def _run_jobs(
     return found
 
 
-def _in_processes(jobs: list[tiling.Job], workers: int) -> Iterator[tuple]:
+def _in_processes(jobs: list[tiling.Job], workers: int) -> Finished:
     # spawned, not forked: workers read the layout as remote ones do, and share no state
     context = multiprocessing.get_context("spawn")
     with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
@@ -181,7 +183,7 @@ def _in_processes(jobs: list[tiling.Job], workers: int) -> Iterator[tuple]:
             yield futures[future], future.result()
 
 
-def _on_dask(jobs: list[tiling.Job], address: str) -> Iterator[tuple]:
+def _on_dask(jobs: list[tiling.Job], address: str) -> Finished:
     try:
         from distributed import Client
         from distributed import as_completed as dask_completed

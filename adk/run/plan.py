@@ -38,6 +38,7 @@ class PlannedRule:
     def halo(self) -> float:
         """How far past a tile its inputs are read: markers owned by the tile and what
         they depend on fall inside, so few tiles need a second, larger pass."""
+        assert self.ambit is not None, f"{self.rule.id} runs untiled: it has no halo"
         return self.ambit + max(self.ambit, self.footprint)
 
 

@@ -34,10 +34,15 @@ class RuleOutcome:
             return self.markers[0] if self.markers else None
         first = self.rule.check.constraints[0]
         if first.op in (">=", ">"):
-            return min(measured, key=lambda m: m.measured)
+            return min(measured, key=_measured)
         if first.op in ("<=", "<"):
-            return max(measured, key=lambda m: m.measured)
-        return max(measured, key=lambda m: abs(m.measured - first.limit.value))
+            return max(measured, key=_measured)
+        return max(measured, key=lambda m: abs(_measured(m) - first.limit.value))
+
+
+def _measured(marker: Marker) -> float:
+    assert marker.measured is not None, "only markers with a measured value are ranked"
+    return marker.measured
 
 
 @dataclass

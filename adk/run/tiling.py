@@ -34,6 +34,7 @@ from adk.run.plan import PlannedRule, plan
 
 Bounds = tuple[float, float, float, float]  # left, bottom, right, top (µm; may be infinite)
 Packed = tuple[tuple, float | None, str]
+LayerNumbers = tuple[tuple[str, int, int], ...]  # drawn layer name, layer, datatype
 
 # database units a trusted marker keeps from the window's border
 _MARGIN = 2
@@ -46,7 +47,7 @@ class Job:
     layout: str
     top: str
     deck: str
-    layers: tuple[tuple[str, int, int], ...]  # drawn layer name, layer, datatype
+    layers: LayerNumbers
     rules: tuple[str, ...]
     core: tuple[int, int, int, int] | None = None  # None: the whole layout, untiled
     owner: Bounds | None = None  # markers whose anchor lies here are the tile's
@@ -60,7 +61,7 @@ class JobResult:
     seconds: float
 
 
-def drawn_numbers(layers: dict[str, Layer]) -> tuple[tuple[str, int, int], ...]:
+def drawn_numbers(layers: dict[str, Layer]) -> LayerNumbers:
     return tuple(
         (layer.name, layer.layer, layer.datatype)
         for layer in layers.values()
@@ -99,8 +100,9 @@ def grid(extent: kdb.Box, size: int) -> list[tuple[tuple[int, int, int, int], Bo
     return tiles
 
 
-def owner_in_microns(owner: tuple, dbu: float) -> Bounds:
-    return tuple(value * dbu if math.isfinite(value) else value for value in owner)
+def owner_in_microns(owner: Bounds, dbu: float) -> Bounds:
+    left, bottom, right, top = (value * dbu if math.isfinite(value) else value for value in owner)
+    return left, bottom, right, top
 
 
 # ---------------------------------------------------------------- the worker
@@ -131,16 +133,21 @@ def _state(job: Job) -> tuple[LayoutContext, dict[str, PlannedRule]]:
         from adk.lang import load_deck
 
         deck = load_deck(job.deck, checks.specs())
-        numbers = {name: (layer, datatype) for name, layer, datatype in job.layers}
-        layers = {
-            name: replace(layer, layer=numbers[name][0], datatype=numbers[name][1])
-            if name in numbers
-            else layer
-            for name, layer in deck.layers.items()
-        }
+        layers = _renumbered(deck.layers, job.layers)
         _STATE.clear()  # one layout at a time: a worker's memory holds one
         _STATE[key] = _state_of(deck, layers, read_layout(job.layout, job.top))
     return _STATE[key]
+
+
+def _renumbered(layers: dict[str, Layer], numbers: LayerNumbers) -> dict[str, Layer]:
+    """The deck's layers with the drawn ones at the job's numbers (its layer map applied)."""
+    by_name = {name: (layer, datatype) for name, layer, datatype in numbers}
+    return {
+        name: replace(layer, layer=by_name[name][0], datatype=by_name[name][1])
+        if isinstance(layer, DrawnLayer) and name in by_name
+        else layer
+        for name, layer in layers.items()
+    }
 
 
 def run_job(job: Job) -> list[JobResult]:
@@ -154,6 +161,7 @@ def run_job(job: Job) -> list[JobResult]:
         if job.core is None:
             markers = checks.runner(item.rule.check.kind)(item.rule.check, base)
         else:
+            assert job.owner is not None, "a tile's job names the bounds the tile owns"
             markers = _tile_markers(
                 item, base, kdb.Box(*job.core), owner_in_microns(job.owner, base.dbu), windows
             )
