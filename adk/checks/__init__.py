@@ -10,8 +10,9 @@ Every module in :mod:`adk.checks.kinds` is one kind and owns everything about it
   markers when they are larger than that (density windows), and
   ``marker_reach(check, marker)`` when a marker depends on inputs further away than
   the ambit (the partner of a nearest-neighbour match);
-- ``lydrc(check, layers) -> str``, its translation to KLayout's DRC language, or
-  ``NOT_EXPORTED``, the reason why it has none.
+- ``lydrc(check, layers) -> str``, its translation to KLayout's DRC language: the Ruby
+  expression giving its markers from the DRC expressions of its layers, written with
+  :mod:`adk.checks.drc`; or ``NOT_EXPORTED``, a one-line reason why it has none.
 
 The registry finds the modules: adding a kind is adding a module there.
 """
@@ -30,6 +31,8 @@ from adk.lang.model import Check
 from adk.lang.signature import CheckSpec
 
 Runner = Callable[[Check, CheckContext], list[Marker]]
+# a check and the DRC expressions of its positional layers -> the Ruby giving its markers
+Exporter = Callable[[Check, list[str]], str]
 
 
 @cache
@@ -44,6 +47,8 @@ def _modules() -> dict[str, ModuleType]:
     for module in found:
         if module.SPEC.kind != module.__name__.rsplit(".", 1)[-1]:
             raise ImportError(f"{module.__name__} declares the kind {module.SPEC.kind!r}")
+        if hasattr(module, "lydrc") == hasattr(module, "NOT_EXPORTED"):
+            raise ImportError(f"{module.__name__} needs exactly one of lydrc and NOT_EXPORTED")
     found.sort(key=lambda module: (not module.SPEC.polygon, module.SPEC.kind))
     return {module.SPEC.kind: module for module in found}
 
@@ -65,7 +70,7 @@ def module(kind: str) -> ModuleType:
 
 def runner(kind: str) -> Runner:
     """The function that runs checks of ``kind``."""
-    return _modules()[kind].run  # type: ignore[no-any-return]
+    return _modules()[kind].run
 
 
 def ambit(check: Check) -> float | None:
@@ -88,7 +93,7 @@ def marker_reach(check: Check, marker: Marker) -> float:
         reach = ambit(check)
         assert reach is not None, f"{check.kind} runs untiled and has no reach"
         return reach
-    return function(check, marker)  # type: ignore[no-any-return]
+    return function(check, marker)
 
 
 def finished(check: Check, markers: list[Marker], dbu: float) -> list[Marker]:
@@ -99,20 +104,34 @@ def finished(check: Check, markers: list[Marker], dbu: float) -> list[Marker]:
     return markers
 
 
+def exporter(kind: str) -> Exporter | None:
+    """The translation of checks of ``kind`` to KLayout's DRC language (written with
+    :mod:`adk.checks.drc`), or None when the kind has none."""
+    return getattr(_modules()[kind], "lydrc", None)
+
+
+def not_exported_reason(kind: str) -> str | None:
+    """Why checks of ``kind`` have no DRC translation, or None when they have one."""
+    return getattr(_modules()[kind], "NOT_EXPORTED", None)
+
+
 def doc(kind: str) -> str:
     """The documentation of a check kind, with its examples."""
     return _modules()[kind].__doc__ or ""
 
 
 __all__ = [
+    "Exporter",
     "Runner",
     "ambit",
     "doc",
+    "exporter",
     "finished",
     "footprint",
     "kind_names",
     "marker_reach",
     "module",
+    "not_exported_reason",
     "runner",
     "specs",
 ]

@@ -104,6 +104,40 @@ def violation_text(
     return f"{prop} {value} {_NEGATED[constraint.op]} {limit}{suffix}"
 
 
+def layer_param(check: Check, name: str) -> LayerExpr | None:
+    """The layer a check gives for parameter ``name``, or None when it gives none."""
+    value = check.param(name)
+    if value is None or isinstance(value, LayerExpr):
+        return value
+    raise TypeError(f"{check.kind}: '{name}' is not a layer: {value!r}")
+
+
+def length_param(check: Check, name: str) -> float | None:
+    """The length (µm) a check gives for parameter ``name``, or None when it gives none."""
+    value = check.param(name)
+    if value is None:
+        return None
+    if isinstance(value, Quantity):
+        return value.value
+    raise TypeError(f"{check.kind}: '{name}' is not a length: {value!r}")
+
+
+def required_layer(check: Check, name: str) -> LayerExpr:
+    """The layer of a parameter the kind's signature requires, so every check has it."""
+    value = layer_param(check, name)
+    if value is None:
+        raise ValueError(f"{check.kind} needs '{name} LAYER'")
+    return value
+
+
+def required_length(check: Check, name: str) -> float:
+    """The length (µm) of a parameter the kind's signature requires."""
+    value = length_param(check, name)
+    if value is None:
+        raise ValueError(f"{check.kind} needs '{name} LENGTH'")
+    return value
+
+
 def failing(
     constraints: tuple[Constraint, ...], measured: float, tolerance: float = 0.0
 ) -> Constraint | None:
@@ -117,6 +151,10 @@ __all__ = [
     "Geometry",
     "Marker",
     "failing",
+    "layer_param",
+    "length_param",
+    "required_layer",
+    "required_length",
     "shape_from_key",
     "shape_key",
     "violation_text",

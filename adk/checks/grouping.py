@@ -15,6 +15,8 @@ gives the same areas whatever the tiling.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 import klayout.db as kdb
 import numpy as np
 from rtree import index
@@ -30,7 +32,7 @@ def areas(markers: list[Marker], dbu: float) -> list[Marker]:
     """``markers`` with touching edge-pair markers joined into one marker per area."""
     pairs = [m for m in markers if isinstance(m.shape, kdb.DEdgePair)]
     others = [m for m in markers if not isinstance(m.shape, kdb.DEdgePair)]
-    in_units = [m.shape.to_itype(dbu).normalized() for m in pairs]
+    in_units = [_in_units(m, dbu) for m in pairs]
     joined = list(kdb.Region([pair.polygon(_WIDEN) for pair in in_units]).merged().each())
     return others + [
         _joined([pairs[k] for k in group], area, dbu)
@@ -38,7 +40,12 @@ def areas(markers: list[Marker], dbu: float) -> list[Marker]:
     ]
 
 
-def _members(pairs: list[kdb.EdgePair], areas: list[kdb.Polygon]) -> list[list[int]]:
+def _in_units(marker: Marker, dbu: float) -> kdb.EdgePair:
+    assert isinstance(marker.shape, kdb.DEdgePair)
+    return marker.shape.to_itype(dbu).normalized()
+
+
+def _members(pairs: list[kdb.EdgePair], areas: Sequence[kdb.Polygon]) -> list[list[int]]:
     """For each of ``areas`` (the merged, widened ``pairs``), the indices of the pairs it
     holds: the one area holding the middle of a pair's first edge. Widening puts that
     point inside the pair's own area and so off the outline of every other."""

@@ -9,6 +9,10 @@ the layout lacks gets an empty category marked "not checked". Object rules (bump
 counts, distances between objects) have no DRC equivalent: they are listed in a comment at
 the top of the script, with the command that checks them.
 
+Each kind translates its own rules (``lydrc`` in its module, see :mod:`adk.checks`); this
+module writes the script around them: the layers, the Ruby helpers they call, one category
+per rule.
+
 The script runs flat, without tiles or threads. Run it in KLayout (Macros > Macro
 Development, or Tools > DRC) on the current layout, or in batch mode:
 ``klayout -b -r DECK.lydrc -rd input=LAYOUT.gds -rd report=REPORT.lyrdb``.
@@ -20,35 +24,11 @@ import os
 from dataclasses import dataclass
 from xml.sax.saxutils import escape
 
-from adk.lang.model import (
-    BoolOp,
-    Check,
-    Deck,
-    DerivedLayer,
-    DrawnLayer,
-    Layer,
-    LayerExpr,
-    LayerRef,
-    Rule,
-    Select,
-    Sizing,
-    layer_names,
-)
+from adk import checks
+from adk.checks.drc import drc_layer, drc_variable
+from adk.lang.model import Check, Deck, DerivedLayer, DrawnLayer, Layer, Rule, layer_names
 from adk.run.plan import drawn_layers, rule_layers
 from adk.version import __version__
-
-EXPORTED_KINDS = (
-    "width",
-    "space",
-    "separation",
-    "enclosure",
-    "overlap",
-    "extension",
-    "area",
-    "density",
-    "keepout",
-)
-_BOOLEAN = {"and": "&", "or": "|", "not": "-", "xor": "^"}
 
 
 @dataclass
@@ -63,8 +43,8 @@ class Exported:
 def export_deck(deck: Deck, layers: dict[str, Layer] | None = None) -> Exported:
     """The deck (``layers``: its layers, a layer map applied) as a .lydrc file."""
     layers = layers or deck.layers
-    exported = [rule for rule in deck.rules if rule.check.kind in EXPORTED_KINDS]
-    skipped = [rule for rule in deck.rules if rule.check.kind not in EXPORTED_KINDS]
+    exported = [rule for rule in deck.rules if _exported(rule)]
+    skipped = [rule for rule in deck.rules if not _exported(rule)]
     names = [
         f"@adk_deck = {_ruby_string(deck.name)}",
         f'@adk_generator = "adk {__version__} (KLayout DRC script)"',
@@ -80,6 +60,10 @@ def export_deck(deck: Deck, layers: dict[str, Layer] | None = None) -> Exported:
         ]
     )
     return Exported(_macro(deck, script), [r.id for r in exported], [r.id for r in skipped])
+
+
+def _exported(rule: Rule) -> bool:
+    return checks.exporter(rule.check.kind) is not None
 
 
 def _header(deck: Deck, skipped: list[Rule]) -> list[str]:
@@ -100,9 +84,7 @@ def _header(deck: Deck, skipped: list[Rule]) -> list[str]:
             f"#   {rule.id:<{width}}  {rule.check.kind:<12}  {rule.description}" for rule in skipped
         ]
     grouped = [
-        rule.id
-        for rule in deck.rules
-        if rule.check.param("markers") == "areas" and rule.check.kind in EXPORTED_KINDS
+        rule.id for rule in deck.rules if rule.check.param("markers") == "areas" and _exported(rule)
     ]
     if grouped:
         lines.append(
@@ -136,10 +118,6 @@ def _macro(deck: Deck, script: str) -> str:
 
 
 # ---------------------------------------------------------------- layers
-def _var(name: str) -> str:
-    return f"l_{name}"  # a Ruby local variable whatever the layer name's case
-
-
 def _layer_lines(rules: list[Rule], layers: dict[str, Layer]) -> list[str]:
     """Every layer the rules read, drawn ones first, each derived one after its inputs."""
     needed: list[str] = []
@@ -161,24 +139,12 @@ def _layer_lines(rules: list[Rule], layers: dict[str, Layer]) -> list[str]:
     for name in needed:
         layer = layers[name]
         if isinstance(layer, DrawnLayer):
-            lines.append(f'{_var(name)} = adk_input("{name}", {layer.layer}, {layer.datatype})')
+            lines.append(
+                f'{drc_variable(name)} = adk_input("{name}", {layer.layer}, {layer.datatype})'
+            )
         else:
-            lines.append(f"{_var(name)} = {_expr(layer.expr)}")
+            lines.append(f"{drc_variable(name)} = {drc_layer(layer.expr)}")
     return lines + [""]
-
-
-def _expr(expr: LayerExpr) -> str:
-    """A layer expression as DRC layer operations."""
-    if isinstance(expr, LayerRef):
-        return _var(expr.name)
-    if isinstance(expr, Sizing):
-        sign = "" if expr.op == "grow" else "-"
-        return f"({_expr(expr.layer)}).sized({sign}{expr.distance!r})"
-    if isinstance(expr, BoolOp):
-        return f"({_expr(expr.left)} {_BOOLEAN[expr.op]} {_expr(expr.right)})"
-    if isinstance(expr, Select):
-        return f"({_expr(expr.left)}).{expr.op}({_expr(expr.right)})"
-    raise TypeError(f"not a layer expression: {expr!r}")
 
 
 # ---------------------------------------------------------------- rules
@@ -192,7 +158,7 @@ def _rule_lines(rule: Rule, layers: dict[str, Layer], unit: str) -> str:
     return (
         f"# {rule.id}: {rule.check.kind}({row['layers']}) {row['value']}\n"
         f"adk_rule({_ruby_string(rule.id)}, {_ruby_string(description)}, [{drawn}]) do\n"
-        f"  {_check(rule.check)}\n"
+        f"  {_markers(rule.check)}\n"
         "end\n"
     )
 
@@ -201,69 +167,13 @@ def _ruby_string(text: str) -> str:
     return '"' + text.replace("\\", "\\\\").replace('"', '\\"').replace("#", "\\#") + '"'
 
 
-def _limits(check: Check, prop: str) -> str:
-    """A check's limits on ``prop`` as ``[[op, value in base units], ...]``."""
-    return "[" + ", ".join(f'["{c.op}", {c.limit.value!r}]' for c in check.constraint(prop)) + "]"
-
-
-def _check(check: Check) -> str:
+def _markers(check: Check) -> str:
     """The Ruby expression giving a rule's markers: a list of DRC layers and RBA containers."""
-    args = [_expr(expr) for expr in check.layers]
-    kind = check.kind
-    if kind in ("width", "space"):
-        limits = _limits(check, kind)
-        return f"[adk_short({args[0]}.{kind}(adk_threshold({limits})), {limits})]"
-    if kind in ("separation", "overlap"):
-        limits = _limits(check, kind)
-        pairs = f"adk_short({args[0]}.{kind}({args[1]}, adk_threshold({limits})), {limits})"
-        return f"[{pairs}, {args[0]} & {args[1]}]" if kind == "separation" else f"[{pairs}]"
-    if kind == "enclosure":
-        limits = _limits(check, kind)
-        inner, outer = args
-        return (
-            f"[adk_short({outer}.enclosing({inner}, adk_threshold({limits})), {limits}), "
-            f"{inner} - {outer}]"
-        )
-    if kind == "extension":
-        limits = _limits(check, kind)
-        a, b = args
-        covered = f"(({a} & {b}).edges & {b}.edges)"  # B's edges that A covers
-        return f"[adk_short({a}.edges.enclosing({covered}, adk_threshold({limits})), {limits})]"
-    if kind == "area":
-        return f"[adk_area({args[0]}, {_limits(check, 'area')})]"
-    if kind == "density":
-        window = check.param("window").value
-        step = check.param("step", check.param("window")).value
-        within = check.param("within")
-        scope = _expr(within) if within is not None else "nil"
-        return (
-            f"[adk_density({args[0]}, {scope}, {window!r}, {step!r}, {_limits(check, 'density')})]"
-        )
-    if kind == "keepout":
-        return _keepout(check, args)
-    raise ValueError(f"check kind {kind!r} has no DRC translation")
-
-
-def _keepout(check: Check, args: list[str]) -> str:
-    forbidden = args[0] if len(args) == 1 else "(" + " | ".join(args) + ")"
-    limits = _limits(check, "distance")
-    zone = check.param("zone")
-    if zone is not None:
-        markers = [f"{forbidden} & {_expr(zone)}"]
-        if check.constraints:
-            markers.append(
-                f"adk_short({forbidden}.separation({_expr(zone)}, "
-                f"adk_threshold({limits})), {limits})"
-            )
-    else:
-        edge = _expr(check.param("edge"))
-        markers = [f"{edge}.edges.inside_part({forbidden})"]
-        if check.constraints:
-            markers += [
-                f"adk_short({forbidden}.{op}({edge}, adk_threshold({limits})), {limits})"
-                for op in ("separation", "enclosed")
-            ]  # outside and inside the outline
-    return "[" + ", ".join(markers) + "]"
+    translate = checks.exporter(check.kind)
+    if translate is None:
+        reason = checks.not_exported_reason(check.kind)
+        raise ValueError(f"check kind {check.kind!r} has no DRC translation: {reason}")
+    return translate(check, [drc_layer(expr) for expr in check.layers])
 
 
 _PRELUDE = r"""source($input) if $input

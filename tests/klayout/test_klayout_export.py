@@ -4,10 +4,13 @@ from __future__ import annotations
 
 import xml.etree.ElementTree as ET
 
+import pytest
+
+from adk import checks
 from adk.api import load_deck
 from adk.api import load_deck_text as load_text
 from adk.cli import main
-from adk.export.lydrc import EXPORTED_KINDS, export_deck
+from adk.export.lydrc import export_deck
 from tests.klayout.conftest import RULES
 
 DECK = """deck demo "Demo <rules> & more" version "2"
@@ -31,12 +34,50 @@ def script_of(text: str) -> str:
     return ET.fromstring(text).findtext("text")
 
 
+def exported(kind: str) -> bool:
+    return checks.exporter(kind) is not None
+
+
+@pytest.mark.parametrize("kind", checks.kind_names())
+def test_every_kind_has_a_translation_or_says_why_not(kind):
+    module = checks.module(kind)
+    assert hasattr(module, "lydrc") != hasattr(module, "NOT_EXPORTED")
+    reason = checks.not_exported_reason(kind)
+    assert exported(kind) == (reason is None)
+    assert reason is None or (reason.strip() and "\n" not in reason)
+
+
+def test_each_kind_translates_its_rules():
+    text = DECK + (
+        "rule A.EXT : extension(A, B) >= 2 um\n"
+        "rule A.EDGE : keepout(A, B, edge C) >= 5 um\n"
+        "rule A.ENC : enclosure(A, grow(B, 1 um)) >= 1 um\n"
+    )
+    script = script_of(export_deck(load_text(text, "demo.adk")).text)
+    limits = '[[">=", 2.0]]'
+    assert (
+        f"[adk_short(l_A.edges.enclosing(((l_A & l_B).edges & l_B.edges), "
+        f"adk_threshold({limits})), {limits})]" in script
+    )
+    limits = '[[">=", 5.0]]'
+    assert (
+        f"[l_C.edges.inside_part((l_A | l_B)), "
+        f"adk_short((l_A | l_B).separation(l_C, adk_threshold({limits})), {limits}), "
+        f"adk_short((l_A | l_B).enclosed(l_C, adk_threshold({limits})), {limits})]" in script
+    )
+    limits = '[[">=", 1.0]]'
+    assert (
+        f"[adk_short((l_B).sized(1.0).enclosing(l_A, adk_threshold({limits})), {limits}), "
+        "l_A - (l_B).sized(1.0)]" in script
+    )
+
+
 def test_translates_polygon_rules_and_lists_the_others_at_the_top():
     deck = load_deck(str(RULES / "focos_bridge.adk"))
     exported = export_deck(deck)
     kinds = {rule.id: rule.check.kind for rule in deck.rules}
-    assert exported.rules == [r.id for r in deck.rules if r.check.kind in EXPORTED_KINDS]
-    assert exported.skipped == [r.id for r in deck.rules if r.check.kind not in EXPORTED_KINDS]
+    assert exported.rules == [r.id for r in deck.rules if checks.exporter(r.check.kind)]
+    assert exported.skipped == [r.id for r in deck.rules if not checks.exporter(r.check.kind)]
     assert {kinds[rule] for rule in exported.skipped} >= {"pitch", "bump_size", "bridge", "align"}
     script = script_of(exported.text)
     header = script.split("\n\n")[0]

@@ -17,13 +17,13 @@ import math
 
 import numpy as np
 
-from adk.checks.base import Check, CheckContext, Marker, violation_text
-from adk.checks.kinds.pitch import edge_markers
+from adk.checks.base import Check, CheckContext, Marker
+from adk.checks.kinds.pitch import edge_markers, value_texts
 from adk.checks.polygon import largest_limit
 from adk.lang.model import layer_label
 from adk.lang.signature import MAX, CheckSpec, Prop
 from adk.lang.units import Dim
-from adk.layout.bumps import breaks, passes
+from adk.layout.bumps import passes
 
 SPEC = CheckSpec(
     "align",
@@ -32,6 +32,8 @@ SPEC = CheckSpec(
     (Prop("offset", Dim.LENGTH, MAX, positive=False),),
     polygon=False,
 )
+
+NOT_EXPORTED = "bump centres matched to the nearest one of the other layer have no DRC equivalent"
 
 
 def _unmatched(
@@ -55,16 +57,8 @@ def _unmatched(
     rows = np.flatnonzero(~passes(check.constraints, offsets))
     # arrays have few distinct offsets: one text each
     values, text_index = np.unique(offsets[rows], return_inverse=True)
-    texts = [
-        violation_text(
-            "offset",
-            value,
-            breaks(check.constraints, value),
-            ctx.length_unit,
-            f" ({what} to nearest {partner})",
-        )
-        for value in values.tolist()
-    ]
+    suffix = f" ({what} to nearest {partner})"
+    texts = value_texts("offset", values, check.constraints, ctx.length_unit, suffix)
     return points[rows], others[nearest[rows]], offsets[rows], texts, text_index.reshape(-1)
 
 

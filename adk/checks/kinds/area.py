@@ -14,6 +14,7 @@ import math
 import klayout.db as kdb
 
 from adk.checks.base import CheckContext, Marker, violation_text
+from adk.checks.drc import drc_limits, drc_markers
 from adk.checks.polygon import breaker, ordered, scaled
 from adk.lang.model import Check, Constraint
 from adk.lang.signature import MAX, MIN, CheckSpec, Prop
@@ -51,3 +52,7 @@ def _candidates(
     low = math.floor(max(lows)) + 1 if lows else None
     high = math.ceil(min(highs)) - 1 if highs else None
     return region.with_area(low, high, True)
+
+
+def lydrc(check: Check, layers: list[str]) -> str:
+    return drc_markers(f"adk_area({layers[0]}, {drc_limits(check, 'area')})")

@@ -18,11 +18,12 @@ of bridges once."""
 from __future__ import annotations
 
 import itertools
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import klayout.db as kdb
 
-from adk.checks.base import Check, CheckContext, Geometry, Marker, violation_text
+from adk.checks.base import Check, CheckContext, Geometry, Marker, required_layer, violation_text
 from adk.checks.kinds.distance import Nearest, edge_marker
 from adk.lang.signature import ANY, LAYER, MAX, MIN, CheckSpec, Param, Prop
 from adk.lang.units import Dim
@@ -41,6 +42,8 @@ SPEC = CheckSpec(
     (Param("dies", LAYER, required=True, doc="the die outline layer"),),
     polygon=False,
 )
+
+NOT_EXPORTED = "die counts, overlaps and gaps along a bridge's long axis have no DRC equivalent"
 
 
 @dataclass(frozen=True)
@@ -101,14 +104,16 @@ def _placement(bridge: kdb.Polygon, dies: Nearest, check: Check, ctx: CheckConte
     return markers
 
 
-def _spacing(bridges: list[kdb.Polygon], check: Check, ctx: CheckContext) -> list[Marker]:
+def _spacing(bridges: Sequence[kdb.Polygon], check: Check, ctx: CheckContext) -> list[Marker]:
     """Markers for bridges nearer than allowed to their nearest other bridge, each pair once."""
     nearest = Nearest(bridges)
     pairs: dict[tuple[int, int], tuple[float, kdb.DEdge | kdb.DPolygon]] = {}
     for number, bridge in enumerate(bridges):
         closest = nearest.find(bridge, number)
-        key = (min(number, closest.partner), max(number, closest.partner)) if closest else None
-        if key is not None and key not in pairs:
+        if closest is None:
+            continue
+        key = (min(number, closest.partner), max(number, closest.partner))
+        if key not in pairs:
             pairs[key] = (closest.distance * ctx.dbu, edge_marker(closest, bridge, ctx.dbu))
     markers = []
     for space, shape in pairs.values():
@@ -118,7 +123,7 @@ def _spacing(bridges: list[kdb.Polygon], check: Check, ctx: CheckContext) -> lis
 
 def run(check: Check, ctx: CheckContext) -> list[Marker]:
     bridges = list(ctx.region(check.layers[0]).each())
-    dies = Nearest(list(ctx.region(check.param("dies")).each()))
+    dies = Nearest(list(ctx.region(required_layer(check, "dies")).each()))
     markers = []
     if any(check.constraint(prop) for prop in ("dies", "overlap", "gap")):
         for bridge in bridges:

@@ -10,7 +10,7 @@ Marker: the region shape, with its count and density."""
 
 from __future__ import annotations
 
-from adk.checks.base import Check, CheckContext, Marker, violation_text
+from adk.checks.base import Check, CheckContext, Marker, required_layer, violation_text
 from adk.lang.signature import LAYER, MAX, MIN, CheckSpec, Param, Prop
 from adk.lang.units import Dim, Quantity
 from adk.layout.bumps import breaks, inside
@@ -24,11 +24,13 @@ SPEC = CheckSpec(
     polygon=False,
 )
 
+NOT_EXPORTED = "bumps counted by their centres per region area have no DRC equivalent"
+
 
 def run(check: Check, ctx: CheckContext) -> list[Marker]:
     points = ctx.bumps(check.layers[0])
     markers = []
-    for polygon in ctx.region(check.param("within")).each():
+    for polygon in ctx.region(required_layer(check, "within")).each():
         area = polygon.area() * ctx.dbu**2
         if area <= 0:
             continue

@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from adk.checks.base import Check, CheckContext, Marker, violation_text
+from adk.checks.base import Check, CheckContext, Marker, length_param, violation_text
 from adk.lang.signature import ANY, LENGTH, WORD, CheckSpec, Param, Prop
 from adk.lang.units import Dim, Quantity
 from adk.layout.bumps import Outline, breaks
@@ -42,6 +42,8 @@ SPEC = CheckSpec(
     ),
     polygon=False,
 )
+
+NOT_EXPORTED = "outline shapes and diameters across the convex hull have no DRC equivalent"
 
 # grid snapping moves a vertex by up to half a database unit in x and y
 _GRID_ALLOWANCE = 2.0
@@ -132,8 +134,7 @@ def _markers(
 
 def run(check: Check, ctx: CheckContext) -> list[Marker]:
     expected = str(check.param("shape", "any"))
-    tolerance = check.param("tolerance")
-    tolerance = tolerance.value if isinstance(tolerance, Quantity) else 0.0
+    tolerance = length_param(check, "tolerance") or 0.0
     markers = []
     for outline in ctx.bump_outlines(check.layers[0]):
         markers += _markers(outline, check, ctx, expected, tolerance)

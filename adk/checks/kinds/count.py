@@ -9,7 +9,7 @@ Marker: the region shape, with its count."""
 
 from __future__ import annotations
 
-from adk.checks.base import Check, CheckContext, Marker, violation_text
+from adk.checks.base import Check, CheckContext, Marker, required_layer, violation_text
 from adk.lang.signature import ANY, LAYER, CheckSpec, Param, Prop
 from adk.lang.units import Dim
 from adk.layout.bumps import breaks, inside, region_centres
@@ -23,11 +23,13 @@ SPEC = CheckSpec(
     polygon=False,
 )
 
+NOT_EXPORTED = "shapes counted by their centres inside each region have no DRC equivalent"
+
 
 def run(check: Check, ctx: CheckContext) -> list[Marker]:
     points = region_centres(ctx.region(check.layers[0]), ctx.dbu)
     markers = []
-    for polygon in ctx.region(check.param("within")).each():
+    for polygon in ctx.region(required_layer(check, "within")).each():
         count = len(inside(points, polygon, ctx.dbu))
         constraint = breaks(check.constraints, count)
         if constraint is not None:

@@ -22,7 +22,15 @@ from itertools import product
 
 import klayout.db as kdb
 
-from adk.checks.base import CheckContext, Marker, violation_text
+from adk.checks.base import (
+    CheckContext,
+    Marker,
+    layer_param,
+    length_param,
+    required_length,
+    violation_text,
+)
+from adk.checks.drc import drc_layer, drc_limits, drc_markers
 from adk.checks.polygon import breaker, ordered
 from adk.lang.model import Check
 from adk.lang.signature import LAYER, LENGTH, MAX, MIN, CheckSpec, Param, Prop
@@ -50,15 +58,22 @@ def ambit(check: Check) -> float | None:
 
 
 def footprint(check: Check) -> float:
-    return check.param("window").value
+    return required_length(check, "window")
+
+
+def _window_and_step(check: Check) -> tuple[float, float]:
+    """The window side and step (µm); the step defaults to the side."""
+    window = required_length(check, "window")
+    step = length_param(check, "step")
+    return window, window if step is None else step
 
 
 def run(check: Check, ctx: CheckContext) -> list[Marker]:
     constraints = check.constraint("density")
-    window = check.param("window")
-    size, step = ctx.to_dbu(window.value), ctx.to_dbu(check.param("step", window).value)
+    window, step_length = _window_and_step(check)
+    size, step = ctx.to_dbu(window), ctx.to_dbu(step_length)
     layer = ctx.region(check.layers[0])
-    within = check.param("within")
+    within = layer_param(check, "within")
     if within is None:  # the extent holds the whole layer: nothing to clip
         scope, covered = kdb.Region(_layout_extent(ctx, layer)), layer
     else:
@@ -139,3 +154,11 @@ def _runs(low: int, high: int, size: int, step: int) -> tuple[int, list[Run]]:
         (starts[j], phases * step, len(starts[j::phases])) for j in range(min(phases, len(starts)))
     ]
     return size, runs + [(high - size, size, 1)]
+
+
+def lydrc(check: Check, layers: list[str]) -> str:
+    window, step = _window_and_step(check)
+    within = layer_param(check, "within")
+    scope = "nil" if within is None else drc_layer(within)
+    limits = drc_limits(check, "density")
+    return drc_markers(f"adk_density({layers[0]}, {scope}, {window!r}, {step!r}, {limits})")

@@ -13,6 +13,7 @@ the distance; the shape itself when it overlaps its partner or has none."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import klayout.db as kdb
@@ -36,6 +37,8 @@ SPEC = CheckSpec(
     (Prop("distance", Dim.LENGTH, MIN + MAX, positive=False),),
     polygon=False,
 )
+
+NOT_EXPORTED = "KLayout's checks find shapes closer than a limit, not each shape's nearest partner"
 
 
 @dataclass(frozen=True)
@@ -64,7 +67,9 @@ def _to_segments(points: np.ndarray, edges: np.ndarray) -> tuple[float, np.ndarr
     start, end = edges[None, :, :2], edges[None, :, 2:]
     direction = end - start
     length2 = np.maximum((direction**2).sum(axis=-1), 1e-300)
-    best, near, feet = np.inf, [], []
+    best = np.inf
+    near: list[np.ndarray] = []
+    feet: list[np.ndarray] = []
     step = max(1, _CHUNK // len(edges))
     for first in range(0, len(points), step):
         chunk = points[first : first + step, None, :]
@@ -110,7 +115,7 @@ def polygon_distance(a: kdb.Polygon, b: kdb.Polygon) -> tuple[float, tuple | Non
 class Nearest:
     """Finds, for a polygon, the nearest of a fixed set of polygons (all in dbu)."""
 
-    def __init__(self, polygons: list[kdb.Polygon]):
+    def __init__(self, polygons: Sequence[kdb.Polygon]):
         self.polygons = polygons
         boxes = ((i, _bounds(p.bbox()), None) for i, p in enumerate(polygons))
         self.tree = index.Index(boxes) if polygons else None
@@ -148,7 +153,7 @@ def _bounds(box: kdb.Box) -> tuple[int, int, int, int]:
 
 def edge_marker(closest: Closest, polygon: kdb.Polygon, dbu: float) -> kdb.DEdge | kdb.DPolygon:
     """The edge between the closest points in µm, or the polygon when they overlap."""
-    if closest.a is None:
+    if closest.a is None or closest.b is None:
         return polygon.to_dtype(dbu)
     (x1, y1), (x2, y2) = closest.a, closest.b
     return kdb.DEdge(x1 * dbu, y1 * dbu, x2 * dbu, y2 * dbu)

@@ -17,6 +17,7 @@ gets an edge pair at 0 where the two edges meet."""
 from __future__ import annotations
 
 from adk.checks.base import CheckContext, Marker
+from adk.checks.drc import drc_limits, drc_markers, drc_pairs
 from adk.checks.polygon import (
     largest_limit,
     merged_mode,
@@ -51,3 +52,9 @@ def run(check: Check, ctx: CheckContext) -> list[Marker]:
     # enclosing_check does not see an inner shape crossing or outside the outer layer
     outside = piece_markers(inner - outer, f"enclosure: {names[0]} outside {names[1]}", ctx.dbu)
     return ordered(pair_markers(pairs, constraints, "enclosure", ctx) + outside)
+
+
+def lydrc(check: Check, layers: list[str]) -> str:
+    inner, outer = layers
+    limits = drc_limits(check, "enclosure")
+    return drc_markers(drc_pairs(outer, "enclosing", limits, inner), f"{inner} - {outer}")

@@ -27,6 +27,7 @@ part of B's edge), with the measured extension."""
 from __future__ import annotations
 
 from adk.checks.base import CheckContext, Marker
+from adk.checks.drc import drc_limits, drc_markers, drc_pairs
 from adk.checks.polygon import largest_limit, ordered, pair_markers, threshold
 from adk.lang.model import Check
 from adk.lang.signature import MARKERS, MIN, CheckSpec, Prop
@@ -52,3 +53,10 @@ def run(check: Check, ctx: CheckContext) -> list[Marker]:
     covered = (a & b).edges() & b.edges()
     pairs = a.edges().enclosing_check(covered, threshold(constraints, ctx.dbu))
     return ordered(pair_markers(pairs, constraints, "extension", ctx))
+
+
+def lydrc(check: Check, layers: list[str]) -> str:
+    a, b = layers
+    limits = drc_limits(check, "extension")
+    covered = f"(({a} & {b}).edges & {b}.edges)"  # B's edges that A covers, as in run
+    return drc_markers(drc_pairs(f"{a}.edges", "enclosing", limits, covered))

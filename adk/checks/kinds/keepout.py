@@ -31,7 +31,8 @@ from collections.abc import Callable, Mapping
 
 import klayout.db as kdb
 
-from adk.checks.base import CheckContext, Marker
+from adk.checks.base import CheckContext, Marker, layer_param
+from adk.checks.drc import drc_layer, drc_limits, drc_markers, drc_pairs
 from adk.checks.polygon import largest_limit, ordered, pair_markers, threshold
 from adk.lang.model import Check, Constraint, LayerExpr, ParamValue, layer_label
 from adk.lang.signature import LAYER, MARKERS, MIN, CheckSpec, Param, Prop
@@ -68,13 +69,21 @@ def ambit(check: Check) -> float:
     return largest_limit(check.constraint("distance"))
 
 
+def _target(check: Check) -> tuple[str, LayerExpr]:
+    """Which of ``zone`` and ``edge`` the check gives, and its layer."""
+    zone, edge = layer_param(check, "zone"), layer_param(check, "edge")
+    if zone is not None and edge is None:
+        return "zone", zone
+    if edge is not None and zone is None:
+        return "edge", edge
+    raise ValueError("keepout needs exactly one of 'zone' and 'edge'")
+
+
 def run(check: Check, ctx: CheckContext) -> list[Marker]:
-    zone, edge = check.param("zone"), check.param("edge")
-    if (zone is None) == (edge is None):
-        raise ValueError("keepout needs exactly one of 'zone' and 'edge'")
+    mode, zone_or_edge = _target(check)
     # only the forbidden shapes near the zone or edge matter: a few keep-out zones
     # among a million bumps read a few hundred of them
-    target = ctx.region(zone if zone is not None else edge)
+    target = ctx.region(zone_or_edge)
     reach = threshold(check.constraint("distance"), ctx.dbu) if check.constraint("distance") else 0
     layers = {
         layer_label(expr, ctx.length_unit): ctx.region_near(expr, target, reach)
@@ -84,9 +93,9 @@ def run(check: Check, ctx: CheckContext) -> list[Marker]:
     for region in layers.values():
         forbidden += region
     forbidden.merge()
-    if zone is not None:
-        return ordered(_zone(check, ctx, layers, forbidden, zone))
-    return ordered(_edge(check, ctx, layers, forbidden, edge))
+    if mode == "zone":
+        return ordered(_zone(check, ctx, layers, forbidden, zone_or_edge))
+    return ordered(_edge(check, ctx, layers, forbidden, zone_or_edge))
 
 
 def _zone(
@@ -162,3 +171,17 @@ def _namer(items: kdb.Region | kdb.Edges, layers: dict[str, kdb.Region]) -> Call
         for item in on.each():
             found[item].append(name)
     return lambda item: ", ".join(found.get(item) or layers)
+
+
+def lydrc(check: Check, layers: list[str]) -> str:
+    forbidden = layers[0] if len(layers) == 1 else "(" + " | ".join(layers) + ")"
+    mode, zone_or_edge = _target(check)
+    target, limits = drc_layer(zone_or_edge), drc_limits(check, "distance")
+    if mode == "zone":
+        inside = f"{forbidden} & {target}"
+        near = [drc_pairs(forbidden, "separation", limits, target)]
+    else:
+        inside = f"{target}.edges.inside_part({forbidden})"
+        # shapes outside and inside the outline, as in _edge
+        near = [drc_pairs(forbidden, op, limits, target) for op in ("separation", "enclosed")]
+    return drc_markers(inside, *(near if check.constraints else []))

@@ -17,6 +17,7 @@ the measured overlap."""
 from __future__ import annotations
 
 from adk.checks.base import CheckContext, Marker
+from adk.checks.drc import drc_limits, drc_markers, drc_pairs
 from adk.checks.polygon import largest_limit, merged_mode, ordered, pair_markers, threshold
 from adk.lang.model import Check
 from adk.lang.signature import MARKERS, MIN, CheckSpec, Prop
@@ -41,3 +42,9 @@ def run(check: Check, ctx: CheckContext) -> list[Marker]:
     with merged_mode(a, b):
         pairs = a.overlap_check(b, threshold(constraints, ctx.dbu))
     return ordered(pair_markers(pairs, constraints, "overlap", ctx))
+
+
+def lydrc(check: Check, layers: list[str]) -> str:
+    a, b = layers
+    limits = drc_limits(check, "overlap")
+    return drc_markers(drc_pairs(a, "overlap", limits, b))

@@ -11,13 +11,14 @@ A bump with several nearest neighbours at the same distance is paired with each.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, TypeVar
 
 import klayout.db as kdb
 import numpy as np
 
 from adk.checks.base import Check, CheckContext, Marker, violation_text
 from adk.checks.polygon import largest_limit
+from adk.lang.model import Constraint
 from adk.lang.signature import MIN, CheckSpec, Prop
 from adk.lang.units import Dim
 from adk.layout.bumps import breaks, passes
@@ -33,6 +34,8 @@ SPEC = CheckSpec(
     polygon=False,
 )
 
+NOT_EXPORTED = "bump centres and nearest neighbours have no DRC equivalent"
+
 # neighbours fetched at once; more ties than this (only with stacked duplicates) are looked up
 _K = 8
 
@@ -46,7 +49,10 @@ _SAMPLE = 2048
 _TIE = 1e-12
 
 
-def _widened(distance: np.ndarray | float) -> np.ndarray | float:
+Distances = TypeVar("Distances", np.ndarray, float)
+
+
+def _widened(distance: Distances) -> Distances:
     return distance * (1 + _TIE) + _TIE
 
 
@@ -65,12 +71,12 @@ def _nearest_pairs(
     k = min(_K, len(points))
     dist, idx = tree.query(points[rows], k=k)
     near = (dist <= reach[:, None]) & (idx != rows[:, None])
-    pairs = [np.column_stack([np.broadcast_to(rows[:, None], idx.shape)[near], idx[near]])]
+    found = [np.column_stack([np.broadcast_to(rows[:, None], idx.shape)[near], idx[near]])]
     if k < len(points):
         for row, radius in zip(rows[near[:, -1]], reach[near[:, -1]]):
-            found = np.array([j for j in tree.query_ball_point(points[row], radius) if j != row])
-            pairs.append(np.column_stack([np.full(len(found), row), found]))
-    pairs = np.sort(np.concatenate(pairs).astype(np.int64), axis=1)
+            others = np.array([j for j in tree.query_ball_point(points[row], radius) if j != row])
+            found.append(np.column_stack([np.full(len(others), row), others]))
+    pairs = np.sort(np.concatenate(found).astype(np.int64), axis=1)
     codes = np.unique(pairs[:, 0] * len(points) + pairs[:, 1])
     return np.column_stack([codes // len(points), codes % len(points)])
 
@@ -128,6 +134,22 @@ def edge_markers(
     ]
 
 
+def value_texts(
+    prop: str,
+    values: np.ndarray,
+    constraints: tuple[Constraint, ...],
+    unit: str,
+    suffix: str = "",
+) -> list[str]:
+    """The violation text of each of ``values``, every one breaking ``constraints``."""
+    texts = []
+    for value in values.tolist():
+        constraint = breaks(constraints, value)
+        assert constraint is not None, f"{prop} {value} breaks no constraint"
+        texts.append(violation_text(prop, value, constraint, unit, suffix))
+    return texts
+
+
 def ambit(check: Check) -> float:
     """A pair is reported from the nearest neighbours of its ends, all within the limit."""
     return largest_limit(check.constraints)
@@ -142,8 +164,5 @@ def run(check: Check, ctx: CheckContext) -> list[Marker]:
     starts, ends = points[pairs[broken, 0]], points[pairs[broken, 1]]
     # arrays have few distinct distances: one text each
     values, text_index = np.unique(distances[broken], return_inverse=True)
-    texts = [
-        violation_text("pitch", value, breaks(check.constraints, value), ctx.length_unit)
-        for value in values.tolist()
-    ]
+    texts = value_texts("pitch", values, check.constraints, ctx.length_unit)
     return edge_markers(starts, ends, distances[broken], texts, text_index.reshape(-1))

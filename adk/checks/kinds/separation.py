@@ -15,6 +15,7 @@ overlap, the overlap polygon, at distance 0, with a text such as
 from __future__ import annotations
 
 from adk.checks.base import CheckContext, Marker
+from adk.checks.drc import drc_limits, drc_markers, drc_pairs
 from adk.checks.polygon import (
     largest_limit,
     merged_mode,
@@ -48,3 +49,9 @@ def run(check: Check, ctx: CheckContext) -> list[Marker]:
     names = [layer_label(expr, ctx.length_unit) for expr in check.layers]
     overlaps = piece_markers(a & b, f"separation: {names[0]} overlaps {names[1]}", ctx.dbu)
     return ordered(pair_markers(pairs, constraints, "separation", ctx) + overlaps)
+
+
+def lydrc(check: Check, layers: list[str]) -> str:
+    a, b = layers
+    limits = drc_limits(check, "separation")
+    return drc_markers(drc_pairs(a, "separation", limits, b), f"{a} & {b}")

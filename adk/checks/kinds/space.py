@@ -14,6 +14,7 @@ pair of facing edges."""
 from __future__ import annotations
 
 from adk.checks.base import CheckContext, Marker
+from adk.checks.drc import drc_limits, drc_markers, drc_pairs
 from adk.checks.polygon import largest_limit, ordered, pair_markers, threshold
 from adk.lang.model import Check
 from adk.lang.signature import MARKERS, MIN, CheckSpec, Prop
@@ -36,3 +37,8 @@ def run(check: Check, ctx: CheckContext) -> list[Marker]:
     constraints = check.constraint("space")
     pairs = ctx.region(check.layers[0]).space_check(threshold(constraints, ctx.dbu))
     return ordered(pair_markers(pairs, constraints, "space", ctx))
+
+
+def lydrc(check: Check, layers: list[str]) -> str:
+    limits = drc_limits(check, "space")
+    return drc_markers(drc_pairs(layers[0], "space", limits))

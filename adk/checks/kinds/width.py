@@ -17,6 +17,7 @@ than the limit), with the measured width."""
 from __future__ import annotations
 
 from adk.checks.base import CheckContext, Marker
+from adk.checks.drc import drc_limits, drc_markers, drc_pairs
 from adk.checks.polygon import largest_limit, ordered, pair_markers, threshold
 from adk.lang.model import Check
 from adk.lang.signature import MARKERS, MIN, CheckSpec, Prop
@@ -39,3 +40,8 @@ def run(check: Check, ctx: CheckContext) -> list[Marker]:
     constraints = check.constraint("width")
     pairs = ctx.region(check.layers[0]).width_check(threshold(constraints, ctx.dbu))
     return ordered(pair_markers(pairs, constraints, "width", ctx))
+
+
+def lydrc(check: Check, layers: list[str]) -> str:
+    limits = drc_limits(check, "width")
+    return drc_markers(drc_pairs(layers[0], "width", limits))
