@@ -1,4 +1,4 @@
-"""Parse trees to a typed, validated :class:`~adk.lang.model.Deck`.
+"""Syntax trees to a typed, validated :class:`~adk.lang.model.Deck`.
 
 Every statement is checked on its own, so one run reports every error in a deck.
 Names (layers and variables share one namespace) must be defined before use.
@@ -10,14 +10,13 @@ import contextlib
 import difflib
 import math
 import os
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import NoReturn
 
-from lark import Token, Tree
-
 from adk.errors import DeckError, Diagnostic
+from adk.lang import syntax
 from adk.lang.model import (
     BoolOp,
     Check,
@@ -28,13 +27,14 @@ from adk.lang.model import (
     Layer,
     LayerExpr,
     LayerRef,
+    ParamValue,
     Rule,
     Select,
     Sizing,
     Span,
 )
 from adk.lang.parser import ParsedFile, parse_text
-from adk.lang.signature import LAYER, LENGTH, CheckSpec
+from adk.lang.signature import LAYER, LENGTH, CheckSpec, Param, Prop
 from adk.lang.units import LENGTH_UNITS, UNITS, Dim, Quantity, canonical_unit, default_unit
 
 _LAYER_OPS = {"and", "or", "not", "xor"}
@@ -95,7 +95,9 @@ class _Builder:
         self.units = "um"
 
     # ------------------------------------------------------------ files
-    def read(self, path: str, at: tuple[str, Token] | None) -> str | None:
+    def read(self, path: str, at: tuple[str, syntax.Lexeme] | None) -> str | None:
+        """The text of the deck file at ``path``. ``at``: the path as the including file
+        writes it, and its string there to report on; None for the root deck."""
         try:
             with open(path, encoding="utf-8-sig") as handle:  # a byte order mark is no text
                 text = handle.read()
@@ -145,148 +147,162 @@ class _Builder:
         self.units = self._file_units(parsed)
         if len(self.stack) == 1:
             self.scope.units = self.units
-        for statement in parsed.tree.children:
+        for statement in parsed.statements:
             with contextlib.suppress(_Invalid):
-                getattr(self, "_" + statement.data)(statement)
+                self._statement(statement)
         self.file, self.units = outer_file, outer_units
         self.stack.pop()
 
     def _file_units(self, parsed: ParsedFile) -> str:
-        found = [s for s in parsed.tree.children if s.data == "units_stmt"]
+        found = [s for s in parsed.statements if isinstance(s, syntax.Units)]
         for extra in found[1:]:
             self._note(extra, "units are declared more than once in this file")
         if not found:
             return "um"
-        token = found[0].children[0]
-        unit = canonical_unit(token)
+        written = found[0].unit
+        unit = canonical_unit(written.text)
         if unit not in LENGTH_UNITS:
-            self._note(token, f"units must be a length unit (nm, um or mm), not '{token}'")
+            self._note(written, f"units must be a length unit (nm, um or mm), not '{written}'")
             return "um"
         return unit
 
     # ------------------------------------------------------------ statements
-    def _deck_header(self, tree: Tree) -> None:
-        name = str(tree.children[0])
-        title = next((_unquote(c) for c in tree.children[1:] if isinstance(c, Token)), "")
-        version = next(
-            (_unquote(c.children[0]) for c in tree.children[1:] if isinstance(c, Tree)), ""
-        )
+    def _statement(self, statement: syntax.Statement) -> None:
+        match statement:
+            case syntax.DeckHeader():
+                self._deck_header(statement)
+            case syntax.Units():
+                pass  # handled for the whole file by _file_units
+            case syntax.Include():
+                self._include(statement)
+            case syntax.LayerStmt():
+                self._layer(statement)
+            case syntax.LetStmt():
+                self._let(statement)
+            case syntax.RuleStmt():
+                self._rule(statement)
+
+    def _deck_header(self, header: syntax.DeckHeader) -> None:
         if len(self.stack) > 1:
             return  # an included deck's header names that deck, not this one
         if self.scope.header is not None:
-            self._report(tree, "the deck header is given more than once")
-        self.scope.header = (name, title, version)
+            self._report(header, "the deck header is given more than once")
+        self.scope.header = (
+            header.name.text,
+            _unquote(header.title),
+            _unquote(header.version),
+        )
 
-    def _units_stmt(self, tree: Tree) -> None:
-        """Handled for the whole file by _file_units."""
-
-    def _include_stmt(self, tree: Tree) -> None:
-        token = tree.children[0]
-        relative = _unquote(token)
+    def _include(self, include: syntax.Include) -> None:
+        written = include.path
+        relative = _unquote(written)
         path = os.path.normpath(os.path.join(os.path.dirname(self.file), relative))
         key = os.path.abspath(path)
         if key in self.stack:
             chain = [os.path.relpath(p) for p in self.stack[self.stack.index(key) :]] + [
                 os.path.relpath(key)
             ]
-            self._report(token, "include cycle: " + " -> ".join(chain))
+            self._report(written, "include cycle: " + " -> ".join(chain))
         if key in (os.path.abspath(f) for f in self.files):
             return  # included already (a diamond): its names are defined once
-        text = self.read(path, (relative, token))
+        text = self.read(path, (relative, written))
         if text is not None:
             self.build_file(path, text)
 
-    def _layer_stmt(self, tree: Tree) -> None:
-        name_token, source = tree.children[0], tree.children[1]
-        description = _unquote(tree.children[2]) if len(tree.children) > 2 else ""
-        name = str(name_token)
-        self._define(name_token)
-        span = self._span(tree)
+    def _layer(self, statement: syntax.LayerStmt) -> None:
+        name = statement.name.text
+        description = _unquote(statement.description)
+        self._define(statement.name)
+        span = self._span(statement)
         try:
-            if isinstance(source, Tree) and source.data == "drawn":
-                layer, datatype = (
-                    self._gds_number(source.children[0], text, what)
-                    for text, what in zip(str(source.children[0]).split("/"), ("layer", "datatype"))
-                )
-                self.scope.layers[name] = DrawnLayer(name, layer, datatype, description, span)
-            else:
-                if _is_spaced_layer_number(source):
-                    self._report(
-                        source,
-                        "a drawn layer is written layer/datatype without "
-                        f"spaces: {_compact(source)}",
-                    )
-                expr = self.layer_expr(source)
-                self.scope.layers[name] = DerivedLayer(name, expr, description, span)
+            self.scope.layers[name] = self._layer_source(name, statement.source, description, span)
         except _Invalid:
             self.scope.broken.add(name)
             raise
 
-    def _gds_number(self, token: Token, text: str, what: str) -> int:
+    def _layer_source(
+        self, name: str, source: syntax.Drawn | syntax.Expr, description: str, span: Span
+    ) -> Layer:
+        if isinstance(source, syntax.Drawn):
+            written = source.layer
+            layer, datatype = (
+                self._gds_number(written, text, what)
+                for text, what in zip(written.text.split("/"), ("layer", "datatype"))
+            )
+            return DrawnLayer(name, layer, datatype, description, span)
+        spaced = _spaced_layer_number(source)
+        if spaced is not None:
+            self._report(
+                source, f"a drawn layer is written layer/datatype without spaces: {spaced}"
+            )
+        return DerivedLayer(name, self.layer_expr(source), description, span)
+
+    def _gds_number(self, written: syntax.Lexeme, text: str, what: str) -> int:
         digits = text.lstrip("0")
         if len(digits) > 5 or int(digits or "0") > 65535:  # int() refuses 4300+ digits
-            self._report(token, f"{what} number {text} is out of range (0..65535)")
+            self._report(written, f"{what} number {text} is out of range (0..65535)")
         return int(digits or "0")
 
-    def _let_stmt(self, tree: Tree) -> None:
-        name_token, expr = tree.children
-        self._define(name_token)
+    def _let(self, statement: syntax.LetStmt) -> None:
+        name = statement.name.text
+        self._define(statement.name)
         try:
-            value = self.value(expr)
+            value = self.value(statement.value)
         except _Invalid:
-            self.scope.broken.add(str(name_token))
+            self.scope.broken.add(name)
             raise
-        self.scope.variables[str(name_token)] = value
-        self.scope.variable_units[str(name_token)] = self.units
+        self.scope.variables[name] = value
+        self.scope.variable_units[name] = self.units
 
-    def _rule_stmt(self, tree: Tree) -> None:
-        rule_id = tree.children[0]
-        description, severity = "", "error"
-        for child in tree.children[1:-1]:
-            if isinstance(child, Token):
-                description = _unquote(child)
-            else:
-                severity = str(child.children[0])
-        first = self.scope.rule_spans.get(str(rule_id))
+    def _rule(self, statement: syntax.RuleStmt) -> None:
+        rule_id = statement.rule_id
+        description = _unquote(statement.description)
+        severity = "error" if statement.severity is None else statement.severity.text
+        first = self.scope.rule_spans.get(rule_id.text)
         if first is not None:
             self._report(rule_id, f"duplicate rule id '{rule_id}' (first defined at {first})")
-        span = self._span(tree)
-        self.scope.rule_spans.setdefault(str(rule_id), span)
-        check = self.check(tree.children[-1])
+        span = self._span(statement)
+        self.scope.rule_spans.setdefault(rule_id.text, span)
+        check = self.check(statement.check)
         if first is None:
-            self.scope.rules.append(Rule(str(rule_id), description, severity, check, span))
+            self.scope.rules.append(Rule(rule_id.text, description, severity, check, span))
 
-    def _define(self, token: Token) -> None:
-        name = str(token)
+    def _define(self, written: syntax.Lexeme) -> None:
+        name = written.text
         if name in UNITS:
             # after a number the word reads as the unit, never as the name
-            self._report(token, f"'{name}' is a unit and cannot name a layer or a variable")
+            self._report(written, f"'{name}' is a unit and cannot name a layer or a variable")
         first = self.scope.defined_at.get(name)
         if first is not None:
-            self._report(token, f"'{name}' is already defined at {first}")
-        self.scope.defined_at[name] = self._span(token)
+            self._report(written, f"'{name}' is already defined at {first}")
+        self.scope.defined_at[name] = self._span(written)
 
     # ------------------------------------------------------------ checks
-    def check(self, tree: Tree) -> Check:
-        kind_token = tree.children[0]
-        spec = self.kinds.get(str(kind_token))
+    def check(self, call: syntax.CheckCall) -> Check:
+        kind = call.kind
+        spec = self.kinds.get(kind.text)
         if spec is None:
-            self._report(
-                kind_token, f"unknown check '{kind_token}'" + _suggest(str(kind_token), self.kinds)
-            )
-        args = [c for c in tree.children[1:] if not _is_constraint(c)]
-        found = [c for c in tree.children[1:] if _is_constraint(c)]
-        keywords = [k for k, arg in enumerate(args) if arg.data == "keyword_arg"]
-        if keywords and any(arg.data != "keyword_arg" for arg in args[keywords[0] :]):
-            late = next(arg for arg in args[keywords[0] :] if arg.data != "keyword_arg")
-            self._report(late, f"layers come before keyword parameters: {spec.signature()}")
-        layers = self._positional(spec, kind_token, [a for a in args if a.data != "keyword_arg"])
-        params = self._params(spec, [a for a in args if a.data == "keyword_arg"], tree)
-        constraints = self._constraints(spec, found[0] if found else None, tree)
-        self._check_specifics(spec, params, constraints, tree)
-        return Check(spec.kind, layers, params, constraints, self._span(tree))
+            self._report(kind, f"unknown check '{kind}'" + _suggest(kind.text, self.kinds))
+        layers = [a for a in call.args if not isinstance(a, syntax.KeywordArg)]
+        keywords = [a for a in call.args if isinstance(a, syntax.KeywordArg)]
+        self._keywords_last(spec, call.args)
+        positional = self._positional(spec, kind, layers)
+        params = self._params(spec, keywords, call)
+        constraints = self._constraints(spec, call)
+        self._check_specifics(spec, params, constraints, call)
+        return Check(spec.kind, positional, params, constraints, self._span(call))
 
-    def _positional(self, spec: CheckSpec, kind: Token, args: list[Tree]) -> tuple[LayerExpr, ...]:
+    def _keywords_last(self, spec: CheckSpec, args: tuple[syntax.Arg, ...]) -> None:
+        seen_keyword = False
+        for arg in args:
+            if isinstance(arg, syntax.KeywordArg):
+                seen_keyword = True
+            elif seen_keyword:
+                self._report(arg, f"layers come before keyword parameters: {spec.signature()}")
+
+    def _positional(
+        self, spec: CheckSpec, kind: syntax.Lexeme, args: list[syntax.Expr]
+    ) -> tuple[LayerExpr, ...]:
         want = len(spec.layers)
         if len(args) < want or (len(args) > want and not spec.variadic):
             count = f"at least {want}" if spec.variadic else str(want)
@@ -298,63 +314,63 @@ class _Builder:
             )
         return tuple(self.layer_expr(arg) for arg in args)
 
-    def _params(self, spec: CheckSpec, args: list[Tree], check: Tree) -> tuple:
-        params: dict[str, object] = {}
+    def _params(
+        self, spec: CheckSpec, args: list[syntax.KeywordArg], call: syntax.CheckCall
+    ) -> tuple[tuple[str, ParamValue], ...]:
+        params: dict[str, ParamValue] = {}
         for arg in args:
-            name_token, expr = arg.children
-            param = spec.param(str(name_token))
-            if param is None:
-                known = {p.name: p for p in spec.params}
-                hint = _suggest(str(name_token), known) or (
-                    f" ({spec.kind} takes: {', '.join(known)})"
-                    if known
-                    else f" ({spec.kind} takes no parameters)"
-                )
-                self._report(name_token, f"unknown parameter '{name_token}' for {spec.kind}{hint}")
+            param = self._param(spec, arg.name)
             if param.name in params:
-                self._report(name_token, f"parameter '{name_token}' is given twice")
-            if param.kind == LAYER:
-                params[param.name] = self.layer_expr(expr)
-            elif param.kind == LENGTH:
-                length = self.coerce(self.value(expr), Dim.LENGTH, expr, what=param.name)
-                if param.zero_allowed:
-                    params[param.name] = self._not_negative(length, expr, param.name)
-                else:
-                    params[param.name] = self._positive(length, expr, param.name)
-            else:
-                params[param.name] = self._word(expr, param.choices, param.name)
+                self._report(arg.name, f"parameter '{arg.name}' is given twice")
+            params[param.name] = self._param_value(param, arg.value)
         for param in spec.params:
             if param.required and param.name not in params:
                 self._report(
-                    check.children[0],
+                    call.kind,
                     f"{spec.kind} needs the parameter '{param.name}' ({spec.signature()})",
                 )
         return tuple(params.items())
 
-    def _constraints(self, spec: CheckSpec, tree: Tree | None, check: Tree) -> tuple:
-        if tree is None or not tree.children:
-            if spec.constraint_required:
-                prop = spec.default_prop
-                self._report(
-                    tree or check,
-                    f"{spec.kind} needs a constraint such as '{prop.ops[0]} {_example(prop.dim)}'",
-                )
-            return ()
-        if tree.data == "default_constraint":
-            items = [(None, tree.children[0], tree.children[1], tree)]
-        else:
-            items = [(c.children[0], c.children[1], c.children[2], c) for c in tree.children]
-        return tuple(self._constraint(spec, *item) for item in items)
+    def _param(self, spec: CheckSpec, name: syntax.Lexeme) -> Param:
+        param = spec.param(name.text)
+        if param is None:
+            known = {p.name: p for p in spec.params}
+            hint = _suggest(name.text, known) or (
+                f" ({spec.kind} takes: {', '.join(known)})"
+                if known
+                else f" ({spec.kind} takes no parameters)"
+            )
+            self._report(name, f"unknown parameter '{name}' for {spec.kind}{hint}")
+        return param
 
-    def _constraint(
-        self, spec: CheckSpec, name: Token | None, op: Token, expr: Tree, tree: Tree
-    ) -> Constraint:
-        prop = spec.default_prop if name is None else spec.prop(str(name))
-        if prop is None:
-            known = {p.name: p for p in spec.props}
-            hint = _suggest(str(name), known) or f" ({spec.kind} measures {', '.join(known)})"
-            self._report(name, f"unknown property '{name}' for {spec.kind}{hint}")
-        if str(op) not in prop.ops:
+    def _param_value(self, param: Param, expr: syntax.Expr) -> ParamValue:
+        if param.kind == LAYER:
+            return self.layer_expr(expr)
+        if param.kind == LENGTH:
+            length = self.coerce(self.value(expr), Dim.LENGTH, expr, what=param.name)
+            if param.zero_allowed:
+                return self._not_negative(length, expr, param.name)
+            return self._positive(length, expr, param.name)
+        return self._word(expr, param.choices, param.name)
+
+    def _constraints(self, spec: CheckSpec, call: syntax.CheckCall) -> tuple[Constraint, ...]:
+        written = call.constraints
+        if isinstance(written, syntax.Constraint):
+            return (self._constraint(spec, written),)
+        if written is not None and written.constraints:
+            return tuple(self._constraint(spec, c) for c in written.constraints)
+        if spec.constraint_required:
+            prop = spec.default_prop
+            self._report(
+                written or call,
+                f"{spec.kind} needs a constraint such as '{prop.ops[0]} {_example(prop.dim)}'",
+            )
+        return ()
+
+    def _constraint(self, spec: CheckSpec, written: syntax.Constraint) -> Constraint:
+        prop = self._prop(spec, written.prop)
+        op, expr = written.op, written.value
+        if op.text not in prop.ops:
             allowed = (
                 prop.ops[0]
                 if len(prop.ops) == 1
@@ -370,65 +386,81 @@ class _Builder:
             self._report(expr, f"{prop.name} limit must not be negative")
         if prop.dim is Dim.RATIO and value.value > 1:
             self._report(expr, f"{prop.name} limit must be at most 100 %")
-        return Constraint(prop.name, str(op), value, self._span(tree))
+        return Constraint(prop.name, op.text, value, self._span(written))
+
+    def _prop(self, spec: CheckSpec, name: syntax.Lexeme | None) -> Prop:
+        """The property a constraint bounds: the kind's default one when none is named."""
+        if name is None:
+            return spec.default_prop
+        prop = spec.prop(name.text)
+        if prop is None:
+            known = {p.name: p for p in spec.props}
+            hint = _suggest(name.text, known) or f" ({spec.kind} measures {', '.join(known)})"
+            self._report(name, f"unknown property '{name}' for {spec.kind}{hint}")
+        return prop
 
     def _check_specifics(
-        self, spec: CheckSpec, params: tuple, constraints: tuple, tree: Tree
+        self,
+        spec: CheckSpec,
+        params: tuple[tuple[str, ParamValue], ...],
+        constraints: tuple[Constraint, ...],
+        call: syntax.CheckCall,
     ) -> None:
         fault = spec.validate(dict(params), constraints) if spec.validate else None
         if fault is not None:
-            self._report(tree, fault)
+            self._report(call, fault)
 
     # ------------------------------------------------------------ expressions
-    def layer_expr(self, tree: Tree | Token) -> LayerExpr:
-        result = self.expr(tree, expect="layer")
+    def layer_expr(self, expr: syntax.Expr) -> LayerExpr:
+        result = self.expr(expr, expect="layer")
         if isinstance(result, Quantity):
-            self._report(tree, "expected a layer, got a value")
+            self._report(expr, "expected a layer, got a value")
         return result
 
-    def value(self, tree: Tree | Token) -> Quantity:
-        result = self.expr(tree, expect="value")
+    def value(self, expr: syntax.Expr) -> Quantity:
+        result = self.expr(expr, expect="value")
         if not isinstance(result, Quantity):
-            self._report(tree, "expected a value, got a layer")
+            self._report(expr, "expected a value, got a layer")
         return result
 
-    def expr(self, tree: Tree | Token, expect: str) -> Quantity | LayerExpr:
-        """``tree`` typed by what it turns out to be; ``expect`` ("layer" or "value") only
+    def expr(self, expr: syntax.Expr, expect: str) -> Quantity | LayerExpr:
+        """``expr`` typed by what it turns out to be; ``expect`` ("layer" or "value") only
         chooses what an unknown name is reported as."""
-        kind = tree.data
-        if kind == "paren":
-            return self.expr(tree.children[0], expect)
-        if kind == "quantity":
-            return self._quantity(tree)
-        if kind == "name":
-            return self._name(tree.children[0], expect)
-        if kind == "neg":
-            operand = self.value(tree.children[0])
-            return Quantity(-operand.value, operand.dim)
-        if kind == "call":
-            op = str(tree.children[0].children[0])
-            layer = self.layer_expr(tree.children[1])
-            what = f"{op} distance"
-            distance = self.coerce(self.value(tree.children[2]), Dim.LENGTH, tree.children[2], what)
-            self._positive(distance, tree.children[2], what)
-            return Sizing(op, layer, distance.value)
-        if kind == "binary":
-            return self._binary(tree)
-        raise AssertionError(f"unexpected tree {kind}")  # pragma: no cover
+        match expr:
+            case syntax.Paren():
+                return self.expr(expr.inner, expect)
+            case syntax.Quantity():
+                return self._quantity(expr)
+            case syntax.Name():
+                return self._name(expr, expect)
+            case syntax.Neg():
+                operand = self.value(expr.operand)
+                return Quantity(-operand.value, operand.dim)
+            case syntax.Call():
+                return self._sizing(expr)
+            case syntax.Binary():
+                return self._binary(expr)
 
-    def _binary(self, tree: Tree) -> Quantity | LayerExpr:
-        left_tree, op_node, right_tree = tree.children
-        op = str(op_node.children[0]) if isinstance(op_node, Tree) else str(op_node)
+    def _sizing(self, call: syntax.Call) -> Sizing:
+        op = call.op.text
+        layer = self.layer_expr(call.layer)
+        what = f"{op} distance"
+        distance = self.coerce(self.value(call.distance), Dim.LENGTH, call.distance, what)
+        self._positive(distance, call.distance, what)
+        return Sizing(op, layer, distance.value)
+
+    def _binary(self, binary: syntax.Binary) -> Quantity | LayerExpr:
+        op = binary.op.text
         if op in _LAYER_OPS or op in _SELECT_OPS:
-            left, right = self.layer_expr(left_tree), self.layer_expr(right_tree)
+            left, right = self.layer_expr(binary.left), self.layer_expr(binary.right)
             return BoolOp(op, left, right) if op in _LAYER_OPS else Select(op, left, right)
-        left, right = self.value(left_tree), self.value(right_tree)
-        return self._arithmetic(op, left, right, op_node)
+        left_value, right_value = self.value(binary.left), self.value(binary.right)
+        return self._arithmetic(op, left_value, right_value, binary.op)
 
-    def _arithmetic(self, op: str, left: Quantity, right: Quantity, at: Token) -> Quantity:
+    def _arithmetic(self, op: str, left: Quantity, right: Quantity, at: syntax.Lexeme) -> Quantity:
         return self._finite(self._combine(op, left, right, at), at)
 
-    def _combine(self, op: str, left: Quantity, right: Quantity, at: Token) -> Quantity:
+    def _combine(self, op: str, left: Quantity, right: Quantity, at: syntax.Lexeme) -> Quantity:
         if op in "+-":
             left, right = self._in_file_unit(left, right.dim), self._in_file_unit(right, left.dim)
             if left.dim is not right.dim:
@@ -465,41 +497,37 @@ class _Builder:
         value = left.value * right.value if op == "*" else left.value / right.value
         return Quantity(value, _POWER_DIM[power])
 
-    def _quantity(self, tree: Tree) -> Quantity:
-        text = str(tree.children[0])
-        if len(tree.children) == 1:
-            return self._finite(Quantity(float(text), Dim.NUMBER), tree)
-        dim, factor = UNITS[canonical_unit(str(tree.children[1]))]
-        return self._finite(Quantity(_scaled(text, factor), dim), tree)
+    def _quantity(self, quantity: syntax.Quantity) -> Quantity:
+        if quantity.unit is None:
+            return self._finite(Quantity(float(quantity.number), Dim.NUMBER), quantity)
+        dim, factor = UNITS[canonical_unit(quantity.unit)]
+        return self._finite(Quantity(_scaled(quantity.number, factor), dim), quantity)
 
-    def _finite(self, value: Quantity, at: Tree | Token) -> Quantity:
+    def _finite(self, value: Quantity, at: syntax.Located) -> Quantity:
         if not math.isfinite(value.value):
             self._report(at, "value out of range")
         return value
 
-    def _name(self, token: Token, expect: str) -> Quantity | LayerExpr:
-        name = str(token)
+    def _name(self, used: syntax.Name, expect: str) -> Quantity | LayerExpr:
+        name = used.text
         if name in self.scope.broken:
             raise _Invalid()
         if name in self.scope.layers:
             return LayerRef(name)
         if name in self.scope.variables:
-            return self._variable(token)
-        candidates, what = (
-            (self.scope.layers, "layer")
-            if expect == "layer"
-            else (self.scope.variables, "variable")
-        )
-        self._report(token, f"unknown {what} '{name}'" + _suggest(name, candidates))
+            return self._variable(used)
+        if expect == "layer":
+            self._report(used, f"unknown layer '{name}'" + _suggest(name, self.scope.layers))
+        self._report(used, f"unknown variable '{name}'" + _suggest(name, self.scope.variables))
 
-    def _variable(self, token: Token) -> Quantity:
-        value = self.scope.variables[str(token)]
-        defined_in = self.scope.variable_units[str(token)]
+    def _variable(self, used: syntax.Name) -> Quantity:
+        value = self.scope.variables[used.text]
+        defined_in = self.scope.variable_units[used.text]
         if value.dim is Dim.NUMBER and defined_in != self.units:
             # a plain number takes the unit of the file it is written in, and that is unknown here
             self._report(
-                token,
-                f"'{token}' is a plain number defined under 'units {defined_in}' "
+                used,
+                f"'{used.text}' is a plain number defined under 'units {defined_in}' "
                 f"and used under 'units {self.units}'; give it a unit where "
                 f"it is defined",
             )
@@ -512,7 +540,9 @@ class _Builder:
             return value
         return Quantity(_scaled(repr(value.value), UNITS[unit][1]), dim)
 
-    def coerce(self, value: Quantity, dim: Dim, at: Tree, what: str | None = None) -> Quantity:
+    def coerce(
+        self, value: Quantity, dim: Dim, at: syntax.Located, what: str | None = None
+    ) -> Quantity:
         """``value`` as ``dim``; a plain number takes the file's default unit."""
         value = self._finite(self._in_file_unit(value, dim), at)
         if value.dim is dim:
@@ -523,34 +553,32 @@ class _Builder:
             at, f"unit mismatch: {what or 'value'} needs {dim.article}, got {value.dim.article}"
         )
 
-    def _not_negative(self, value: Quantity, at: Tree, what: str) -> Quantity:
+    def _not_negative(self, value: Quantity, at: syntax.Located, what: str) -> Quantity:
         if value.value < 0:
             self._report(at, f"{what} must not be negative")
         return value
 
-    def _positive(self, value: Quantity, at: Tree, what: str) -> Quantity:
+    def _positive(self, value: Quantity, at: syntax.Located, what: str) -> Quantity:
         if value.value <= 0:
             self._report(at, f"{what} must be positive")
         return value
 
-    def _word(self, tree: Tree, choices: tuple[str, ...], what: str) -> str:
-        if tree.data != "name" or str(tree.children[0]) not in choices:
-            self._report(tree, f"{what} must be one of {', '.join(choices)}")
-        return str(tree.children[0])
+    def _word(self, expr: syntax.Expr, choices: tuple[str, ...], what: str) -> str:
+        if not isinstance(expr, syntax.Name) or expr.text not in choices:
+            self._report(expr, f"{what} must be one of {', '.join(choices)}")
+        return expr.text
 
     # ------------------------------------------------------------ diagnostics
-    def _span(self, node: Tree | Token) -> Span:
-        if isinstance(node, Token):
-            return Span(self.file, node.line, node.column, node.end_line, node.end_column)
-        meta = node.meta
-        return Span(self.file, meta.line, meta.column, meta.end_line, meta.end_column)
+    def _span(self, node: syntax.Located) -> Span:
+        at = node.position
+        return Span(self.file, at.line, at.column, at.end_line, at.end_column)
 
-    def _report(self, node: Tree | Token, message: str) -> NoReturn:
+    def _report(self, node: syntax.Located, message: str) -> NoReturn:
         """Record an error and abandon the statement."""
         self._note(node, message)
         raise _Invalid()
 
-    def _note(self, node: Tree | Token, message: str) -> None:
+    def _note(self, node: syntax.Located, message: str) -> None:
         """Record an error and go on."""
         span = self._span(node)
         length = span.end_column - span.column if span.end_line == span.line else 1
@@ -559,35 +587,28 @@ class _Builder:
         )
 
 
-def _is_spaced_layer_number(node: Tree | Token) -> bool:
-    """``1 / 0``: two plain whole numbers divided, a drawn layer written with spaces."""
-    if not (isinstance(node, Tree) and node.data == "binary"):
-        return False
-    left, op, right = node.children
-    return str(op) == "/" and all(
-        isinstance(side, Tree)
-        and side.data == "quantity"
-        and len(side.children) == 1
-        and str(side.children[0]).isdigit()
-        for side in (left, right)
-    )
+def _spaced_layer_number(expr: syntax.Expr) -> str | None:
+    """``1 / 0``, two plain whole numbers divided, is a drawn layer written with spaces:
+    the layer as it should be written, or None for any other expression."""
+    if not (isinstance(expr, syntax.Binary) and expr.op.text == "/"):
+        return None
+    numbers = [
+        side.number
+        for side in (expr.left, expr.right)
+        if isinstance(side, syntax.Quantity) and side.unit is None and side.number.isdigit()
+    ]
+    return "/".join(numbers) if len(numbers) == 2 else None
 
 
-def _compact(node: Tree) -> str:
-    left, _, right = node.children
-    return f"{left.children[0]}/{right.children[0]}"
-
-
-def _is_constraint(node: Tree) -> bool:
-    return node.data in ("default_constraint", "block")
-
-
-def _unquote(token: Token) -> str:
-    body = str(token)[1:-1]
+def _unquote(string: syntax.Lexeme | None) -> str:
+    """The text of a "string" as written, escapes resolved; "" when there is none."""
+    if string is None:
+        return ""
+    body = string.text[1:-1]
     return body.replace('\\"', '"').replace("\\\\", "\\")
 
 
-def _suggest(name: str, candidates) -> str:
+def _suggest(name: str, candidates: Collection[str]) -> str:
     close = difflib.get_close_matches(name, list(candidates), n=1, cutoff=0.6)
     if not close:
         close = [c for c in candidates if c.lower() == name.lower()]

@@ -1,6 +1,6 @@
 """Canonical formatting of deck text: idempotent, comments kept, meaning unchanged.
 
-Works on one file's parse tree (includes are not expanded). Parentheses are kept
+Works on one file's syntax tree (includes are not expanded). Parentheses are kept
 as written, so the formatted expression means exactly what the source meant.
 """
 
@@ -8,9 +8,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from lark import Token, Tree
-
 from adk.errors import DeckError
+from adk.lang import syntax
 from adk.lang.parser import Comment, parse_text
 from adk.lang.units import canonical_unit
 
@@ -34,13 +33,15 @@ def format_text(text: str, path: str = "<deck>") -> str:
     parsed = parse_text(text, path)
     if parsed.errors:
         raise DeckError(parsed.errors, {path: text})
-    statements = parsed.tree.children
-    items = [_Item(s.meta.line, s.meta.end_line, _statement(s)) for s in statements]
+    statements = list(parsed.statements)
+    items = [_Item(s.position.line, s.position.end_line, _statement(s)) for s in statements]
     _attach_comments(items, statements, parsed.comments)
     return _render(items, parsed.comments, statements)
 
 
-def _attach_comments(items: list[_Item], statements: list[Tree], comments: list[Comment]) -> None:
+def _attach_comments(
+    items: list[_Item], statements: list[syntax.Statement], comments: list[Comment]
+) -> None:
     for comment in comments:
         inside = next(
             (i for i, item in enumerate(items) if item.first <= comment.line <= item.last), None
@@ -55,29 +56,30 @@ def _attach_comments(items: list[_Item], statements: list[Tree], comments: list[
             following.leading.append(comment)
 
 
-def _output_line(statement: Tree, line: int, count: int) -> tuple[int, bool]:
+def _output_line(statement: syntax.Statement, line: int, count: int) -> tuple[int, bool]:
     """Which output line of a statement a comment on source ``line`` goes with, and
     whether it stands on a line of its own (inside a block) rather than trailing."""
-    check = statement.children[-1] if statement.data == "rule_stmt" else None
-    block = (
-        check.children[-1]
-        if isinstance(check, Tree)
-        and check.children
-        and isinstance(check.children[-1], Tree)
-        and check.children[-1].data == "block"
-        else None
-    )
-    if block is None or line <= block.meta.line:
+    block = _block(statement)
+    if block is None or line <= block.position.line:
         return (0 if block else count - 1), False
-    for index, constraint in enumerate(block.children):
-        if constraint.meta.line <= line <= constraint.meta.end_line:
+    for index, constraint in enumerate(block.constraints):
+        if constraint.position.line <= line <= constraint.position.end_line:
             return index + 1, False
-        if line < constraint.meta.line:
+        if line < constraint.position.line:
             return index + 1, True
-    return count - 1, line < block.meta.end_line
+    return count - 1, line < block.position.end_line
 
 
-def _render(items: list[_Item], comments: list[Comment], statements: list[Tree]) -> str:
+def _block(statement: syntax.Statement) -> syntax.Block | None:
+    """The constraint block of a rule, the one statement laid out on several lines."""
+    if isinstance(statement, syntax.RuleStmt):
+        constraints = statement.check.constraints
+        if isinstance(constraints, syntax.Block):
+            return constraints
+    return None
+
+
+def _render(items: list[_Item], comments: list[Comment], statements: list[syntax.Statement]) -> str:
     out: list[str] = []
     previous_end = 0
     _align_layers(items, statements)
@@ -111,7 +113,7 @@ def _with_comments(item: _Item) -> list[str]:
     trailing: dict[int, list[str]] = {}
     for index, own_line, comment in item.inner:
         (above if own_line else trailing).setdefault(index, []).append(comment.text)
-    out = []
+    out: list[str] = []
     for index, line in enumerate(item.lines):
         texts = trailing.get(index, [])
         indent = INDENT if index else ""  # lines inside a block are indented
@@ -120,117 +122,114 @@ def _with_comments(item: _Item) -> list[str]:
     return out
 
 
-def _align_layers(items: list[_Item], statements: list[Tree]) -> None:
+def _align_layers(items: list[_Item], statements: list[syntax.Statement]) -> None:
     """Line up name, source and description in runs of adjacent layer statements."""
-    run: list[int] = []
-    for index, statement in enumerate(statements + [None]):
-        adjacent = (
-            statement is not None
-            and statement.data == "layer_stmt"
-            and (
-                not run
-                or statement.meta.line
-                <= statements[run[-1]].meta.end_line + 1 + len(items[index].leading)
-            )
-        )
-        if adjacent:
-            run.append(index)
+    run: list[tuple[_Item, syntax.LayerStmt]] = []
+    for item, statement in zip(items, statements):
+        if not isinstance(statement, syntax.LayerStmt):
+            _align_run(run)
+            run = []
             continue
-        if len(run) > 1:
-            _align_run(items, statements, run)
-        run = [index] if statement is not None and statement.data == "layer_stmt" else []
+        # the run goes on unless lines other than this statement's comments come between
+        above = statement.position.line - 1 - len(item.leading)
+        if run and above > run[-1][1].position.end_line:
+            _align_run(run)
+            run = []
+        run.append((item, statement))
+    _align_run(run)
 
 
-def _align_run(items: list[_Item], statements: list[Tree], run: list[int]) -> None:
-    parts = [_layer_parts(statements[i]) for i in run]
-    name_width = max(len(p[0]) for p in parts)
-    drawn = [p[1] for i, p in zip(run, parts) if statements[i].children[1].data == "drawn"]
+def _align_run(run: list[tuple[_Item, syntax.LayerStmt]]) -> None:
+    if len(run) < 2:
+        return
+    parts = [_layer_parts(layer) for _, layer in run]
+    name_width = max(len(name) for name, _, _ in parts)
+    drawn = [
+        source
+        for (_, layer), (_, source, _) in zip(run, parts)
+        if isinstance(layer.source, syntax.Drawn)
+    ]
     source_width = max((len(text) for text in drawn), default=0)
-    for index, (name, source, description) in zip(run, parts):
+    for (item, _), (name, source, description) in zip(run, parts):
         line = f"layer {name.ljust(name_width)} = {source}"
         if description:
             line = f"layer {name.ljust(name_width)} = {source.ljust(source_width)} {description}"
-        items[index].lines = [line]
+        item.lines = [line]
 
 
-def _layer_parts(tree: Tree) -> tuple[str, str, str]:
-    source = tree.children[1]
-    text = (
-        str(source.children[0])
-        if isinstance(source, Tree) and source.data == "drawn"
-        else expr(source)
-    )
-    description = str(tree.children[2]) if len(tree.children) > 2 else ""
-    return str(tree.children[0]), text, description
+def _layer_parts(layer: syntax.LayerStmt) -> tuple[str, str, str]:
+    source = layer.source
+    text = source.layer.text if isinstance(source, syntax.Drawn) else expr(source)
+    description = "" if layer.description is None else layer.description.text
+    return layer.name.text, text, description
 
 
 # ---------------------------------------------------------------- statements
-def _statement(tree: Tree) -> list[str]:
-    kind = tree.data
-    if kind == "deck_header":
-        line = f"deck {tree.children[0]}"
-        for child in tree.children[1:]:
-            line += f" {child}" if isinstance(child, Token) else f" version {child.children[0]}"
-        return [line]
-    if kind == "units_stmt":
-        return [f"units {canonical_unit(str(tree.children[0]))}"]
-    if kind == "include_stmt":
-        return [f"include {tree.children[0]}"]
-    if kind == "layer_stmt":
-        name, source, description = _layer_parts(tree)
-        return [f"layer {name} = {source}" + (f" {description}" if description else "")]
-    if kind == "let_stmt":
-        return [f"let {tree.children[0]} = {expr(tree.children[1])}"]
-    if kind == "rule_stmt":
-        return _rule(tree)
-    raise AssertionError(kind)  # pragma: no cover
+def _statement(statement: syntax.Statement) -> list[str]:
+    match statement:
+        case syntax.DeckHeader():
+            return [_deck_header(statement)]
+        case syntax.Units():
+            return [f"units {canonical_unit(statement.unit.text)}"]
+        case syntax.Include():
+            return [f"include {statement.path}"]
+        case syntax.LayerStmt():
+            name, source, description = _layer_parts(statement)
+            return [f"layer {name} = {source}" + (f" {description}" if description else "")]
+        case syntax.LetStmt():
+            return [f"let {statement.name} = {expr(statement.value)}"]
+        case syntax.RuleStmt():
+            return _rule(statement)
 
 
-def _rule(tree: Tree) -> list[str]:
-    head = f"rule {tree.children[0]}"
-    for child in tree.children[1:-1]:
-        head += f" {child}" if isinstance(child, Token) else f" {child.children[0]}"
-    check = tree.children[-1]
-    kind, *args = check.children
-    constraint = args.pop() if args and args[-1].data in ("default_constraint", "block") else None
-    call = f"{kind}({', '.join(_arg(a) for a in args)})"
-    if constraint is None:
+def _deck_header(header: syntax.DeckHeader) -> str:
+    line = f"deck {header.name}"
+    if header.title is not None:
+        line += f" {header.title}"
+    if header.version is not None:
+        line += f" version {header.version}"
+    return line
+
+
+def _rule(rule: syntax.RuleStmt) -> list[str]:
+    head = f"rule {rule.rule_id}"
+    if rule.description is not None:
+        head += f" {rule.description}"
+    if rule.severity is not None:
+        head += f" {rule.severity}"
+    check = rule.check
+    call = f"{check.kind}({', '.join(_arg(a) for a in check.args)})"
+    constraints = check.constraints
+    if constraints is None:
         return [f"{head} : {call}"]
-    if constraint.data == "default_constraint":
-        return [f"{head} : {call} {constraint.children[0]} {expr(constraint.children[1])}"]
+    if isinstance(constraints, syntax.Constraint):
+        return [f"{head} : {call} {constraints.op} {expr(constraints.value)}"]
     lines = [f"{head} : {call} {{"]
-    for item in constraint.children:
-        name, op, value = item.children
-        lines.append(f"{INDENT}{name} {op} {expr(value)}")
+    for item in constraints.constraints:
+        lines.append(f"{INDENT}{item.prop} {item.op} {expr(item.value)}")
     return lines + ["}"]
 
 
-def _arg(tree: Tree) -> str:
-    if tree.data == "keyword_arg":
-        return f"{tree.children[0]} {expr(tree.children[1])}"
-    return expr(tree)
+def _arg(arg: syntax.Arg) -> str:
+    if isinstance(arg, syntax.KeywordArg):
+        return f"{arg.name} {expr(arg.value)}"
+    return expr(arg)
 
 
-def expr(tree: Tree | Token) -> str:
+def expr(node: syntax.Expr) -> str:
     """An expression in canonical spelling."""
-    kind = tree.data
-    if kind == "quantity":
-        number = str(tree.children[0])
-        return (
-            number
-            if len(tree.children) == 1
-            else f"{number} {canonical_unit(str(tree.children[1]))}"
-        )
-    if kind == "name":
-        return str(tree.children[0])
-    if kind == "paren":
-        return f"({expr(tree.children[0])})"
-    if kind == "neg":
-        return f"-{expr(tree.children[0])}"
-    if kind == "call":
-        return f"{tree.children[0].children[0]}({expr(tree.children[1])}, {expr(tree.children[2])})"
-    if kind == "binary":
-        left, op, right = tree.children
-        op_text = str(op.children[0]) if isinstance(op, Tree) else str(op)
-        return f"{expr(left)} {op_text} {expr(right)}"
-    raise AssertionError(kind)  # pragma: no cover
+    match node:
+        case syntax.Quantity():
+            if node.unit is None:
+                return node.number
+            return f"{node.number} {canonical_unit(node.unit)}"
+        case syntax.Name():
+            return node.text
+        case syntax.Paren():
+            return f"({expr(node.inner)})"
+        case syntax.Neg():
+            return f"-{expr(node.operand)}"
+        case syntax.Call():
+            return f"{node.op}({expr(node.layer)}, {expr(node.distance)})"
+        case syntax.Binary():
+            return f"{expr(node.left)} {node.op} {expr(node.right)}"

@@ -1,4 +1,4 @@
-"""Text to parse tree: lark LALR with positions, comments kept aside, and error recovery.
+"""Text to syntax tree: lark LALR with positions, comments kept aside, and error recovery.
 
 On a syntax error the failing statement is blanked out (newlines kept, so every
 position stays true) and the file is parsed again, so one run reports every
@@ -16,6 +16,7 @@ from lark.exceptions import UnexpectedCharacters, UnexpectedEOF, UnexpectedInput
 from lark.lexer import PatternStr
 
 from adk.errors import Diagnostic
+from adk.lang.syntax import Statement, from_parse_tree
 from adk.resources import data_folder
 
 MAX_DEPTH = 100
@@ -71,11 +72,11 @@ class Comment:
 
 @dataclass
 class ParsedFile:
-    """One file's tree (statements that parsed), its comments and its syntax errors."""
+    """One file's statements that parsed, its comments and its syntax errors."""
 
     path: str
     text: str
-    tree: Tree
+    statements: tuple[Statement, ...]
     comments: list[Comment]
     errors: list[Diagnostic]
 
@@ -93,7 +94,8 @@ def parse_text(text: str, path: str) -> ParsedFile:
         else:
             deep = _too_deep(tree)
             if deep is None:
-                return ParsedFile(path, text, tree, find_comments(text), errors)
+                statements = from_parse_tree(tree)
+                return ParsedFile(path, text, statements, find_comments(text), errors)
             errors.append(
                 Diagnostic(
                     path,
@@ -120,7 +122,7 @@ def _give_up(path: str, text: str, errors: list[Diagnostic]) -> ParsedFile:
                 "too many syntax errors; the rest of the file is not checked",
             )
         )
-    return ParsedFile(path, text, Tree("start", []), find_comments(text), errors)
+    return ParsedFile(path, text, (), find_comments(text), errors)
 
 
 def _too_deep(tree: Tree) -> Tree | None:
@@ -148,9 +150,8 @@ def find_comments(text: str) -> list[Comment]:
 
 
 def _error_offset(exc: UnexpectedInput, text: str) -> int:
-    if isinstance(exc, UnexpectedEOF) or (
-        getattr(exc, "token", None) is not None and getattr(exc.token, "type", "") == "$END"
-    ):
+    token = getattr(exc, "token", None)
+    if isinstance(exc, UnexpectedEOF) or getattr(token, "type", "") == "$END":
         return len(text)
     pos = getattr(exc, "pos_in_stream", None)
     if pos is None and isinstance(exc, UnexpectedToken):
@@ -180,7 +181,7 @@ def _blank(text: str, start: int, end: int) -> str:
 
 def _syntax_diagnostic(exc: UnexpectedInput, path: str, text: str) -> Diagnostic:
     if isinstance(exc, UnexpectedCharacters):
-        char = text[exc.pos_in_stream]
+        char = exc.char
         message = "unterminated string" if char == '"' else f"unexpected character {char!r}"
         return Diagnostic(path, exc.line, exc.column, message)
     expected = _accepted(exc)
