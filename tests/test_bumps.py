@@ -190,6 +190,35 @@ def test_outlines_group_equal_shapes():
     assert sum(1 for _ in iter_shapes(expected)) == 22
 
 
+def test_placed_outlines_are_on_the_grid_as_klayout_flattens_them():
+    # a 3 x 5 dbu triangle under magnifications landing on half units, quarter turns and
+    # arbitrary angles, mirrored: every vertex rounded as KLayout rounds it, halves outwards
+    layout, top = new_layout()
+    layer = layout.layer(*UB)
+    cell = layout.create_cell("T")
+    cell.shapes(layer).insert(kdb.Polygon([kdb.Point(-3, -1), kdb.Point(0, 4), kdb.Point(1, -1)]))
+    for k, (mag, angle, mirror) in enumerate(
+        [(1.5, 0, False), (1.5, 90, True), (2.5, 180, False), (1.3, 22.5, True), (1, 45, False)]
+    ):
+        trans = kdb.ICplxTrans(mag, angle, mirror, 1000 * k + 1, -7)
+        top.insert(
+            kdb.CellInstArray(cell.cell_index(), trans, kdb.Vector(101, 0), kdb.Vector(0, 33), 2, 2)
+        )
+    [outline] = bumps.outlines(layout, top, layer)
+    placed = outline.placed(np.arange(len(outline.placements)), layout.dbu)
+    flattened = [p.to_dtype(layout.dbu) for p in kdb.Region(top.begin_shapes_rec(layer)).each()]
+    assert sorted(placed, key=corner) == sorted(flattened, key=corner)
+
+
+def corner(polygon: kdb.DPolygon) -> tuple[float, float]:
+    return polygon.bbox().left, polygon.bbox().bottom
+
+
+def test_on_grid_rounds_halves_away_from_zero():
+    values = np.array([1.5, -1.5, 2.5, -2.5, 0.49, -0.49, 3.0])
+    assert bumps.on_grid(values).tolist() == [2.0, -2.0, 3.0, -3.0, 0.0, 0.0, 3.0]
+
+
 def iter_shapes(it: kdb.RecursiveShapeIterator):
     while not it.at_end():
         yield it.shape()

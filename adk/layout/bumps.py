@@ -51,9 +51,14 @@ class Outline:
         return np.round(np.sqrt(np.abs(m[:, 0] * m[:, 3] - m[:, 1] * m[:, 2])), 9)
 
     def placed(self, rows: np.ndarray, dbu: float) -> list[kdb.DPolygon]:
-        """The outline at each of the placements ``rows``, in µm."""
-        placed = transform(self.placements[rows], self.hull()) * dbu
-        return [kdb.DPolygon([kdb.DPoint(x, y) for x, y in points]) for points in placed.tolist()]
+        """The outline at each of the placements ``rows``, in µm: placed in database units,
+        its vertices snapped to the grid as KLayout snaps them when it flattens a placement,
+        then converted once, so that they lie on the grid like every other marker's."""
+        placed = on_grid(transform(self.placements[rows], self.hull())).astype(np.int64)
+        return [
+            kdb.Polygon([kdb.Point(x, y) for x, y in points]).to_dtype(dbu)
+            for points in placed.tolist()
+        ]
 
 
 # ---------------------------------------------------------------- transforms
@@ -94,6 +99,12 @@ def transform(placements: np.ndarray, points: np.ndarray) -> np.ndarray:
     return np.stack(
         [m[:, 0] * x + m[:, 1] * y + m[:, 4], m[:, 2] * x + m[:, 3] * y + m[:, 5]], axis=-1
     )
+
+
+def on_grid(values: np.ndarray) -> np.ndarray:
+    """``values`` (database units) rounded to whole units as KLayout rounds coordinates:
+    halves away from zero."""
+    return np.sign(values) * np.floor(np.abs(values) + 0.5)
 
 
 def _is_manhattan(placements: np.ndarray) -> np.ndarray:

@@ -10,6 +10,7 @@ import pytest
 
 from adk.checks import runner
 from adk.checks.kinds.bump_size import classify
+from adk.examples.geometry import circle, octagon
 from adk.lang.model import LayerRef, Sizing
 from adk.lang.units import Dim
 from tests.util import check, context, new_layout
@@ -33,15 +34,12 @@ def regular(n: int, diameter: float, flats: bool = True) -> kdb.DPolygon:
     )
 
 
-def layout_with(shape, trans=kdb.DCplxTrans(), na: int = 3, nb: int = 2):
+def layout_with(shape, trans: kdb.DCplxTrans | None = None, na: int = 3, nb: int = 2):
     layout, top = new_layout()
     cell = layout.create_cell("BUMP")
     cell.shapes(layout.layer(*UB)).insert(shape)
-    top.insert(
-        kdb.DCellInstArray(
-            cell.cell_index(), trans, kdb.DVector(100, 0), kdb.DVector(0, 100), na, nb
-        )
-    )
+    step = kdb.DVector(100, 0), kdb.DVector(0, 100)
+    top.insert(kdb.DCellInstArray(cell.cell_index(), trans or kdb.DCplxTrans(), *step, na, nb))
     return layout, top
 
 
@@ -154,3 +152,66 @@ def test_classify():
     points = np.array([(p.x, p.y) for p in regular(8, 1000).each_point_hull()])
     kind, low, high = classify(points)
     assert kind == "octagon" and low == pytest.approx(1000) and high == pytest.approx(1000)
+
+
+# ---------------------------------------------------------------- precision of values and markers
+def placed_once(shape: kdb.Polygon, trans: kdb.DCplxTrans | None = None):
+    return layout_with(shape, trans, na=1, nb=1)
+
+
+def measured_texts(shape: kdb.Polygon, rule, trans: kdb.DCplxTrans | None = None):
+    return [(m.measured, m.text) for m in markers_of(*placed_once(shape, trans), rule)]
+
+
+def test_octagon_and_circle_drawn_20_um_on_the_grid_are_20_um():
+    # the octagon's 45° flats snap to 19999.8 nm apart, the circle's vertices to 10 um
+    # from its centre within half a nanometre: 20 um to the nearest nanometre
+    assert measured_texts(octagon(20), size_rule("==", 25)) == [
+        (20.0, "size 20 um != 25 um (octagon)")
+    ]
+    assert measured_texts(circle(20), size_rule("==", 25)) == [
+        (20.0, "size 20 um != 25 um (circle)")
+    ]
+    assert measured_texts(octagon(20), size_rule("==", 20, shape="circle")) == [
+        (20.0, "shape octagon, expected circle, size 20 um")
+    ]
+    assert measured_texts(octagon(20), size_rule("==", 20, shape="octagon")) == []
+    assert measured_texts(circle(20), size_rule("==", 20, shape="circle")) == []
+
+
+def test_one_grid_step_larger_is_one_grid_step_larger():
+    # 20.001 um across: the octagon's 45° flats 20001.2 nm apart, its others 20002 nm
+    # (its corners at half a nanometre snap outwards); the circle 20000.9 nm across
+    assert measured_texts(octagon(20.001), size_rule("==", 25)) == [
+        (20.001, "size 20.001 um != 25 um (octagon)")
+    ]
+    assert measured_texts(circle(20.001), size_rule("==", 25)) == [
+        (20.001, "size 20.001 um != 25 um (circle)")
+    ]
+
+
+def test_a_magnified_diameter_is_rounded_as_placed():
+    # 10299.7 nm across the 45° flats, twice that placed: 20599.4 nm, so 20.599 um
+    assert measured_texts(
+        octagon(10.3), size_rule("==", 20), kdb.DCplxTrans(2, 0, False, 0, 0)
+    ) == [(20.599, "size 20.599 um != 20 um (octagon)")]
+
+
+@pytest.mark.parametrize(
+    "trans",
+    [
+        kdb.DCplxTrans(1, 45, False, 3000, 3000),
+        kdb.DCplxTrans(1.5, 22.5, True, 2999.9, 0.0005),
+        kdb.DCplxTrans(1.2, 90, True, 3000, -0.001),
+    ],
+)
+def test_marker_is_the_bump_as_flattened_with_its_vertices_on_the_grid(trans):
+    layout, top = placed_once(octagon(20), trans)
+    [marker] = markers_of(layout, top, size_rule("==", 25, shape="circle"))
+    flattened = kdb.Region(top.begin_shapes_rec(layout.layer(*UB)))
+    assert [marker.shape] == [polygon.to_dtype(layout.dbu) for polygon in flattened.each()]
+    for point in marker.shape.each_point_hull():
+        for value in (point.x, point.y):
+            assert abs(value / layout.dbu - round(value / layout.dbu)) < 1e-9
+    mag = trans.mag
+    assert marker.measured == round(20 * mag, 3)

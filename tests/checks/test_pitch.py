@@ -1,4 +1,4 @@
-"""pitch: nearest-neighbour centre distance of bumps."""
+"""pitch: centre distances of bumps, to their nearest neighbours or between every pair."""
 
 from __future__ import annotations
 
@@ -12,9 +12,13 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from scipy.spatial import cKDTree
 
+from adk.api import load_deck
 from adk.checks import runner
+from adk.checks.base import shape_key
 from adk.checks.kinds import pitch
 from adk.lang.units import Dim
+from adk.layout.reader import read_layout
+from adk.run.engine import Parallel, run_deck
 from tests.util import check, context, new_layout
 
 run = runner("pitch")
@@ -33,8 +37,9 @@ def place_bumps(layout: kdb.Layout, top: kdb.Cell, points, size: float = 10.0) -
         shapes.insert(kdb.DBox(x - size / 2, y - size / 2, x + size / 2, y + size / 2))
 
 
-def pitch_rule(op: str = ">=", value: float = 40.0):
-    return check("pitch", "UB", constraints=((None, op, value, Dim.LENGTH),))
+def pitch_rule(op: str = ">=", value: float = 40.0, pairs: str | None = None):
+    params = {} if pairs is None else {"pairs": pairs}
+    return check("pitch", "UB", params=params, constraints=((None, op, value, Dim.LENGTH),))
 
 
 def markers_of(layout, top, rule=None):
@@ -196,3 +201,198 @@ def test_limit_far_above_the_drawn_pitch_reports_every_neighbour_pair():
     markers = markers_of(layout, top, pitch_rule(">=", 130))
     assert len(markers) == 29 * 20 + 30 * 19
     assert {m.text for m in markers} == {"pitch 40 um < 130 um"}
+
+
+# ---------------------------------------------------------------- pairs nearest | all
+def square_cluster(layout: kdb.Layout, top: kdb.Cell, x: float = 0.0, y: float = 0.0) -> None:
+    """A 3 x 3 array at pitch 30 um: rows and columns 30 um apart, diagonals 42.43 um."""
+    step = kdb.DVector(30, 0), kdb.DVector(0, 30)
+    top.insert(kdb.DCellInstArray(bump_cell(layout).cell_index(), kdb.DTrans(x, y), *step, 3, 3))
+
+
+def texts_of(markers) -> Counter:
+    return Counter(m.text for m in markers)
+
+
+def test_square_cluster_nearest_neighbours_and_every_pair():
+    layout, top = new_layout()
+    square_cluster(layout, top)
+    nearest = markers_of(layout, top, pitch_rule(">=", 45))
+    every = markers_of(layout, top, pitch_rule(">=", 45, pairs="all"))
+    assert markers_of(layout, top, pitch_rule(">=", 45, pairs="nearest")) == nearest
+    assert texts_of(nearest) == {"pitch 30 um < 45 um": 12}
+    assert texts_of(every) == {"pitch 30 um < 45 um": 12, "pitch 42.4264 um < 45 um": 8}
+    assert {edge_points(m) for m in nearest} < {edge_points(m) for m in every}
+    diagonals = [m for m in every if m.text.startswith("pitch 42.4264")]
+    assert {edge_points(m) for m in diagonals} == {
+        ((x, y), (x + 30, y + 30)) for x in (0.0, 30.0) for y in (0.0, 30.0)
+    } | {((x, y + 30), (x + 30, y)) for x in (0.0, 30.0) for y in (0.0, 30.0)}
+    assert all(m.measured == 30.0 for m in every if m not in diagonals)
+    assert every == sorted(every, key=lambda m: m.sort_key())
+
+
+def test_every_pair_at_the_limit_passes():
+    layout, top = new_layout()
+    square_cluster(layout, top)
+    assert markers_of(layout, top, pitch_rule(">=", 30, pairs="all")) == []
+    diagonal = float(np.hypot(30, 30))
+    strict = markers_of(layout, top, pitch_rule(">", 30, pairs="all"))
+    assert texts_of(strict) == {"pitch 30 um <= 30 um": 12}
+    assert texts_of(markers_of(layout, top, pitch_rule(">=", diagonal, pairs="all"))) == {
+        "pitch 30 um < 42.4264 um": 12
+    }
+    assert len(markers_of(layout, top, pitch_rule(">", diagonal, pairs="all"))) == 12 + 8
+
+
+class Centres:
+    """A context handing out bump centres as given, off any grid."""
+
+    dbu, length_unit, focus = 0.001, "um", None
+
+    def __init__(self, points):
+        self.points = np.array(points, dtype=float)
+
+    def bumps(self, expr):
+        return self.points
+
+
+@pytest.mark.parametrize("pairs", ["nearest", "all"])
+def test_a_pitch_within_noise_of_a_strict_limit_is_at_it(pairs):
+    # 40 (1 + 5e-10) um apart: taken as at the limit, so it breaks "> 40 um"
+    ctx = Centres([(0, 0), (40 * (1 + 5e-10), 0)])
+    [marker] = run(pitch_rule(">", 40, pairs=pairs), ctx)
+    assert (marker.measured, marker.text) == (40.0, "pitch 40 um <= 40 um")
+    assert run(pitch_rule(">=", 40, pairs=pairs), ctx) == []
+
+
+def test_staggered_array_every_pair_adds_the_column_steps():
+    # two 3x2 arrays on a 100 um grid, the second shifted by (50, 50): diagonals 70.71 um
+    layout, top = new_layout()
+    cell = bump_cell(layout)
+    step = kdb.DVector(100, 0), kdb.DVector(0, 100)
+    for origin in (kdb.DTrans(), kdb.DTrans(kdb.DVector(50, 50))):
+        top.insert(kdb.DCellInstArray(cell.cell_index(), origin, *step, 3, 2))
+    diagonal = "pitch 70.7107 um < 101 um"
+    nearest = markers_of(layout, top, pitch_rule(">=", 101))
+    every = markers_of(layout, top, pitch_rule(">=", 101, pairs="all"))
+    assert texts_of(nearest) == {diagonal: 15}
+    # each array: 2 rows of 2 steps and 3 columns of 1
+    assert texts_of(every) == {diagonal: 15, "pitch 100 um < 101 um": 2 * (2 * 2 + 3)}
+    below_the_step = markers_of(layout, top, pitch_rule(">=", 75, pairs="all"))
+    assert below_the_step == markers_of(layout, top, pitch_rule(">=", 75))
+    assert texts_of(below_the_step) == {"pitch 70.7107 um < 75 um": 15}
+    assert markers_of(layout, top, pitch_rule(">=", float(np.hypot(50, 50)), pairs="all")) == []
+
+
+def test_stacked_duplicates_in_either_mode():
+    # two bumps on one spot; one 30 um right of them, one 35 um above: 46.1 um apart
+    layout, top = new_layout()
+    place_bumps(layout, top, [(0, 0), (0, 0), (30, 0), (0, 35), (500, 0)])
+    nearest = markers_of(layout, top, pitch_rule(">=", 50))
+    every = markers_of(layout, top, pitch_rule(">=", 50, pairs="all"))
+    stack = {"pitch 0 um < 50 um": 1, "pitch 30 um < 50 um": 2, "pitch 35 um < 50 um": 2}
+    assert texts_of(nearest) == stack
+    assert texts_of(every) == {**stack, "pitch 46.0977 um < 50 um": 1}
+    [zero] = [m for m in every if m.measured == 0]
+    assert edge_points(zero) == ((0.0, 0.0), (0.0, 0.0))
+
+
+def test_many_stacked_duplicates_every_pair():
+    layout, top = new_layout()
+    place_bumps(layout, top, [(0, 0)] * 12 + [(30, 0)])
+    every = markers_of(layout, top, pitch_rule(">=", 40, pairs="all"))
+    assert texts_of(every) == {"pitch 0 um < 40 um": 12 * 11 // 2, "pitch 30 um < 40 um": 12}
+    assert every == markers_of(layout, top)
+
+
+def brute_force_every_pair(points: np.ndarray, op: str, limit: float) -> Counter:
+    """Every pair breaking ``op limit``, a distance within noise of the limit at it."""
+    pairs = Counter()
+    for i, j in itertools.combinations(range(len(points)), 2):
+        d = float(np.hypot(*(points[i] - points[j])))
+        at_limit = bool(np.isclose(d, limit, rtol=1e-9, atol=0))
+        if (d < limit and not at_limit) or (op == ">" and at_limit):
+            pairs[tuple(sorted([tuple(map(float, points[i])), tuple(map(float, points[j]))]))] += 1
+    return pairs
+
+
+@settings(max_examples=80, deadline=None)
+@given(
+    st.lists(st.tuples(st.integers(0, 30), st.integers(0, 30)), min_size=0, max_size=60),
+    st.one_of(st.floats(1.0, 12.0), st.sampled_from([4.0, 8.0, 4 * 2**0.5, 4 * 5**0.5])),
+    st.sampled_from([">=", ">"]),
+)
+def test_every_pair_equals_brute_force(cells, limit, op):
+    points = np.array(cells, dtype=float).reshape(-1, 2) * 4  # on a 4 um grid: many ties
+    layout, top = new_layout()
+    place_bumps(layout, top, points, size=2)
+    markers = markers_of(layout, top, pitch_rule(op, limit, pairs="all"))
+    assert Counter(edge_points(m) for m in markers) == brute_force_every_pair(points, op, limit)
+    assert markers == sorted(markers, key=lambda m: m.sort_key())
+
+
+# ---------------------------------------------------------------- tiles and placements
+MODES_DECK = """\
+deck modes "pitch, nearest neighbours and every pair" version "1"
+units um
+layer UB = 1/0
+rule P.NN  : pitch(UB) >= 45 um
+rule P.ALL : pitch(UB, pairs all) >= 45 um
+"""
+
+
+def clusters(layout: kdb.Layout, top: kdb.Cell) -> None:
+    """Square clusters, a staggered field and stacked bumps, spread over tile borders."""
+    for x, y in ((0, 0), (95, 10), (200, 185), (400, 40)):
+        square_cluster(layout, top, x, y)
+    cell = bump_cell(layout, 6)
+    step = kdb.DVector(40, 0), kdb.DVector(0, 40)
+    for origin in ((0, 250), (20, 270)):
+        top.insert(kdb.DCellInstArray(cell.cell_index(), kdb.DTrans(*origin), *step, 6, 3))
+    place_bumps(layout, top, [(300, 300), (300, 300), (330, 300), (300, 335)])
+
+
+def exact_markers(result) -> list[tuple]:
+    return [
+        (outcome.rule.id, shape_key(m.shape), m.measured, m.text)
+        for outcome in result.outcomes
+        for m in outcome.markers
+    ]
+
+
+@pytest.mark.parametrize("tile_size", [35.0, 70.0, 160.0])
+def test_tiled_runs_give_the_same_markers(tmp_path, tile_size):
+    layout, top = new_layout()
+    clusters(layout, top)
+    path, deck_path = str(tmp_path / "clusters.gds"), tmp_path / "modes.adk"
+    layout.write(path)
+    deck_path.write_text(MODES_DECK)
+    deck = load_deck(str(deck_path))
+    whole = exact_markers(run_deck(deck, deck.layers, read_layout(path)))
+    counts = Counter(rule for rule, *_ in whole)
+    # the clusters alone: 12 and 20 pairs each; the staggered field's 40 um columns and rows
+    assert counts["P.ALL"] > counts["P.NN"] >= 4 * 12
+    tiled = run_deck(deck, deck.layers, read_layout(path), parallel=Parallel(tile_size=tile_size))
+    assert exact_markers(tiled) == whole
+
+
+PLACEMENTS = {
+    "r90": kdb.DCplxTrans(1, 90, False, 1000, 0),
+    "mx": kdb.DCplxTrans(1, 0, True, 0, 0),
+    "r270 mx": kdb.DCplxTrans(1, 270, True, -500, 200),
+    "r30": kdb.DCplxTrans(1, 30, False, 0, 0),
+}
+
+
+@pytest.mark.parametrize("placement", PLACEMENTS)
+@pytest.mark.parametrize("pairs", ["nearest", "all"])
+def test_rotated_and_mirrored_layouts_give_the_same_pairs(placement, pairs):
+    def texts(trans: kdb.DCplxTrans | None) -> Counter:
+        layout, top = new_layout()
+        field = layout.create_cell("FIELD")
+        clusters(layout, field)
+        top.insert(kdb.DCellInstArray(field.cell_index(), trans or kdb.DCplxTrans()))
+        return texts_of(markers_of(layout, top, pitch_rule(">=", 45, pairs=pairs)))
+
+    drawn = texts(None)
+    assert drawn and texts(PLACEMENTS[placement]) == drawn

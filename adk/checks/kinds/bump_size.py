@@ -11,11 +11,21 @@ circle through its vertices; for any other outline, the width across it
 perpendicular to each side of its convex hull (across the flats of an
 octagon). When these widths differ, as for an elongated octagon, each must
 meet the constraint. Sizes scale with the magnification of the cell placement.
+Diameters are measured on the outline in its cell, times the magnification,
+and given to the nearest database unit, like the distances of the polygon
+kinds; the value shown is the value compared. Across horizontal or vertical
+flats a width is a distance between grid lines, exact (at magnification 1);
+across 45° flats it is a multiple of √2/2 units, and a circle's diameter comes
+from vertices snapped to the grid: these are rounded, within half a unit of
+the width drawn. So a 20 um octagon drawn on a 1 nm grid, 19999.8 nm across
+its 45° flats, is 20 um, and one drawn 20.001 um across, 20001.2 nm across its
+45° flats, is 20.001 um.
 Diameters are compared within ``tolerance`` plus 2 database units (times the
 magnification), the error of snapping diagonal and curved sides to the grid.
 Shapes are taken as drawn, each distinct outline measured once; a derived
 layer's merged polygons are measured one by one.
-Marker: the bump, with its shape and diameter."""
+Marker: the bump as placed, its vertices snapped to the grid as KLayout snaps
+them when it flattens the placement, with its shape and diameter."""
 
 from __future__ import annotations
 
@@ -24,7 +34,7 @@ import numpy as np
 from adk.checks.base import Check, CheckContext, Marker, length_param, violation_text
 from adk.lang.signature import ANY, LENGTH, WORD, CheckSpec, Param, Prop
 from adk.lang.units import Dim, Quantity
-from adk.layout.bumps import Outline, breaks
+from adk.layout.bumps import Outline, breaks, on_grid
 
 SPEC = CheckSpec(
     "bump_size",
@@ -101,6 +111,12 @@ def classify(points: np.ndarray) -> tuple[str, float, float]:
     return kind, float(widths.min()), float(widths.max())
 
 
+def placed_width(width: float, mag: float, dbu: float) -> float:
+    """A width of an outline (database units of its cell) placed with magnification
+    ``mag``, in µm, to the nearest database unit: without the float noise of the product."""
+    return round(float(on_grid(np.asarray(width * mag))) * dbu, 9)
+
+
 def _markers(
     outline: Outline, check: Check, ctx: CheckContext, expected: str, tolerance: float
 ) -> list[Marker]:
@@ -109,7 +125,7 @@ def _markers(
     markers = []
     for mag in np.unique(mags):
         allowed = tolerance + _GRID_ALLOWANCE * ctx.dbu * mag
-        sizes = (low * mag * ctx.dbu, high * mag * ctx.dbu)
+        sizes = (placed_width(low, mag, ctx.dbu), placed_width(high, mag, ctx.dbu))
         broken = [
             (size, c)
             for size in sizes

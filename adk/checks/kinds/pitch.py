@@ -1,13 +1,41 @@
-"""pitch: minimum centre-to-centre distance from each bump to its nearest neighbour.
+"""pitch: minimum centre-to-centre distance from each bump to its nearest neighbour, or between every pair.
 
     rule UB.P "micro-bump pitch" : pitch(UBUMP) >= 40 um
+    rule UB.PA "micro-bumps apart, every pair" : pitch(UBUMP, pairs all) >= 40 um
 
 A bump's centre is the centre of its bounding box; every shape counts, so two
-bumps drawn on top of each other are at pitch 0. In a staggered array the
-nearest neighbour is the diagonal one, not the column step. A pitch exactly at
-the limit passes.
-Marker: the edge between the two centres, with the distance; each pair once.
-A bump with several nearest neighbours at the same distance is paired with each."""
+bumps drawn on top of each other are at pitch 0. A pitch exactly at a ``>=``
+limit passes; a ``>`` limit fails at the limit itself.
+Marker: the edge between the two centres, with the distance; each unordered pair
+of bumps once.
+
+With ``pairs nearest`` (the default), each bump is checked against its nearest
+neighbour: a pair is reported when one of its bumps is a nearest neighbour of
+the other and their distance breaks the limit. A bump with several nearest
+neighbours at the same distance (ties, equal to 1e-12 relative) is paired with
+each. In a staggered array the nearest neighbour is the diagonal one, so its
+pitch is the diagonal and only diagonal pairs are reported, even where the
+step along its rows and columns breaks the limit too. Bumps stacked on one spot
+are each other's nearest neighbours, at 0: n of them give n(n-1)/2 pairs at 0,
+and a bump whose nearest neighbour is the stack is paired with each of its n
+bumps. A 3 x 3 array at pitch 30 um checked against 45 um gives its 12 pairs of
+row and column neighbours, not its diagonals at 42.43 um.
+
+With ``pairs all``, every pair of bumps whose distance breaks the limit is
+reported (closer than it; for ``>``, at it too), nearest neighbours or not: the
+same 3 x 3 array gives its 12 row and column pairs and its 8 diagonal pairs; a
+staggered array its diagonal pairs and, when the step along its rows and
+columns breaks the limit too, those pairs as well; n stacked bumps give
+n(n-1)/2 pairs at 0, and each of them is paired with every other bump that
+breaks the limit with it. A limit far above the drawn pitch puts each bump in
+many pairs.
+
+Pitches are distances between centres in µm, kept to 1e-9 µm without the
+floating-point noise of subtracting coordinates (38.5, not 38.500000000000014);
+one within 1e-9 (relative) of a limit is the limit. The centre of a box placed
+at multiples of 90° lies on the grid or half a database unit off it, so a pitch
+along x or y is an exact multiple of half a unit; a diagonal one is exact to
+1e-9 µm. Texts show up to 4 decimals."""
 
 from __future__ import annotations
 
@@ -19,18 +47,27 @@ import numpy as np
 from adk.checks.base import Check, CheckContext, Marker, violation_text
 from adk.checks.polygon import largest_limit
 from adk.lang.model import Constraint
-from adk.lang.signature import MIN, CheckSpec, Prop
+from adk.lang.signature import MIN, WORD, CheckSpec, Param, Prop
 from adk.lang.units import Dim
-from adk.layout.bumps import breaks, passes
+from adk.layout.bumps import breaks, passes, snapped
 
 if TYPE_CHECKING:
     from scipy.spatial import cKDTree
 
 SPEC = CheckSpec(
     "pitch",
-    "minimum nearest-neighbour bump pitch",
+    "minimum bump pitch: to each bump's nearest neighbour, or between every pair",
     ("bumps",),
     (Prop("pitch", Dim.LENGTH, MIN),),
+    (
+        Param(
+            "pairs",
+            WORD,
+            choices=("nearest", "all"),
+            doc="`nearest` (default): each bump with its nearest neighbours; `all`: every "
+            "pair of bumps that breaks the limit",
+        ),
+    ),
     polygon=False,
 )
 
@@ -48,12 +85,29 @@ _SAMPLE = 2048
 # the same distance computed between other coordinates may differ in the last bits
 _TIE = 1e-12
 
+# `passes` takes a value within 1e-9 (relative) of a limit as at the limit, so a pair that
+# much beyond a `>` limit breaks it: the search reaches further than that
+_AT_LIMIT = 1e-8
+
+# decimals (µm) distances are kept to: far below any grid, far above floating-point noise
+_DIGITS = 9
+
 
 Distances = TypeVar("Distances", np.ndarray, float)
 
 
 def _widened(distance: Distances) -> Distances:
     return distance * (1 + _TIE) + _TIE
+
+
+def _tree(points: np.ndarray) -> cKDTree:
+    from scipy.spatial import cKDTree  # here: its half-second import is for bump checks only
+
+    return cKDTree(points, balanced_tree=False, compact_nodes=False)  # 2.5x faster to build
+
+
+def _distances(points: np.ndarray, pairs: np.ndarray) -> np.ndarray:
+    return np.hypot(*(points[pairs[:, 1]] - points[pairs[:, 0]]).T)
 
 
 def _is_dense(points: np.ndarray, reach: float, tree: cKDTree) -> bool:
@@ -81,14 +135,17 @@ def _nearest_pairs(
     return np.column_stack([codes // len(points), codes % len(points)])
 
 
+def _pairs_within(tree: cKDTree, reach: float) -> np.ndarray:
+    """Every pair (i, j), i < j, of the tree's points at most ``reach`` apart, (P, 2)."""
+    return tree.query_pairs(reach, output_type="ndarray").astype(np.int64).reshape(-1, 2)
+
+
 def close_pairs(points: np.ndarray, reach: float) -> np.ndarray:
     """Pairs (i, j), i < j, (P, 2), holding every pair of points at most ``reach`` apart
     that are nearest neighbours of one another or of one of the two; maybe more."""
-    from scipy.spatial import cKDTree  # here: its half-second import is for bump checks only
-
-    tree = cKDTree(points, balanced_tree=False, compact_nodes=False)  # 2.5x faster to build
+    tree = _tree(points)
     if not _is_dense(points, reach, tree):
-        return tree.query_pairs(reach, output_type="ndarray").astype(np.int64).reshape(-1, 2)
+        return _pairs_within(tree, reach)
     nearest = tree.query(points, k=2, distance_upper_bound=reach)[0][:, 1]
     rows = np.flatnonzero(np.isfinite(nearest))
     return _nearest_pairs(points, rows, _widened(nearest[rows]), tree)
@@ -98,7 +155,7 @@ def nearest_neighbour_pairs(points: np.ndarray, reach: float) -> tuple[np.ndarra
     """The pairs (i, j), i < j, of points at most ``reach`` apart where one is a nearest
     neighbour of the other (ties: each), and their distances."""
     pairs = close_pairs(points, _widened(reach))
-    distances = np.hypot(*(points[pairs[:, 1]] - points[pairs[:, 0]]).T)
+    distances = _distances(points, pairs)
     nearest = np.full(len(points), np.inf)
     np.minimum.at(nearest, pairs[:, 0], distances)
     np.minimum.at(nearest, pairs[:, 1], distances)
@@ -106,6 +163,12 @@ def nearest_neighbour_pairs(points: np.ndarray, reach: float) -> tuple[np.ndarra
         distances <= _widened(nearest[pairs[:, 1]])
     )
     return pairs[keep], distances[keep]
+
+
+def all_pairs(points: np.ndarray, reach: float) -> tuple[np.ndarray, np.ndarray]:
+    """Every pair (i, j), i < j, of points at most ``reach`` apart, and their distances."""
+    pairs = _pairs_within(_tree(points), _widened(reach))
+    return pairs, _distances(points, pairs)
 
 
 def edge_markers(
@@ -150,16 +213,29 @@ def value_texts(
     return texts
 
 
+def _every_pair(check: Check) -> bool:
+    return check.param("pairs", "nearest") == "all"
+
+
 def ambit(check: Check) -> float:
-    """A pair is reported from the nearest neighbours of its ends, all within the limit."""
-    return largest_limit(check.constraints)
+    """How far apart two bumps may be and break the limit: a marker is no longer, and
+    with ``pairs nearest`` the nearest neighbours of its ends lie no further."""
+    return largest_limit(check.constraints) * (1 + _AT_LIMIT)
+
+
+def marker_reach(check: Check, marker: Marker) -> float:
+    """With ``pairs all`` a marker depends on its two bumps alone, its own ends."""
+    return 0.0 if _every_pair(check) else ambit(check)
 
 
 def run(check: Check, ctx: CheckContext) -> list[Marker]:
     points = ctx.bumps(check.layers[0])
     if len(points) < 2:
         return []
-    pairs, distances = nearest_neighbour_pairs(points, ambit(check))
+    found = all_pairs if _every_pair(check) else nearest_neighbour_pairs
+    pairs, distances = found(points, ambit(check))
+    # the value shown is the value compared: noise dropped, a pitch at a limit at it
+    distances = snapped(check.constraints, np.round(distances, _DIGITS))
     broken = ~passes(check.constraints, distances)
     starts, ends = points[pairs[broken, 0]], points[pairs[broken, 1]]
     # arrays have few distinct distances: one text each
