@@ -2,9 +2,11 @@
 
     rule RDL1.S "RDL1 minimum line space" : space(RDL1) >= 2 um
 
-Shapes are merged first, so touching or overlapping shapes are one shape and
-have no space between them; notches (the gap between two parts of one shape)
-count. The distance is Euclidean: two corners facing each other diagonally are
+Shapes are merged first, so shapes that overlap or share part of an edge are one
+shape and have no space between them; notches (the gap between two parts of one
+shape) count. Shapes that touch only at a corner (the merged shape pinched to a
+point) are at space 0 there, which breaks any limit: such a pinch is a defect,
+and gives a marker for each pair of edges meeting at it. The distance is Euclidean: two corners facing each other diagonally are
 measured corner to corner, to the nearest database unit. A space exactly at
 the limit passes.
 Marker: the edge pair across the gap (the parts of both edges closer than the
