@@ -202,8 +202,8 @@ def _plant(top: kdb.Cell, cells: dict[str, kdb.Cell], layers: dict[str, int]) ->
     plant("UB.DEN", 6400, 1400, "bump field at 80 um pitch: 156 bumps/mm2")
     _bump(planter, 3030, 4700)
     plant("UB.EDGE", 3020, 4700, "micro-bump 20 um from the ASIC edge")
-    place("bridge", 5000, 4300)
-    plant("BR.PL", 5400, 4500, "bridge on one die only")
+    place("bridge", 5000, 4800)  # across the ASIC's top edge, its overlap measurable along y
+    plant("BR.PL", 5400, 5000, "bridge on one die only, hanging over the ASIC's top edge")
     shapes("RDL1").insert(box(600, 5500, 1200, 5510))
     plant("KOZ.1", 650, 5505, "RDL1 line through a fiducial keep-out")
     shapes("ASIC").insert(box(1000, 1000, 1500, 1470))

@@ -38,7 +38,7 @@ def found(*args, **kwargs) -> list[tuple]:
     return [(box_of(m), round(m.measured, 6)) for m in markers(*args, **kwargs)]
 
 
-HALF = dict(metal=[kdb.DBox(0, 0, 10, 20)], outline=kdb.DBox(0, 0, 20, 20))
+HALF = {"metal": [kdb.DBox(0, 0, 10, 20)], "outline": kdb.DBox(0, 0, 20, 20)}
 
 
 def test_windows_over_the_layout_extent_with_low_density():

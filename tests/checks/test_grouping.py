@@ -104,7 +104,7 @@ def test_a_pair_inside_the_bounding_box_of_another_area_stays_apart():
 
 
 def test_markers_areas_from_the_command_line(tmp_path, capsys):
-    layout, top = bumps_near_a_zone()
+    layout, _top = bumps_near_a_zone()
     gds = str(tmp_path / "bumps.gds")
     layout.write(gds)
     deck = tmp_path / "d.adk"

@@ -358,7 +358,11 @@ def test_wrong_operator_for_a_property(text: str, expected: tuple):
         ),
         (
             "rule R : bridge(A) { dies == 2 }",
-            (1, 10, "bridge needs the parameter 'dies' (bridge(bridges, dies LAYER))"),
+            (
+                1,
+                10,
+                "bridge needs the parameter 'dies' (bridge(bridges, dies LAYER, [axis auto|x|y]))",
+            ),
         ),
         (
             "rule R : density(A) >= 1 %",
@@ -398,7 +402,8 @@ def test_missing_or_wrong_parameters(text: str, expected: tuple):
             (
                 1,
                 10,
-                "separation takes 2 layer arguments (separation(a, b, [markers pairs|areas])), got 1",
+                "separation takes 2 layer arguments (separation(a, b, [markers pairs|areas])), "
+                "got 1",
             ),
         ),
         (
@@ -406,7 +411,8 @@ def test_missing_or_wrong_parameters(text: str, expected: tuple):
             (
                 1,
                 10,
-                "enclosure takes 2 layer arguments (enclosure(inner, outer, [markers pairs|areas])), got 3",
+                "enclosure takes 2 layer arguments (enclosure(inner, outer, "
+                "[markers pairs|areas])), got 3",
             ),
         ),
         (
