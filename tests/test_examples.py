@@ -49,12 +49,8 @@ EXPECTED_COUNTS = {
         "TMV.SZ",
         "TMV.P",
         "TMV.EIC",
-    )
-    + Counter(
-        {
-            "CPO.FAU.ALIGN": 2,  # the FAU mark off its PIC mark, and the PIC mark without a partner
-            "UB.ALIGN": 2,  # the bump off its pad, and the pad without a bump
-        }
+        "CPO.FAU.ALIGN",
+        "UB.ALIGN",
     ),
     "focos_bridge": one_each(
         "PKG.D2D.GAP",
@@ -81,7 +77,9 @@ EXPECTED_COUNTS = {
             # the 1.2 mm plate fills three of the 1 mm windows stepped by 500 um beyond 70 %
             "RDL1.DEN": 3,
             "UB.EDGE": 1,  # one area: the three edge pairs of the bump octagon facing the die edge
-            "UB.ALIGN": 2,  # the bump off its pad, and the pad without a bump
+            # the bump 12 um off its pad: one edge from the bump to the pad, over both planted
+            # spots (the bump, and the pad without a bump on it)
+            "UB.ALIGN": 1,
             "UB.PAD.OVL": 1,  # one area: three octagon edges reach less than 15 um into the pad
         }
     ),
@@ -154,7 +152,9 @@ EXPECTED_COUNTS = {
         {
             "RDL1.DEN": 3,  # the 1.3 mm plate fills three 1 mm windows (500 um steps) beyond 70 %
             "TMV.EDGE": 6,  # six edges of the TMV's 32-gon come within 200 um of the package edge
-            "POP.ALIGN": 2,  # the ball off its pad, and the pad without a ball
+            # the ball 30 um off its pad: one edge from the ball to the pad, over both planted
+            # spots (the ball, and the pad without a ball on it)
+            "POP.ALIGN": 1,
         }
     ),
     "fosip": one_each(
@@ -197,10 +197,10 @@ EXPECTED_COUNTS = {
         "DIE.ENC",
         "C4.P",
         "KOZ.1",
+        "UB.ALIGN",
     )
     + Counter(
         {
-            "UB.ALIGN": 2,  # the bump off its pad, and the pad without a bump
             "TSV.KOZ": 1,  # one area: the capacitor faces two TSV edges at its nearest vertex
             "TSV.ENC": 1,  # one area: the pad edge faces two TSV edges at its nearest vertex
         }
@@ -220,12 +220,12 @@ EXPECTED_COUNTS = {
         "HB.SZ",
         "HB.DEN",
         "KOZ.1",
+        "HB.ALIGN",
     )
     + Counter(
         {
             "TSV.ENC": 1,  # one area: the pad edge faces two TSV edges at its nearest vertex
             "TSV.KOZ": 1,  # one area: the active area faces two TSV edges at its nearest vertex
-            "HB.ALIGN": 2,  # the top-die pad off its base-die pad, and that pad without a partner
             "HB.EDGE": 3,  # the pad octagon faces the top die edge with three of its edges
         }
     ),

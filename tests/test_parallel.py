@@ -48,7 +48,8 @@ rule KO.AR : keepout(A, B, zone Z, markers areas) >= 1 um
 rule A.SAR : space(A, markers areas) >= 2 um
 rule KOE   : keepout(B, edge Z) >= 0.5 um
 rule P     : pitch(BUMP) >= 3 um
-rule AL    : align(BUMP, PAD) <= 0.4 um
+rule AL.TO : align(BUMP, to PAD) <= 0.4 um
+rule AL.BO : align(BUMP, both PAD) <= 0.4 um
 rule DIST  : distance(B, A) >= 1 um
 """
 

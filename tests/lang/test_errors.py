@@ -332,7 +332,7 @@ def test_limits_and_distances_that_make_no_sense(text: str, expected: tuple):
     "text, expected",
     [
         ("rule R : width(A) <= 1", (1, 19, "width takes >= or >, not <=")),
-        ("rule R : align(A, B) >= 1", (1, 22, "offset takes <= or <, not >=")),
+        ("rule R : align(A, to B) >= 1", (1, 25, "offset takes <= or <, not >=")),
         ("rule R : distance(A, B) == 1", (1, 25, "distance takes >=, >, <= or <, not ==")),
         ("rule R : bridge(A, dies B) { overlap <= 1 }", (1, 38, "overlap takes >= or >, not <=")),
     ],
@@ -375,7 +375,7 @@ def test_wrong_operator_for_a_property(text: str, expected: tuple):
         ),
         ("rule R : width(A)", (1, 10, "width needs a constraint such as '>= 2 um'")),
         ("rule R : width(A) { }", (1, 19, "width needs a constraint such as '>= 2 um'")),
-        ("rule R : align(A, B)", (1, 10, "align needs a constraint such as '<= 2 um'")),
+        ("rule R : align(A, to B)", (1, 10, "align needs a constraint such as '<= 2 um'")),
         (
             "rule R : density(A, window 1 mm, window 2 mm) >= 1 %",
             (1, 34, "parameter 'window' is given twice"),

@@ -46,7 +46,8 @@ rule BD : bump_density(A, within B) >= dens
 rule K1 : keepout(A, B, zone C)
 rule K2 : keepout(A, edge B) >= 50 um
 rule BR : bridge(A, dies B) { dies == 2  overlap >= 150 um  gap <= 100 um  space >= 500 um }
-rule AL : align(A, B) <= 1 um
+rule AL : align(A, to B) <= 1 um
+rule AB : align(A, both B) <= 1 um
 rule DI : distance(A, B) <= 2 mm
 rule CO : count(A, within B) == 1
 """

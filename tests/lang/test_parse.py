@@ -527,12 +527,12 @@ KIND_CASES = [
         ),
     ),
     (
-        "align(TOP, BOT) <= 1 um",
-        check("align", ("TOP", "BOT"), (), (limit("offset", "<=", um(1.0)),)),
+        "align(TOP, to BOT) <= 1 um",
+        check("align", ("TOP",), (("to", ref("BOT")),), (limit("offset", "<=", um(1.0)),)),
     ),
     (
-        "align(TOP, BOT) < 0 um",
-        check("align", ("TOP", "BOT"), (), (limit("offset", "<", um(0.0)),)),
+        "align(TOP, both BOT) < 0 um",
+        check("align", ("TOP",), (("both", ref("BOT")),), (limit("offset", "<", um(0.0)),)),
     ),
     (
         "distance(EIC, PIC) <= 2 mm",
