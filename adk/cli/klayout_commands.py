@@ -1,4 +1,4 @@
-"""``adk klayout install|uninstall`` and ``adk export-klayout``: adk for KLayout users."""
+"""``adk klayout install|uninstall|lyp`` and ``adk export-klayout``: adk for KLayout users."""
 
 from __future__ import annotations
 
@@ -11,9 +11,10 @@ from adk.cli.common import EXIT_CLEAN, ArgumentParser, Subparsers, write_atomica
 def register(sub: Subparsers) -> None:
     klayout = sub.add_parser(
         "klayout",
-        help="install the ADK menu into KLayout",
+        help="install the ADK menu into KLayout; write layer-properties files",
         description="Install or remove adk as a KLayout package (a Salt "
-        "grain with the ADK menu) in a KLayout home folder.",
+        "grain with the ADK menu) in a KLayout home folder, or write a deck's layers as a "
+        "KLayout layer-properties file.",
     )
     actions = klayout.add_subparsers(
         dest="action", metavar="ACTION", required=True, parser_class=ArgumentParser
@@ -40,6 +41,17 @@ def register(sub: Subparsers) -> None:
         help="KLayout's home folder (default: $KLAYOUT_HOME or ~/.klayout)",
     )
     uninstall.set_defaults(func=uninstall_grain)
+    lyp = actions.add_parser(
+        "lyp",
+        help="write a deck's layers as a KLayout layer-properties file",
+        description="Write a .lyp file that names each drawn layer of the deck (name and "
+        "description) and gives it a colour and stipple; derived layers get none. Load it "
+        "with File > Load Layer Properties or 'klayout -l FILE.lyp'.",
+    )
+    lyp.add_argument("deck", metavar="DECK", help="a deck file or a shipped deck's name")
+    lyp.add_argument("--layer-map", metavar="MAP", help="YAML file of layer/datatype numbers")
+    lyp.add_argument("-o", "--output", required=True, metavar="FILE.lyp")
+    lyp.set_defaults(func=write_lyp)
 
     export = sub.add_parser(
         "export-klayout",
@@ -78,6 +90,16 @@ def uninstall_grain(args: argparse.Namespace) -> int:
     home = args.dir or default_home()
     removed = uninstall(home)
     print(f"removed {len(removed)} files and folders from {home}")
+    return EXIT_CLEAN
+
+
+def write_lyp(args: argparse.Namespace) -> int:
+    from adk.api import load_deck
+    from adk.klayout.layers import layer_styles, lyp_text
+
+    deck = load_deck(args.deck, args.layer_map)
+    write_atomically(args.output, lyp_text(deck))
+    print(f"wrote {args.output}: {len(layer_styles(deck))} layers of {deck.name}")
     return EXIT_CLEAN
 
 

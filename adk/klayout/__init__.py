@@ -2,6 +2,8 @@
 package (a Salt grain) and the bridge to the application's own ``pya`` module.
 
 :mod:`adk.klayout.plugin` holds what the menu does, runnable in batch mode
-(``klayout -b -r``); :mod:`adk.klayout.menu` the menu itself; :mod:`adk.klayout.install`
-writes and removes the grain.
+(``klayout -b -r``); :mod:`adk.klayout.menu` the menu itself; :mod:`adk.klayout.summary` the
+text shown after a run; :mod:`adk.klayout.layers` a deck's layers as KLayout layer properties
+(``.lyp``); :mod:`adk.klayout.pages` the manuals as HTML; :mod:`adk.klayout.install` writes
+and removes the grain, which :mod:`adk.klayout.grain` describes.
 """

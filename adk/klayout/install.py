@@ -1,13 +1,14 @@
 """``adk klayout install|uninstall``: adk as a KLayout package (a Salt grain).
 
-The grain is ``KLAYOUT_HOME/salt/adk/``: ``grain.xml``, the menu macro in ``macros/``, the
-decks' manuals in ``docs/rules/``, and in ``python/``, which KLayout puts on its Python's
-``sys.path``, a copy of the adk package (with its grammar), the shipped decks and the
-dependencies that work in any CPython 3 of this platform (lark and PyYAML are pure Python,
-rtree loads its library through ctypes). numpy and scipy are compiled for one Python
-version, so KLayout's own Python must have them: the install runs the application once to
-check. A manifest in the grain lists every file and folder the install made, and uninstall
-removes exactly those.
+The grain is ``KLAYOUT_HOME/salt/adk/``: ``grain.xml`` (:mod:`adk.klayout.grain`), the menu
+macro in ``macros/``, its documentation in ``docs/`` (a front page and each shipped deck's
+rule manual, made from the decks, so that any copy of adk has them), and in ``python/``,
+which KLayout puts on its Python's ``sys.path``, a copy of the adk package (with its
+grammar), the shipped decks and the dependencies that work in any CPython 3 of this platform
+(lark and PyYAML are pure Python, rtree loads its library through ctypes). numpy and scipy
+are compiled for one Python version, so KLayout's own Python must have them: the install
+runs the application once to check. A manifest in the grain lists every file and folder the
+install made, and uninstall removes exactly those.
 """
 
 from __future__ import annotations
@@ -24,14 +25,17 @@ from importlib import metadata
 from pathlib import Path
 
 from adk.errors import AdkError
+from adk.klayout.grain import GRAIN, grain_info, grain_pages, grain_xml
 from adk.resources import data_folder
 from adk.version import __version__
 
-GRAIN = "adk"
 MANIFEST = "adk-install-manifest.json"
 VENDORED = ("lark", "pyyaml", "rtree")
 FROM_KLAYOUT_PYTHON = ("numpy", "scipy")
 PROBE_SECONDS = 120
+# the package's data folders, which the grain holds elsewhere (the decks in python/rules) or
+# adds from where they are (the grammar, also in a clone)
+DATA_FOLDERS = ("grammar", "rules", "klayout_macros")
 
 _PROBE = """\
 import json, sys
@@ -71,15 +75,15 @@ def default_home() -> Path:
 
 
 def grain_files() -> dict[str, Path]:
-    """Every file of the grain but grain.xml and the manifest: its path in the grain -> source."""
+    """Every file the grain copies: its path in the grain -> source. Taken from the adk that
+    runs, a clone or an installed copy alike."""
     import adk
 
+    package = Path(adk.__file__).resolve().parent
     files = {f"macros/{p.name}": p for p in sorted(data_folder("klayout_macros").glob("*.lym"))}
     # beside the package, as in the clone, where adk.kit.decks finds them
     files.update({f"python/rules/{p.name}": p for p in sorted(data_folder("rules").glob("*.adk"))})
-    manuals = Path(adk.__file__).resolve().parents[1] / "docs" / "rules"  # in a clone only
-    files.update({f"docs/rules/{p.name}": p for p in sorted(manuals.glob("*.md"))})
-    files.update(_tree(Path(adk.__file__).resolve().parent, "python/adk"))
+    files.update(_tree(package, "python/adk", skip=DATA_FOLDERS))
     files.update(_tree(data_folder("grammar"), "python/adk/grammar"))
     if not any(name.startswith("macros/") for name in files):
         raise AdkError(f"{data_folder('klayout_macros')}: no KLayout macros in the adk package")
@@ -88,11 +92,23 @@ def grain_files() -> dict[str, Path]:
     return files
 
 
-def _tree(folder: Path, prefix: str) -> dict[str, Path]:
+def generated_files() -> dict[str, str]:
+    """The files the grain writes: grain.xml and its documentation, path in the grain -> text."""
+    from adk.kit.decks import shipped_decks
+
+    info = grain_info(".".join(map(str, requirement("python"))))
+    return {"grain.xml": grain_xml(info), **grain_pages(shipped_decks())}
+
+
+def _tree(folder: Path, prefix: str, skip: tuple[str, ...] = ()) -> dict[str, Path]:
+    """The files under ``folder`` but bytecode and the top-level folders in ``skip``."""
     return {
         f"{prefix}/{path.relative_to(folder).as_posix()}": path
         for path in sorted(folder.rglob("*"))
-        if path.is_file() and "__pycache__" not in path.parts and path.suffix != ".pyc"
+        if path.is_file()
+        and "__pycache__" not in path.parts
+        and path.suffix != ".pyc"
+        and path.relative_to(folder).parts[0] not in skip
     }
 
 
@@ -199,24 +215,27 @@ def install(home: Path, klayout: str | None) -> Installed:
     found = probe(klayout) if klayout else None
     if found:
         check_probe(found)
-    files = grain_files()
+    files, generated = grain_files(), generated_files()
     grain = home / "salt" / GRAIN
     if grain.exists():
         if not (grain / MANIFEST).is_file():
             raise AdkError(f"{grain}: exists and was not installed by adk; remove it first")
         uninstall(home)
-    created = [str(folder.relative_to(home)) for folder in _missing_folders(home, grain, files)]
-    written = []
+    created = [
+        str(folder.relative_to(home))
+        for folder in _missing_folders(home, grain, [*files, *generated])
+    ]
     for relative, source in files.items():
-        target = grain / relative
-        target.parent.mkdir(parents=True, exist_ok=True)
-        shutil.copy2(source, target)
-        written.append(relative)
-    (grain / "grain.xml").write_text(grain_xml(), encoding="utf-8")
+        (grain / relative).parent.mkdir(parents=True, exist_ok=True)
+        shutil.copy2(source, grain / relative)
+    for relative, text in generated.items():
+        (grain / relative).parent.mkdir(parents=True, exist_ok=True)
+        (grain / relative).write_text(text, encoding="utf-8")
+    written = [*files, *generated]
     manifest = {
         "adk": __version__,
         "folders": created,
-        "files": [str((grain / f).relative_to(home)) for f in ["grain.xml", *written]],
+        "files": [str((grain / f).relative_to(home)) for f in written],
     }
     (grain / MANIFEST).write_text(json.dumps(manifest, indent=1), encoding="utf-8")
     warnings = (
@@ -227,10 +246,10 @@ def install(home: Path, klayout: str | None) -> Installed:
             "have " + " and ".join(FROM_KLAYOUT_PYTHON)
         ]
     )
-    return Installed(grain, [*written, "grain.xml"], found, warnings)
+    return Installed(grain, written, found, warnings)
 
 
-def _missing_folders(home: Path, grain: Path, files: dict[str, Path]) -> list[Path]:
+def _missing_folders(home: Path, grain: Path, files: list[str]) -> list[Path]:
     """The folders the install will create: not there yet, parents first."""
     wanted = {home, home / "salt", grain} | {(grain / f).parent for f in files}
     expanded: set[Path] = set()
@@ -260,18 +279,3 @@ def uninstall(home: Path) -> list[str]:
             folder.rmdir()
             removed.append(relative)
     return removed
-
-
-def grain_xml() -> str:
-    return f"""<?xml version="1.0" encoding="utf-8"?>
-<salt-grain>
- <name>{GRAIN}</name>
- <version>{__version__}</version>
- <title>ADK: assembly design kit rule checker</title>
- <doc>Rule decks for advanced semiconductor packages on the current layout: the ADK menu
-  runs a deck, shows the markers in the marker browser and the decks' rule manuals.</doc>
- <license>Apache-2.0</license>
- <hidden>false</hidden>
- <dependencies/>
-</salt-grain>
-"""

@@ -1,5 +1,10 @@
 """The ADK menu in KLayout's main window. Each entry calls :mod:`adk.klayout.plugin`; every
-failure ends in a message box (a deck's errors with file:line:col), never a traceback."""
+failure ends in a message box (a deck's errors with file:line:col), never a traceback.
+
+Removing the grain in KLayout's package manager removes the menu at once: KLayout announces
+the change of its packages (``Application.on_salt_changed``), and the menu goes when its
+grain's ``grain.xml`` is gone.
+"""
 
 from __future__ import annotations
 
@@ -7,15 +12,23 @@ import html
 import os
 from collections.abc import Callable
 from functools import partial
+from pathlib import Path
 
 import pya
 
 from adk.errors import AdkError
 from adk.klayout import plugin
+from adk.klayout.pages import markdown_html
+from adk.klayout.summary import cancelled_summary, run_summary
 
 MENU = "adk_menu"
-# actions and dialogs live as long as the menu: Qt holds no Python reference
+SUMMARY_TITLE = "ADK run summary"
+# grain/python/adk/klayout/menu.py: the grain this module runs from, if it runs from one
+GRAIN_FILE = Path(__file__).resolve().parents[3] / "grain.xml"
+# actions and windows live as long as the menu: Qt holds no Python reference
 _keep: list[object] = []
+_windows: dict[str, pya.BrowserDialog] = {}  # the run summary and the manual, one of each
+_watching: list[Callable[[], None]] = []
 
 
 def install_menu() -> None:
@@ -29,8 +42,8 @@ def install_menu() -> None:
     _keep.clear()
     menu.insert_menu("help_menu", MENU, "ADK")
     menu.insert_menu(f"{MENU}.end", "run_deck", "Run Deck")
-    for name, path in plugin.shipped_decks().items():
-        _item(menu, f"{MENU}.run_deck.end", name, name, partial(run_deck, path))
+    for name, path, title in plugin.deck_choices():
+        _item(menu, f"{MENU}.run_deck.end", name, title, partial(run_deck, path))
     _item(menu, f"{MENU}.end", "run_file", "Run Deck File...", run_deck_file)
     _item(menu, f"{MENU}.end", "rerun", "Re-run Last Deck", rerun, "Ctrl+Shift+R")
     menu.insert_separator(f"{MENU}.end", "markers_group")
@@ -49,6 +62,31 @@ def install_menu() -> None:
         "Output Beside the Layout",
         lambda: _update(output_folder=""),
     )
+    _watch_packages()
+
+
+def remove_menu() -> None:
+    """Take the ADK menu and its windows away."""
+    window = pya.Application.instance().main_window()
+    if window is not None and window.menu().is_valid(MENU):
+        window.menu().delete_item(MENU)
+    for dialog in _windows.values():
+        dialog.close()
+    _windows.clear()
+    _keep.clear()
+
+
+def _watch_packages() -> None:
+    """Remove the menu when the grain it came from is removed (once per session)."""
+    if _watching or not GRAIN_FILE.is_file():
+        return  # watching already, or not running from an installed grain
+
+    def packages_changed() -> None:
+        if not GRAIN_FILE.is_file():
+            remove_menu()
+
+    _app().on_salt_changed += packages_changed
+    _watching.append(packages_changed)
 
 
 def _item(
@@ -89,20 +127,48 @@ def _update(**changes: str) -> plugin.Settings:
 
 # ---------------------------------------------------------------- running
 def run_deck(deck: str) -> None:
-    """Check the current view's layout against ``deck`` and open the markers on it."""
+    """Check the current view's layout against ``deck``, open the markers on it, name the
+    deck's layers in the Layers panel and show a summary of the run."""
     view = pya.LayoutView.current()
     if view is None:
         raise AdkError("open a layout first")
     settings = _update(deck=deck)
     progress = _Progress(f"adk: {os.path.basename(deck)}")
     try:
-        report = plugin.run_on_view(
+        run = plugin.check_on_view(
             view, deck, settings.layer_map, output_folder=settings.output_folder, progress=progress
         )
+    except plugin.Cancelled:
+        name = os.path.basename(deck)
+        _show_summary(name, cancelled_summary(name, *progress.reached))
+        return
     finally:
         progress.close()
-    _update(last_report=report)
-    plugin.show_markers(view, report)
+    _update(last_report=run.report)
+    plugin.show_markers(view, run.report)
+    plugin.name_layers(view, run.result.deck)
+    _show_summary(run.result.deck.name, run_summary(run.result, run.report))
+    failed = sum(1 for outcome in run.result.outcomes if outcome.status == "fail")
+    _app().main_window().message(
+        f"ADK: {run.result.deck.name}: {failed} of {len(run.result.outcomes)} rules failed", 10000
+    )
+
+
+def _show_summary(deck: str, text: str) -> None:
+    """The run's summary in a window of its own, which the next run replaces."""
+    _show_window("summary", f"{SUMMARY_TITLE}: {deck}", f"<pre>{html.escape(text)}</pre>")
+
+
+def _show_window(key: str, title: str, page: str, width: int = 820, height: int = 520) -> None:
+    """A non-modal window showing ``page``, replacing the earlier window of that ``key``."""
+    previous = _windows.pop(key, None)
+    if previous is not None:
+        previous.close()
+    dialog = pya.BrowserDialog(_app().main_window(), page)
+    dialog.windowTitle = title
+    dialog.resize(width, height)
+    dialog.show()
+    _windows[key] = dialog
 
 
 def run_deck_file() -> None:
@@ -124,8 +190,10 @@ class _Progress:
     def __init__(self, title: str):
         self._title = title
         self._bar: pya.RelativeProgress | None = None
+        self.reached: tuple[int, int, str] = (0, 0, "")  # rules done, rules in all, next rule
 
     def __call__(self, done: int, total: int, rule_id: str) -> None:
+        self.reached = (done, total, rule_id)
         if self._bar is None:
             self._bar = pya.RelativeProgress(self._title, max(total, 1), 1)
         self._bar.desc = f"{self._title}: {rule_id}" if rule_id else self._title
@@ -156,12 +224,7 @@ def show_manual() -> None:
     if not deck:
         return
     title, text = plugin.rule_manual(deck)
-    page = f"<h2>{html.escape(title)}</h2><pre>{html.escape(text)}</pre>"
-    dialog = pya.BrowserDialog(_app().main_window(), page)
-    dialog.windowTitle = f"ADK rule manual: {title}"
-    dialog.resize(1000, 700)
-    dialog.show()
-    _keep.append(dialog)
+    _show_window("manual", f"ADK rule manual: {title}", markdown_html(text), 1000, 700)
 
 
 # ---------------------------------------------------------------- settings

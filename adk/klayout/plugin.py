@@ -1,6 +1,7 @@
 """What the ADK menu does, without the menu: run a deck on a view's layout, show the markers,
-the settings and a deck's rule manual. The menu calls these functions, and so can a
-batch-mode script (``klayout -b -r``), which is how the tests drive the menu's code path.
+name the deck's layers in the view, the settings, the shipped decks with their titles and a
+deck's rule manual. The menu calls these functions, and so can a batch-mode script
+(``klayout -b -r``), which is how the tests drive the menu's code path.
 """
 
 from __future__ import annotations
@@ -9,7 +10,6 @@ import os
 import tempfile
 from collections.abc import Callable
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
 from adk.klayout.embedded import use_application_modules
@@ -20,7 +20,9 @@ import klayout.db as kdb  # noqa: E402
 import klayout.rdb as rdb  # noqa: E402
 
 from adk.errors import AdkError, DeckError  # noqa: E402
+from adk.lang.model import Deck  # noqa: E402
 from adk.layout.reader import LoadedLayout, choose_top  # noqa: E402
+from adk.run.result import RunResult  # noqa: E402
 
 Progress = Callable[[int, int, str], None]
 CONFIG_PREFIX = "adk-"  # KLayout keeps every set_config key in its configuration file
@@ -56,20 +58,31 @@ def save_settings(app: Any, settings: Settings) -> None:
     app.commit_config()
 
 
-def manual_folder() -> Path | None:
-    """``docs/rules/``, the decks' manuals: in the clone, or in the installed grain."""
-    package = Path(__file__).resolve().parent.parent  # the adk package
-    for root in (package.parent, package.parent.parent):  # clone; grain (package in python/)
-        if (root / "docs" / "rules").is_dir():
-            return root / "docs" / "rules"
-    return None
-
-
 def shipped_decks() -> dict[str, str]:
     """The pillar decks shipped with adk: name -> path, by name."""
     from adk.kit.decks import shipped_decks as decks
 
     return {name: str(path) for name, path in decks().items()}
+
+
+def deck_title(deck: Deck) -> str:
+    """How the menu names a deck: its title, then its name and version."""
+    return f"{deck.title or deck.name} ({' '.join(filter(None, (deck.name, deck.version)))})"
+
+
+def deck_choices() -> list[tuple[str, str, str]]:
+    """The shipped decks as the Run Deck menu lists them: (name, path, title); a deck that
+    does not load is listed with its first error, so that running it shows them all."""
+    import adk
+
+    choices = []
+    for name, path in shipped_decks().items():
+        try:
+            title = deck_title(adk.load_deck(path))
+        except AdkError as exc:
+            title = f"{name} (cannot be read: {error_text(exc).splitlines()[0]})"
+        choices.append((name, path, title))
+    return choices
 
 
 def loaded_layout(target: Any, top: str | None = None) -> LoadedLayout:
@@ -102,7 +115,15 @@ def report_path(layout_path: str, deck_name: str, folder: str = "") -> str:
     return os.path.join(folder, f"{stem}.{deck_name}.lyrdb")
 
 
-def run_on_view(
+@dataclass
+class ViewRun:
+    """What a run on a view gives: the result and where its marker database is."""
+
+    result: RunResult
+    report: str
+
+
+def check_on_view(
     target: Any,
     deck_path: str,
     layer_map: str = "",
@@ -110,9 +131,9 @@ def run_on_view(
     output_folder: str = "",
     top: str | None = None,
     progress: Progress | None = None,
-) -> str:
-    """Check ``target`` (see :func:`loaded_layout`) against a deck; write the marker database
-    and return its path. ``progress`` is called before each rule as ``run_deck`` does."""
+) -> ViewRun:
+    """Check ``target`` (see :func:`loaded_layout`) against a deck and write the marker
+    database. ``progress`` is called before each rule as ``run_deck`` does."""
     import adk
 
     loaded = loaded_layout(target, top)
@@ -120,7 +141,26 @@ def run_on_view(
     result = adk.check(loaded, deck, progress=progress)
     path = output or report_path(loaded.path, deck.name, output_folder)
     adk.write_markers(result, path)
-    return path
+    return ViewRun(result, path)
+
+
+def run_on_view(target: Any, deck_path: str, layer_map: str = "", **options: Any) -> str:
+    """:func:`check_on_view`, returning the marker database's path."""
+    return check_on_view(target, deck_path, layer_map, **options).report
+
+
+def name_layers(view: Any, deck: Deck) -> int:
+    """Name and colour the view's layers that the deck draws on (see
+    :func:`adk.klayout.layers.apply_to_view`); returns how many changed."""
+    from adk.klayout.layers import apply_to_view
+
+    return apply_to_view(view, deck, active_index(view))
+
+
+def active_index(view: Any) -> int:
+    """The index of the view's active layout (0 when none is): ``active_cellview_index`` is
+    a method before KLayout 0.30 and a property since, ``active_cellview().index()`` both."""
+    return max(view.active_cellview().index(), 0)
 
 
 def show_markers(view: Any, report: str) -> int:
@@ -134,22 +174,18 @@ def show_markers(view: Any, report: str) -> int:
     database = rdb.ReportDatabase("")
     database.load(report)
     index = view.add_rdb(database)
-    view.show_rdb(index, max(view.active_cellview_index(), 0))
+    view.show_rdb(index, active_index(view))
     return index
 
 
 def rule_manual(deck_path: str) -> tuple[str, str]:
-    """A deck's title and manual: ``docs/rules/DECK.md`` where the plugin has it, else the
-    table of ``adk rules``."""
+    """A deck's title and its manual in Markdown, as ``adk docs`` writes it, made from the
+    deck itself: always at hand, and always the manual of the deck that was run."""
     import adk
-    from adk.report.rule_table import rules_table
+    from adk.report.manual import deck_manual
 
     deck = adk.load_deck(deck_path)
-    title = f"{deck.title or deck.name} ({' '.join(filter(None, (deck.name, deck.version)))})"
-    folder = manual_folder()
-    if folder is not None and (folder / f"{deck.name}.md").is_file():
-        return title, (folder / f"{deck.name}.md").read_text(encoding="utf-8")
-    return title, rules_table(deck)
+    return deck_title(deck), deck_manual(deck, os.path.dirname(os.path.abspath(deck.path)))
 
 
 def error_text(exc: BaseException) -> str:
