@@ -24,7 +24,13 @@ from adk.lang import builder
 from adk.lang.model import Deck
 from adk.layout.layermap import apply_layer_map
 from adk.layout.reader import LoadedLayout, read_layout
+from adk.report.baseline import load_baseline
 from adk.report.markers import write_marker_database
+from adk.report.options import DEFAULT_TOLERANCE, FORMATS, ReportSpec
+from adk.report.outputs import write_reports
+from adk.report.review import Review, review_run
+from adk.report.reviewed_markers import write_reviewed_markers
+from adk.report.waivers import load_waivers
 from adk.run.engine import Parallel, Progress, run_deck
 from adk.run.result import RuleOutcome, RunResult
 
@@ -76,15 +82,57 @@ def write_markers(result: RunResult, path: PathLike) -> None:
     write_marker_database(result, os.fspath(path))
 
 
+def review(
+    result: RunResult,
+    *,
+    waivers: PathLike | None = None,
+    baseline: PathLike | None = None,
+    tolerance: float = DEFAULT_TOLERANCE,
+    fail_on: str = "any",
+    strict: bool = False,
+) -> Review:
+    """What a waiver file (YAML) and a baseline (an earlier ``.lyrdb`` or JSON report) say
+    about a run's markers: waived or not, new or existing, and which fail the run
+    (``review.counted(result).violations(strict)``). docs/reports.md has the formats."""
+    return review_run(
+        result,
+        load_waivers(os.fspath(waivers), tolerance) if waivers is not None else None,
+        load_baseline(os.fspath(baseline)) if baseline is not None else None,
+        waivers_path=os.fspath(waivers) if waivers is not None else None,
+        tolerance=tolerance,
+        fail_on=fail_on,
+        strict=strict,
+    )
+
+
+def write_report(
+    result: RunResult, path: PathLike, format: str, review: Review | None = None
+) -> None:
+    """Write a report, atomically: ``lyrdb`` (the marker database), ``sarif``, ``junit``,
+    ``json`` or ``text``. With ``review``, waived and new markers are marked, and the
+    report's warnings list the stale and expired waivers."""
+    review = review or Review()
+    reported = review.with_warnings(result)
+    if format == "lyrdb":
+        write_reviewed_markers(reported, os.fspath(path), review)
+    elif format in FORMATS:
+        write_reports([ReportSpec(format, os.fspath(path))], reported, review)
+    else:
+        raise ValueError(f"unknown report format {format!r}; known: lyrdb, {', '.join(FORMATS)}")
+
+
 __all__ = [
     "Deck",
     "LoadedLayout",
     "Marker",
+    "Review",
     "RuleOutcome",
     "RunResult",
     "check",
     "load_deck",
     "load_deck_text",
     "read_layout",
+    "review",
     "write_markers",
+    "write_report",
 ]

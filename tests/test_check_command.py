@@ -63,7 +63,7 @@ def test_dirty_layout_exits_1_and_the_report_loads_back(examples, tmp_path, caps
     assert categories["UB.P"].description == "micro-bump pitch (error)"
     for name, category in categories.items():
         assert category.num_items() == counts[name]
-    pitch = list(categories["UB.P"].each_item())[0]
+    pitch = next(iter(categories["UB.P"].each_item()))
     values = list(pitch.each_value())
     assert values[0].is_edge() or values[0].is_edge_pair()
     assert values[1].string() == "pitch 30 um < 40 um"
@@ -83,15 +83,21 @@ def test_missing_layer_is_listed_and_its_rules_are_not_checked(examples, tmp_pat
         "-o",
         str(tmp_path / "r.lyrdb"),
     )
-    status, out, _ = run(capsys, *args)
-    assert status == 0
-    assert "layers missing from the layout: RDL2" in out
-    assert [line.split()[:3] for line in out.splitlines() if line.startswith("RDL2.")] == [
-        ["RDL2.W", "error", "not"],
-        ["RDL2.S", "error", "not"],
-    ]
-    status, _, _ = run(capsys, *args, "--strict")
-    assert status == 1
+    status, out, err = run(capsys, *args)
+    assert status == 4
+    assert err == (
+        f"adk: 2 rules not checked, their layers absent from {examples[0]}: RDL2.W, RDL2.S "
+        "(RDL2); mark the layers optional in the deck or pass --allow-unchecked\n"
+    )
+    assert "warning: layer RDL2 absent from the layout, read as empty" in out
+    rows = {line.split()[0]: line.split()[1:] for line in out.splitlines()[2:24]}
+    assert rows["RDL2.W"] == rows["RDL2.S"] == ["error", "not", "checked", "0", "RDL2"]
+    # the keep-out rule reads RDL1 and UBUMP too: it runs, RDL2 read as empty
+    assert rows["KOZ.1"] == ["error", "pass", "0", "RDL2"]
+    assert "22 rules, 0 failed, 2 not checked, 0 markers" in out
+    assert run(capsys, *args, "--strict")[0] == 4
+    status, _, err = run(capsys, *args, "--allow-unchecked")
+    assert (status, err) == (0, "")
 
 
 def test_warnings_fail_only_under_strict(examples, tmp_path, capsys):
@@ -143,7 +149,7 @@ def test_only_selected_rules_run(examples, tmp_path, capsys):
 def test_bad_layouts_exit_2_with_one_line(tmp_path, capsys, make, message):
     report = tmp_path / "keep.lyrdb"
     report.write_text("previous report")
-    status, out, err = run(capsys, "check", make(tmp_path), "--deck", DECK, "-o", str(report))
+    status, _, err = run(capsys, "check", make(tmp_path), "--deck", DECK, "-o", str(report))
     assert status == 2
     assert len(err.strip().splitlines()) == 1 and message in err
     assert report.read_text() == "previous report"

@@ -86,6 +86,19 @@ def test_bad_labels_are_one_line_errors(tmp_path, label, message):
         run_self_tests(load_text(DECK), [path])
 
 
+def test_a_rule_with_some_of_its_layers_absent_is_tested_on_the_others(tmp_path):
+    deck = load_text(
+        "layer M = 1/0\nlayer M_FILL = 1/30\nlayer ALL = M or M_FILL\n"
+        'rule ALL.W "width" : width(ALL) >= 2 um\n'
+        'rule FILL.W "fill width" : width(M_FILL) >= 2 um\n'
+    )
+    path = _layout(tmp_path, [(0, 0, 1, 10)], [("expect ALL.W", 0.5, 5), ("expect FILL.W", 0, 0)])
+    tallies = {t.rule: t for t in run_self_tests(deck, [path])}
+    width = tallies["ALL.W"]
+    assert (width.found, width.false_negatives, width.false_positives) == (1, [], [])
+    assert tallies["FILL.W"].false_negatives == [f"{path}: not checked, missing M_FILL"]
+
+
 def test_a_layout_without_labels_is_an_error(tmp_path, capsys):
     deck = tmp_path / "m.adk"
     deck.write_text(DECK)

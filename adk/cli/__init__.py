@@ -18,6 +18,7 @@ from adk.version import __version__
 COMMAND_MODULES = (
     "deck_commands",
     "check_command",
+    "waive_command",
     "example_command",
     "kit_commands",
     "klayout_commands",

@@ -5,8 +5,20 @@ from __future__ import annotations
 import argparse
 import sys
 import time
+from typing import TYPE_CHECKING
 
 from adk.cli.common import EXIT_CLEAN, EXIT_VIOLATIONS, Subparsers
+from adk.report.options import DEFAULT_TOLERANCE, FAIL_ON, FORMATS, ReportSpec, parse_report_spec
+
+if TYPE_CHECKING:  # the command line imports KLayout only when a command needs it
+    from adk.report.baseline import Baseline
+    from adk.report.review import Review
+    from adk.report.waivers import Waiver
+    from adk.run.result import RuleOutcome, RunResult
+
+# no violation among the rules checked, but rules not checked (every layer they read is
+# absent): a code of its own, so CI can tell a wrong deck or layer map from a bad layout
+EXIT_UNCHECKED = 4
 
 
 def register(sub: Subparsers) -> None:
@@ -41,9 +53,48 @@ def register(sub: Subparsers) -> None:
     )
     check.add_argument("--format", choices=("table", "json"), default="table")
     check.add_argument(
+        "--report",
+        action="append",
+        type=_report_spec,
+        default=[],
+        dest="reports",
+        metavar="FORMAT:PATH",
+        help=f"also write a report: {', '.join(FORMATS)} (repeatable; docs/reports.md)",
+    )
+    check.add_argument(
+        "--waivers",
+        metavar="FILE.yaml",
+        help="waiver file: the violations it names are reported as waived and do not fail",
+    )
+    check.add_argument(
+        "--baseline",
+        metavar="OLD.lyrdb",
+        help="an earlier report (.lyrdb or JSON): its violations are existing, others new",
+    )
+    check.add_argument(
+        "--fail-on",
+        choices=FAIL_ON,
+        default="any",
+        help="fail on any violation not waived (default), or only on new ones (--baseline)",
+    )
+    check.add_argument(
+        "--match-tolerance",
+        type=_tolerance,
+        default=DEFAULT_TOLERANCE,
+        metavar="UM",
+        help="how far in um a violation's box may lie from a baseline marker's, or a "
+        f"waiver's that sets none, and still match (default {DEFAULT_TOLERANCE})",
+    )
+    check.add_argument(
         "--strict",
         action="store_true",
-        help="fail on warnings and on rules not checked for missing layers",
+        help="fail on violations of warning and info rules too",
+    )
+    check.add_argument(
+        "--allow-unchecked",
+        action="store_true",
+        help="exit 0 even when rules are not checked because every layer they read is "
+        "absent from the layout",
     )
     check.add_argument("--quiet", "-q", action="store_true", help="print nothing but errors")
     check.add_argument(
@@ -91,12 +142,14 @@ def _positive_float(text: str) -> float:
 
 def check_layout(args: argparse.Namespace) -> int:
     import adk
+    from adk.report.json_report import report_json
     from adk.report.markers import default_report
-    from adk.report.summary import summary_json, summary_table
+    from adk.report.text_report import text_summary
 
     deck = adk.load_deck(args.deck, args.layer_map)
     loaded = adk.read_layout(args.layout, args.top)
     output = args.output or default_report(args.layout)
+    review_inputs = load_review_inputs(args, output)
     progress = None if args.quiet or not sys.stderr.isatty() else ProgressBar()
     result = adk.check(
         loaded,
@@ -107,13 +160,41 @@ def check_layout(args: argparse.Namespace) -> int:
         dask=args.dask,
         progress=progress,
     )
-    adk.write_markers(result, output)
+    result, review = review_and_report(args, result, review_inputs, output)
     if args.format == "json":
-        print(summary_json(result, output))
+        print(report_json(result, review, report_path=output))
     elif not args.quiet:
-        print(summary_table(result))
+        print(text_summary(result, review))
         print(f"markers: {output}")
-    return EXIT_VIOLATIONS if result.violations(args.strict) else EXIT_CLEAN
+    unchecked = [] if args.allow_unchecked else result.unchecked()
+    if unchecked:
+        print(unchecked_message(result, unchecked), file=sys.stderr)
+    return exit_code(review.counted(result), args.strict, unchecked)
+
+
+def exit_code(result: RunResult, strict: bool, unchecked: list[RuleOutcome]) -> int:
+    """1 for violations (they say the most about the layout), else 4 for rules not
+    checked, else 0."""
+    if result.violations(strict):
+        return EXIT_VIOLATIONS
+    return EXIT_UNCHECKED if unchecked else EXIT_CLEAN
+
+
+def unchecked_message(result: RunResult, unchecked: list[RuleOutcome]) -> str:
+    """One line: the rules not checked, grouped by the absent layers they need, and the
+    two ways to accept that."""
+    groups: dict[tuple[str, ...], list[str]] = {}
+    for outcome in unchecked:
+        groups.setdefault(tuple(outcome.required_missing), []).append(outcome.rule.id)
+    listed = "; ".join(
+        f"{', '.join(rules)} ({', '.join(layers)})" for layers, rules in groups.items()
+    )
+    count = len(unchecked)
+    rules, their = ("rule", "its") if count == 1 else ("rules", "their")
+    return (
+        f"adk: {count} {rules} not checked, {their} layers absent from {result.layout_path}: "
+        f"{listed}; mark the layers optional in the deck or pass --allow-unchecked"
+    )
 
 
 class ProgressBar:
@@ -141,3 +222,66 @@ def show_progress(done: int, total: int, label: str) -> None:
     end = "\n" if done == total else ""
     sys.stderr.write(f"\r[{'#' * filled}{'.' * (width - filled)}] {done}/{total} {label:<24}{end}")
     sys.stderr.flush()
+
+
+def _report_spec(text: str) -> ReportSpec:
+    try:
+        return parse_report_spec(text)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
+
+
+def _tolerance(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        value = -1.0
+    if not 0 <= value < float("inf"):
+        raise argparse.ArgumentTypeError(f"expected a distance in um, 0 or more, not {text!r}")
+    return value
+
+
+def load_review_inputs(
+    args: argparse.Namespace, output: str
+) -> tuple[list[Waiver] | None, Baseline | None]:
+    """The waivers and the baseline, read before the run: bad input then fails at once,
+    leaving every earlier report as it was."""
+    from adk.errors import AdkError
+    from adk.report.baseline import load_baseline
+    from adk.report.options import check_distinct
+    from adk.report.waivers import load_waivers
+
+    if args.fail_on == "new" and not args.baseline:
+        raise AdkError("--fail-on new needs --baseline: new is against a baseline")
+    check_distinct(args.reports, output)
+    waivers = load_waivers(args.waivers, args.match_tolerance) if args.waivers else None
+    baseline = load_baseline(args.baseline) if args.baseline else None
+    return waivers, baseline
+
+
+def review_and_report(
+    args: argparse.Namespace,
+    result: RunResult,
+    inputs: tuple[list[Waiver] | None, Baseline | None],
+    output: str,
+) -> tuple[RunResult, Review]:
+    """Match the waivers and the baseline, then write the marker database and the
+    reports; the result returned carries the review's warnings."""
+    from adk.report.outputs import write_reports
+    from adk.report.review import review_run
+    from adk.report.reviewed_markers import write_reviewed_markers
+
+    waivers, baseline = inputs
+    review = review_run(
+        result,
+        waivers,
+        baseline,
+        waivers_path=args.waivers,
+        tolerance=args.match_tolerance,
+        fail_on=args.fail_on,
+        strict=args.strict,
+    )
+    result = review.with_warnings(result)
+    write_reviewed_markers(result, output, review)
+    write_reports(args.reports, result, review, output)
+    return result, review

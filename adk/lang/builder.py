@@ -11,7 +11,7 @@ import difflib
 import math
 import os
 from collections.abc import Collection, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from decimal import Decimal
 from typing import NoReturn
 
@@ -215,10 +215,24 @@ class _Builder:
         self._define(statement.name)
         span = self._span(statement)
         try:
-            self.scope.layers[name] = self._layer_source(name, statement.source, description, span)
+            layer = self._layer_source(name, statement.source, description, span)
         except _Invalid:
             self.scope.broken.add(name)
             raise
+        if statement.optional is not None:
+            layer = self._optional(layer, statement.optional)
+        self.scope.layers[name] = layer
+
+    def _optional(self, layer: Layer, word: syntax.Lexeme) -> Layer:
+        if isinstance(layer, DrawnLayer):
+            return replace(layer, optional=True)
+        # noted, not abandoned: the layer stays defined, so its uses are checked as usual
+        self._note(
+            word,
+            f"a derived layer cannot be optional: '{layer.name}' reads as empty where the "
+            "drawn layers it is made of are absent; mark those optional",
+        )
+        return layer
 
     def _layer_source(
         self, name: str, source: syntax.Drawn | syntax.Expr, description: str, span: Span

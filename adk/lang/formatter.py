@@ -158,8 +158,12 @@ def _align_run(run: list[tuple[_Item, syntax.LayerStmt]]) -> None:
 
 
 def _layer_parts(layer: syntax.LayerStmt) -> tuple[str, str, str]:
+    """Name, source and description; ``optional`` goes with the source, so descriptions
+    line up after it."""
     source = layer.source
     text = source.layer.text if isinstance(source, syntax.Drawn) else expr(source)
+    if layer.optional is not None:
+        text += " optional"
     description = "" if layer.description is None else layer.description.text
     return layer.name.text, text, description
 

@@ -101,13 +101,15 @@ def layer_label(expr: LayerExpr, unit: str = "um") -> str:
 # ---------------------------------------------------------------- declarations
 @dataclass(frozen=True)
 class DrawnLayer:
-    """A layer drawn in the layout at ``layer/datatype``."""
+    """A layer drawn in the layout at ``layer/datatype``; ``optional``: the layout may lack
+    it (fill, pins), so its absence is information and not a reason to fail a run."""
 
     name: str
     layer: int
     datatype: int
     description: str
     span: Span = field(compare=False)
+    optional: bool = False
 
 
 @dataclass(frozen=True)

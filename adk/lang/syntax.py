@@ -187,10 +187,11 @@ class Drawn:
 
 @dataclass(frozen=True)
 class LayerStmt:
-    """``layer NAME = source "description"``."""
+    """``layer NAME = source optional "description"``; ``optional`` is the word as written."""
 
     name: Lexeme
     source: Drawn | Expr
+    optional: Lexeme | None
     description: Lexeme | None
     position: Position
 
@@ -219,8 +220,8 @@ Statement = DeckHeader | Units | Include | LayerStmt | LetStmt | RuleStmt
 _STATEMENT_TYPES = (DeckHeader, Units, Include, LayerStmt, LetStmt, RuleStmt)
 
 
-# a statement's optional clauses, typed apart so that neither is taken for the optional
-# "string" before it; the statement's handler unwraps them
+# a statement's optional clauses, typed apart so that none is taken for the optional
+# "string" beside it; the statement's handler unwraps them
 @dataclass(frozen=True)
 class _Version:
     string: Lexeme
@@ -228,6 +229,11 @@ class _Version:
 
 @dataclass(frozen=True)
 class _Severity:
+    word: Lexeme
+
+
+@dataclass(frozen=True)
+class _Optional:
     word: Lexeme
 
 
@@ -312,12 +318,19 @@ class SyntaxTransformer(Transformer[Token, tuple[Statement, ...]]):
         return Include(_lexeme(path), _position(meta))
 
     def layer_stmt(
-        self, meta: Meta, name: Token, source: Drawn | Expr, description: Token | None = None
+        self, meta: Meta, name: Token, source: Drawn | Expr, *parts: Token | _Optional
     ) -> LayerStmt:
-        text = None if description is None else _lexeme(description)
+        rest = _Children("layer_stmt", parts)
+        optional = rest.node(_Optional)
+        description = rest.token("STRING")
+        rest.done()
         if not isinstance(source, Drawn):
             source = _expr("layer_stmt", source)
-        return LayerStmt(_lexeme(name), source, text, _position(meta))
+        word = None if optional is None else optional.word
+        return LayerStmt(_lexeme(name), source, word, description, _position(meta))
+
+    def optional(self, meta: Meta, word: Token) -> _Optional:
+        return _Optional(_lexeme(word))
 
     def drawn(self, meta: Meta, layer: Token) -> Drawn:
         return Drawn(_lexeme(layer), _position(meta))

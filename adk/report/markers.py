@@ -8,12 +8,17 @@ import tempfile
 import klayout.rdb as rdb
 
 from adk.errors import AdkError
-from adk.run.result import RunResult
+from adk.run.result import RuleOutcome, RunResult
 from adk.version import __version__
+
+# a category of its own for what the run says beside the markers; a rule id has no space,
+# so no rule's category can take its name
+RUN_CATEGORY = "about this run"
 
 
 def marker_database(result: RunResult) -> rdb.ReportDatabase:
-    """One category per rule (description and severity), one item per marker."""
+    """One category per rule (description and severity), one item per marker; first, when
+    the run has warnings or notes, a category holding them as text items."""
     db = rdb.ReportDatabase(result.deck.name)
     db.description = (
         f"{result.deck.title or result.deck.name} on {os.path.basename(result.layout_path)}"
@@ -22,13 +27,12 @@ def marker_database(result: RunResult) -> rdb.ReportDatabase:
     db.original_file = os.path.abspath(result.layout_path)
     db.top_cell_name = result.top_cell
     cell = db.create_cell(result.top_cell)
+    if result.warnings or result.notes:
+        _run_category(db, cell, result)
     for outcome in result.outcomes:
         rule = outcome.rule
         category = db.create_category(rule.id)
-        status = (
-            "" if outcome.checked else " [not checked: missing " + ", ".join(outcome.missing) + "]"
-        )
-        category.description = f"{rule.description} ({rule.severity}){status}"
+        category.description = f"{rule.description} ({rule.severity}){_absent(outcome)}"
         tag = db.tag_id(rule.severity)
         for marker in outcome.markers:
             item = db.create_item(cell.rdb_id(), category.rdb_id())
@@ -36,6 +40,28 @@ def marker_database(result: RunResult) -> rdb.ReportDatabase:
             item.add_value(marker.text)
             item.add_tag(tag)
     return db
+
+
+def _run_category(db: rdb.ReportDatabase, cell: rdb.RdbCell, result: RunResult) -> None:
+    """The run's warnings (tagged warning) and notes (tagged info), one text item each:
+    the marker browser lists them with their tags, at the top of the categories."""
+    category = db.create_category(RUN_CATEGORY)
+    category.description = "warnings and notes on how the deck fits the layout (no geometry)"
+    for texts, tag in ((result.warnings, "warning"), (result.notes, "info")):
+        for text in texts:
+            item = db.create_item(cell.rdb_id(), category.rdb_id())
+            item.add_value(text)
+            item.add_tag(db.tag_id(tag))
+
+
+def _absent(outcome: RuleOutcome) -> str:
+    """What the rule's category says of its absent layers; nothing when none is absent."""
+    names = ", ".join(outcome.missing)
+    if outcome.excused:
+        return f" [not checked: optional layers absent: {names}]"
+    if not outcome.checked:
+        return f" [not checked: missing {names}]"
+    return f" [absent, read as empty: {names}]" if names else ""
 
 
 def write_marker_database(result: RunResult, path: str) -> None:

@@ -6,26 +6,20 @@ import json
 
 from adk.checks.base import Marker
 from adk.report.rule_table import text_table
-from adk.run.result import RunResult
+from adk.run.result import RuleOutcome, RunResult
+
+COLUMNS = ("rule", "severity", "status", "count", "worst")
 
 
 def summary_table(result: RunResult) -> str:
-    rows = []
-    for outcome in result.outcomes:
-        worst = outcome.worst()
-        rows.append(
-            [
-                outcome.rule.id,
-                outcome.rule.severity,
-                outcome.status,
-                str(len(outcome.markers)),
-                worst.text if worst else "",
-            ]
-        )
-    table = text_table(("rule", "severity", "status", "count", "worst"), rows)
-    lines = [table]
-    if result.missing_layers:
-        lines.append("layers missing from the layout: " + ", ".join(result.missing_layers))
+    """The rules as a table (with a column of absent layers when a rule read one), then the
+    run's warnings and notes, then the counts."""
+    absent = any(outcome.missing for outcome in result.outcomes)
+    headers = COLUMNS + ("absent layers",) if absent else COLUMNS
+    rows = [_row(outcome, absent) for outcome in result.outcomes]
+    lines = [text_table(headers, rows)]
+    lines += [f"warning: {text}" for text in result.warnings]
+    lines += [f"note: {text}" for text in result.notes]
     failed = sum(1 for o in result.outcomes if o.status == "fail")
     total = sum(len(o.markers) for o in result.outcomes)
     unchecked = sum(1 for o in result.outcomes if not o.checked)
@@ -36,22 +30,19 @@ def summary_table(result: RunResult) -> str:
     return "\n".join(lines)
 
 
+def _row(outcome: RuleOutcome, absent: bool) -> list[str]:
+    worst = outcome.worst()
+    row = [
+        outcome.rule.id,
+        outcome.rule.severity,
+        outcome.status,
+        str(len(outcome.markers)),
+        worst.text if worst else "",
+    ]
+    return row + [", ".join(outcome.missing)] if absent else row
+
+
 def summary_json(result: RunResult, report_path: str | None) -> str:
-    rules = []
-    for outcome in result.outcomes:
-        worst = outcome.worst()
-        rules.append(
-            {
-                "id": outcome.rule.id,
-                "severity": outcome.rule.severity,
-                "status": outcome.status,
-                "count": len(outcome.markers),
-                "worst": worst.text if worst else None,
-                "missing_layers": outcome.missing,
-                "seconds": round(outcome.seconds, 4),
-                "markers": [_marker_json(m) for m in outcome.markers],
-            }
-        )
     return json.dumps(
         {
             "deck": result.deck.name,
@@ -59,11 +50,30 @@ def summary_json(result: RunResult, report_path: str | None) -> str:
             "top_cell": result.top_cell,
             "report": report_path,
             "missing_layers": result.missing_layers,
+            "optional_missing_layers": result.optional_missing,
+            "warnings": result.warnings,
+            "notes": result.notes,
             "seconds": round(result.seconds, 4),
-            "rules": rules,
+            "rules": [_outcome_json(outcome) for outcome in result.outcomes],
         },
         indent=2,
     )
+
+
+def _outcome_json(outcome: RuleOutcome) -> dict:
+    worst = outcome.worst()
+    return {
+        "id": outcome.rule.id,
+        "severity": outcome.rule.severity,
+        "status": outcome.status,
+        "checked": outcome.checked,
+        "count": len(outcome.markers),
+        "worst": worst.text if worst else None,
+        "missing_layers": outcome.missing,
+        "optional_missing_layers": outcome.optional_missing,
+        "seconds": round(outcome.seconds, 4),
+        "markers": [_marker_json(m) for m in outcome.markers],
+    }
 
 
 def _marker_json(marker: Marker) -> dict:

@@ -16,10 +16,10 @@ import klayout.db as kdb
 from adk import checks
 from adk.checks.base import Marker
 from adk.errors import AdkError
-from adk.lang.model import Deck, Layer
+from adk.lang.model import Deck, DrawnLayer, Layer
 from adk.layout.context import LayoutContext
 from adk.layout.reader import LoadedLayout
-from adk.run import tiling
+from adk.run import fit, tiling
 from adk.run.plan import PlannedRule, plan
 from adk.run.result import RuleOutcome, RunResult
 
@@ -62,13 +62,11 @@ def run_deck(
     started = time.perf_counter()
     context = LayoutContext(loaded, layers, deck.units)
     planned = plan(deck, layers, only)
-    missing_layers = sorted(
+    missing = sorted(
         {name for item in planned for name in item.drawn if context.drawn_index(name) is None}
     )
-    outcomes = [
-        RuleOutcome(item.rule, missing=[n for n in item.drawn if n in missing_layers])
-        for item in planned
-    ]
+    optional = [name for name in missing if _is_optional(layers[name])]
+    outcomes = [_outcome(item, missing, optional) for item in planned]
     runnable = [item for item, outcome in zip(planned, outcomes) if outcome.checked]
     if parallel is not None and parallel.tiled:
         found = _run_jobs(deck, layers, loaded, runnable, parallel, progress)
@@ -79,9 +77,39 @@ def run_deck(
             markers, outcome.seconds = found[outcome.rule.id]
             markers = checks.finished(outcome.rule.check, markers, loaded.dbu)
             outcome.markers = sorted(markers, key=lambda m: m.sort_key())
-    return RunResult(
-        deck, loaded.path, loaded.top.name, outcomes, missing_layers, time.perf_counter() - started
+    result = RunResult(
+        deck, loaded.path, loaded.top.name, outcomes, missing, optional_missing=optional
     )
+    # a tiled run evaluated its layers in the workers: here only drawn layers are counted
+    here = parallel is None or not parallel.tiled
+    _judge_fit(result, fit.first_layer_shapes(context, evaluated=here))
+    result.seconds = time.perf_counter() - started
+    return result
+
+
+def _is_optional(layer: Layer) -> bool:
+    return isinstance(layer, DrawnLayer) and layer.optional
+
+
+def _outcome(item: PlannedRule, missing: list[str], optional: list[str]) -> RuleOutcome:
+    """A rule's outcome before it runs: the absent layers it reads; not checked when every
+    drawn layer it reads is absent (with one present, the others read as empty)."""
+    absent = [name for name in item.drawn if name in missing]
+    return RuleOutcome(
+        item.rule,
+        missing=absent,
+        optional_missing=[name for name in absent if name in optional],
+        checked=not item.drawn or len(absent) < len(item.drawn),
+    )
+
+
+def _judge_fit(result: RunResult, shapes: fit.ShapeCount) -> None:
+    """The warnings and notes on how the deck fits the layout."""
+    result.warnings, result.notes = fit.absent_layers(
+        result.missing_layers, result.optional_missing
+    )
+    result.warnings += fit.mostly_unchecked(result.outcomes, result.unchecked())
+    result.warnings += fit.fires_everywhere(result.outcomes, shapes)
 
 
 def _run_here(

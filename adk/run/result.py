@@ -10,19 +10,33 @@ from adk.lang.model import Deck, Rule
 
 @dataclass
 class RuleOutcome:
-    """What one rule found."""
+    """What one rule found.
+
+    A drawn layer the layout lacks reads as empty. A rule runs when at least one drawn
+    layer it reads is present; when every one is absent there is nothing to check it
+    on, and it is not checked."""
 
     rule: Rule
     markers: list[Marker] = field(default_factory=list)
-    missing: list[str] = field(default_factory=list)  # drawn layers the layout lacks
+    missing: list[str] = field(default_factory=list)  # drawn layers it reads the layout lacks
     seconds: float = 0.0
+    optional_missing: list[str] = field(default_factory=list)  # of those, the optional ones
+    checked: bool = True  # False: every drawn layer it reads is absent, so it did not run
 
     @property
-    def checked(self) -> bool:
-        return not self.missing
+    def excused(self) -> bool:
+        """Not checked, but only for absent layers the deck marks optional."""
+        return not self.checked and set(self.missing) <= set(self.optional_missing)
+
+    @property
+    def required_missing(self) -> list[str]:
+        """The absent drawn layers it reads that the deck does not mark optional."""
+        return [name for name in self.missing if name not in self.optional_missing]
 
     @property
     def status(self) -> str:
+        if self.excused:
+            return "not checked (optional layers absent)"
         if not self.checked:
             return "not checked"
         return "fail" if self.markers else "pass"
@@ -47,21 +61,28 @@ def _measured(marker: Marker) -> float:
 
 @dataclass
 class RunResult:
-    """Every rule's outcome for one layout."""
+    """Every rule's outcome for one layout, with what the reports should say about the
+    run as a whole: ``warnings`` (layers absent, a deck that seems not to fit the layout)
+    and ``notes`` (optional layers absent)."""
 
     deck: Deck
     layout_path: str
     top_cell: str
     outcomes: list[RuleOutcome]
-    missing_layers: list[str]
+    missing_layers: list[str]  # drawn layers the planned rules read and the layout lacks
     seconds: float = 0.0
+    optional_missing: list[str] = field(default_factory=list)  # of those, the optional ones
+    warnings: list[str] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
 
     def violations(self, strict: bool = False) -> bool:
-        """Whether the run fails: an error-severity violation, or under --strict any
-        violation or unchecked rule."""
-        for outcome in self.outcomes:
-            if outcome.markers and (strict or outcome.rule.severity == "error"):
-                return True
-            if strict and not outcome.checked:
-                return True
-        return False
+        """Whether an error-severity rule has markers; under --strict, whether any rule has."""
+        return any(
+            outcome.markers and (strict or outcome.rule.severity == "error")
+            for outcome in self.outcomes
+        )
+
+    def unchecked(self) -> list[RuleOutcome]:
+        """The rules not checked for absent layers the deck does not mark optional: a run
+        with any does not pass, unless the user allows it."""
+        return [outcome for outcome in self.outcomes if not outcome.checked and not outcome.excused]

@@ -1,0 +1,32 @@
+"""Writing the reports ``adk check --report FORMAT:PATH`` asks for."""
+
+from __future__ import annotations
+
+from adk.report.json_report import write_json
+from adk.report.junit import write_junit
+from adk.report.options import ReportSpec
+from adk.report.review import Review
+from adk.report.run_info import run_info
+from adk.report.sarif import write_sarif
+from adk.report.text_report import write_text
+from adk.run.result import RunResult
+
+
+def write_reports(
+    specs: list[ReportSpec],
+    result: RunResult,
+    review: Review | None = None,
+    marker_path: str | None = None,
+) -> None:
+    """Write each report; ``marker_path`` is the marker database the JSON report names.
+    The run's facts (time, memory) are taken once, so every report states the same."""
+    info = run_info(result)
+    for spec in specs:
+        if spec.format == "sarif":
+            write_sarif(result, spec.path, review, info)
+        elif spec.format == "junit":
+            write_junit(result, spec.path, review, info)
+        elif spec.format == "json":
+            write_json(result, spec.path, review, info, marker_path)
+        else:
+            write_text(result, spec.path, review)
