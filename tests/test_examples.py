@@ -29,7 +29,8 @@ def one_each(*rules: str) -> Counter:
     return Counter(dict.fromkeys(rules, 1))
 
 
-# one marker per planted defect, except where one defect gives several:
+# one marker per planted defect (the edge pairs or windows of one defect are one marker),
+# except where a planted defect is two:
 EXPECTED_COUNTS = {
     "cpo": one_each(
         "PKG.D2D.GAP",
@@ -71,17 +72,14 @@ EXPECTED_COUNTS = {
         "PAD.EXT",
         "BR.PL",
         "KOZ.1",
-    )
-    + Counter(
-        {
-            # the 1.2 mm plate fills three of the 1 mm windows stepped by 500 um beyond 70 %
-            "RDL1.DEN": 3,
-            "UB.EDGE": 1,  # one area: the three edge pairs of the bump octagon facing the die edge
-            # the bump 12 um off its pad: one edge from the bump to the pad, over both planted
-            # spots (the bump, and the pad without a bump on it)
-            "UB.ALIGN": 1,
-            "UB.PAD.OVL": 1,  # one area: three octagon edges reach less than 15 um into the pad
-        }
+        # the 1.2 mm plate fills three of the 1 mm windows stepped by 500 um beyond 70 %: their
+        # union, "(3 windows)"
+        "RDL1.DEN",
+        "UB.EDGE",  # the three edge pairs of the bump octagon facing the die edge, joined
+        # the bump 12 um off its pad: one edge from the bump to the pad, over both planted
+        # spots (the bump, and the pad without a bump on it)
+        "UB.ALIGN",
+        "UB.PAD.OVL",  # three octagon edges reach less than 15 um into the pad: one area
     ),
     "focos_cf": one_each(
         "PKG.D2D.GAP",
@@ -122,13 +120,9 @@ EXPECTED_COUNTS = {
         "UB.IO",
         "UB.ALIGN",
         "KOZ.1",
-    )
-    + Counter(
-        {
-            "UB.PAD": 1,  # one area: the octagon's thin side and its two diagonal sides
-            "PAD.PO": 3,  # the same for the opening
-            "UB.EDGE": 1,  # one area: the three edge pairs of the bump octagon facing the die edge
-        }
+        "UB.PAD",  # the octagon's thin side and its two diagonal sides: three edge pairs, joined
+        "PAD.PO",  # the same for the opening
+        "UB.EDGE",  # the three edge pairs of the bump octagon facing the die edge, joined
     ),
     "fopop": one_each(
         "PKG.D2D.GAP",
@@ -147,15 +141,12 @@ EXPECTED_COUNTS = {
         "TMV.DIE",
         "POP.P",
         "KOZ.1",
-    )
-    + Counter(
-        {
-            "RDL1.DEN": 3,  # the 1.3 mm plate fills three 1 mm windows (500 um steps) beyond 70 %
-            "TMV.EDGE": 6,  # six edges of the TMV's 32-gon come within 200 um of the package edge
-            # the ball 30 um off its pad: one edge from the ball to the pad, over both planted
-            # spots (the ball, and the pad without a ball on it)
-            "POP.ALIGN": 1,
-        }
+        # the 1.3 mm plate fills three 1 mm windows (500 um steps) beyond 70 %: their union
+        "RDL1.DEN",
+        "TMV.EDGE",  # six edges of the TMV's 32-gon come within 200 um of the package edge, joined
+        # the ball 30 um off its pad: one edge from the ball to the pad, over both planted
+        # spots (the ball, and the pad without a ball on it)
+        "POP.ALIGN",
     ),
     "fosip": one_each(
         "PKG.D2D.GAP",
@@ -173,13 +164,10 @@ EXPECTED_COUNTS = {
         "BGA.P",
         "BGA.SZ",
         "KOZ.1",
+        # the 1.3 mm plate fills three 1 mm windows (500 um steps) beyond 70 %: their union
+        "RDL1.DEN",
     )
-    + Counter(
-        {
-            "RDL1.DEN": 3,  # the 1.3 mm plate fills three 1 mm windows (500 um steps) beyond 70 %
-            "PAS.PAS": 2,  # each of the two capacitors, measured to the other
-        }
-    ),
+    + Counter({"PAS.PAS": 2}),  # each of the two capacitors, measured to the other
     "ic25d": one_each(
         "PKG.D2D.GAP",
         "PKG.HBM.D",
@@ -198,12 +186,8 @@ EXPECTED_COUNTS = {
         "C4.P",
         "KOZ.1",
         "UB.ALIGN",
-    )
-    + Counter(
-        {
-            "TSV.KOZ": 1,  # one area: the capacitor faces two TSV edges at its nearest vertex
-            "TSV.ENC": 1,  # one area: the pad edge faces two TSV edges at its nearest vertex
-        }
+        "TSV.KOZ",  # the capacitor faces two TSV edges at its nearest vertex: two pairs, joined
+        "TSV.ENC",  # the pad edge faces two TSV edges at its nearest vertex: two pairs, joined
     ),
     "ic3d": one_each(
         "PKG.D2D.GAP",
@@ -221,13 +205,9 @@ EXPECTED_COUNTS = {
         "HB.DEN",
         "KOZ.1",
         "HB.ALIGN",
-    )
-    + Counter(
-        {
-            "TSV.ENC": 1,  # one area: the pad edge faces two TSV edges at its nearest vertex
-            "TSV.KOZ": 1,  # one area: the active area faces two TSV edges at its nearest vertex
-            "HB.EDGE": 3,  # the pad octagon faces the top die edge with three of its edges
-        }
+        "TSV.ENC",  # the pad edge faces two TSV edges at its nearest vertex: two pairs, joined
+        "TSV.KOZ",  # the active area faces two TSV edges at its nearest vertex: two pairs, joined
+        "HB.EDGE",  # the pad octagon faces the top die edge with three of its edges, joined
     ),
 }
 

@@ -10,6 +10,9 @@ Every module in :mod:`adk.checks.kinds` is one kind and owns everything about it
   markers when they are larger than that (density windows), and
   ``marker_reach(check, marker)`` when a marker depends on inputs further away than
   the ambit (the partner of a nearest-neighbour match);
+- for a kind taking ``markers`` whose markers are not edge pairs, ``joined(check,
+  markers, dbu)``: its markers of the whole layout joined into one per defect (density
+  windows); edge pairs are joined by :func:`adk.checks.grouping.areas`;
 - ``lydrc(check, layers) -> str``, its translation to KLayout's DRC language: the Ruby
   expression giving its markers from the DRC expressions of its layers, written with
   :mod:`adk.checks.drc`; or ``NOT_EXPORTED``, a one-line reason why it has none.
@@ -96,12 +99,22 @@ def marker_reach(check: Check, marker: Marker) -> float:
     return function(check, marker)
 
 
+def joins_markers(check: Check) -> bool:
+    """Whether the markers of ``check`` are reported joined, one per defect: ``markers
+    areas``, the default of every kind that takes ``markers``; the other choice (``pairs``,
+    ``windows``) reports each edge pair or window, as KLayout's own checks do."""
+    taken = _modules()[check.kind].SPEC.param("markers") is not None
+    return taken and check.param("markers", "areas") == "areas"
+
+
 def finished(check: Check, markers: list[Marker], dbu: float) -> list[Marker]:
-    """The markers of ``check`` on the whole layout as reported: grouped into areas when
-    the rule asks for ``markers areas``."""
-    if check.param("markers") == "areas":
-        return grouping.areas(markers, dbu)
-    return markers
+    """The markers of ``check`` on the whole layout as reported: joined into one per
+    defect where :func:`joins_markers`, by the kind's ``joined`` or, for edge pairs, by
+    :func:`adk.checks.grouping.areas`."""
+    if not joins_markers(check):
+        return markers
+    joined = getattr(_modules()[check.kind], "joined", None)
+    return grouping.areas(markers, dbu) if joined is None else joined(check, markers, dbu)
 
 
 def exporter(kind: str) -> Exporter | None:
@@ -128,6 +141,7 @@ __all__ = [
     "exporter",
     "finished",
     "footprint",
+    "joins_markers",
     "kind_names",
     "marker_reach",
     "module",

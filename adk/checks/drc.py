@@ -1,15 +1,19 @@
 """Writing KLayout DRC expressions: the Ruby text a kind's ``lydrc`` returns.
 
-A kind translates a check into one Ruby expression giving its markers: a list of DRC
-layers and RBA containers. It calls the helpers the script's prelude defines
-(:mod:`adk.export.lydrc`): ``adk_short`` keeps the edge pairs whose distance, rounded as
-adk rounds it, breaks a limit; ``adk_threshold`` is the distance below which KLayout must
-report a pair; ``adk_area`` and ``adk_density`` measure as the area and density kinds do.
+A kind translates a check into one Ruby expression giving its markers: a list whose
+elements each give a list of markers, as adk reports them (shape, measured value, text).
+It calls the helpers the script's prelude defines (:mod:`adk.export.lydrc`):
+``adk_pairs`` makes markers of the edge pairs whose distance, rounded as adk rounds it,
+breaks a limit; ``adk_threshold`` is the distance below which KLayout must report a pair;
+``adk_pieces`` and ``adk_named`` make markers of shapes with a fixed text, or one naming
+the layers each shape lies on; ``adk_area`` and ``adk_density`` measure as the area and
+density kinds do. The texts are adk's: the prelude formats values in the deck's unit.
 """
 
 from __future__ import annotations
 
-from adk.lang.model import BoolOp, Check, LayerExpr, LayerRef, Select, Sizing
+from adk.lang.model import BoolOp, Check, LayerExpr, LayerRef, Select, Sizing, layer_label
+from adk.lang.units import LENGTH_UNITS
 
 _BOOLEAN = {"and": "&", "or": "|", "not": "-", "xor": "^"}
 
@@ -33,16 +37,70 @@ def drc_layer(expr: LayerExpr) -> str:
     raise TypeError(f"not a layer expression: {expr!r}")
 
 
+def ruby_string(text: str) -> str:
+    """``text`` as a Ruby string literal."""
+    return '"' + text.replace("\\", "\\\\").replace('"', '\\"').replace("#", "\\#") + '"'
+
+
+def drc_text(*parts: str | LayerExpr) -> str:
+    """A marker text, as a Ruby string: ``parts`` joined, each layer spelled as adk's texts
+    spell it. A layer sized by a distance is spelled in the deck's unit, which a kind's
+    translation does not know: the text is then chosen by the script's ``@adk_unit``."""
+    spelled = {
+        unit: "".join(part if isinstance(part, str) else layer_label(part, unit) for part in parts)
+        for unit in LENGTH_UNITS
+    }
+    if len(set(spelled.values())) == 1:
+        return ruby_string(spelled[LENGTH_UNITS[0]])
+    choices = ", ".join(f"{ruby_string(unit)} => {ruby_string(t)}" for unit, t in spelled.items())
+    return f"{{{choices}}}[@adk_unit]"
+
+
 def drc_limits(check: Check, prop: str) -> str:
     """A check's limits on ``prop`` as ``[[op, value in base units], ...]``."""
     return "[" + ", ".join(f'["{c.op}", {c.limit.value!r}]' for c in check.constraint(prop)) + "]"
 
 
-def drc_pairs(layer: str, method: str, limits: str, *others: str) -> str:
-    """The edge pairs of KLayout's check ``layer.method(others...)`` that break ``limits``
-    (a :func:`drc_limits` list)."""
+def drc_check(layer: str, method: str, limits: str, *others: str) -> str:
+    """KLayout's edge-pair check ``layer.method(others...)``, reporting the pairs closer
+    than the strictest of ``limits`` (a :func:`drc_limits` list)."""
     args = ", ".join([*others, f"adk_threshold({limits})"])
-    return f"adk_short({layer}.{method}({args}), {limits})"
+    return f"{layer}.{method}({args})"
+
+
+def drc_pairs(prop: str, limits: str, layer: str, method: str, *others: str) -> str:
+    """The markers of the edge pairs of KLayout's check ``layer.method(others...)`` whose
+    distance breaks ``limits`` (a :func:`drc_limits` list of the limits on ``prop``), with
+    texts such as ``width 1.5 um < 2 um``."""
+    return f'adk_pairs({drc_check(layer, method, limits, *others)}, "{prop}", {limits})'
+
+
+def drc_pieces(layer: str, text: str) -> str:
+    """A marker for each polygon of the DRC layer ``layer``, at 0, with the text ``text``
+    (a :func:`drc_text`)."""
+    return f"adk_pieces({layer}, {text})"
+
+
+def drc_named(layer: str, layers: tuple[LayerExpr, ...], before: str, after: str) -> str:
+    """A marker for each polygon or edge of the DRC layer ``layer``, at 0, with the text
+    ``before``, the names of those of ``layers`` it lies on, ``after`` (:func:`drc_text`
+    strings): ``keepout: RDL1 inside KOZ``."""
+    return f"adk_named({layer}, {_named_layers(layers)}, {before}, {after})"
+
+
+def drc_named_pairs(
+    prop: str, limits: str, pairs: str, layers: tuple[LayerExpr, ...], after: str
+) -> str:
+    """As :func:`drc_pairs` for the edge pairs ``pairs`` (a :func:`drc_check`), each text
+    ending in the names of those of ``layers`` its first edge lies on and ``after``:
+    ``distance 12 um < 20 um (RDL1 to KOZ)``."""
+    named = _named_layers(layers)
+    return f'adk_named_pairs({pairs}, "{prop}", {limits}, {named}, {after})'
+
+
+def _named_layers(exprs: tuple[LayerExpr, ...]) -> str:
+    """Layers as ``[[name, DRC layer], ...]``, to name the layers a shape lies on."""
+    return "[" + ", ".join(f"[{drc_text(expr)}, {drc_layer(expr)}]" for expr in exprs) + "]"
 
 
 def drc_markers(*items: str) -> str:
@@ -50,4 +108,16 @@ def drc_markers(*items: str) -> str:
     return "[" + ", ".join(items) + "]"
 
 
-__all__ = ["drc_layer", "drc_limits", "drc_markers", "drc_pairs", "drc_variable"]
+__all__ = [
+    "drc_check",
+    "drc_layer",
+    "drc_limits",
+    "drc_markers",
+    "drc_named",
+    "drc_named_pairs",
+    "drc_pairs",
+    "drc_pieces",
+    "drc_text",
+    "drc_variable",
+    "ruby_string",
+]

@@ -38,8 +38,9 @@ MARKERS = Param(
     "markers",
     WORD,
     choices=("pairs", "areas"),
-    doc="`pairs` (default): a marker per pair of violating edges; `areas`: one per "
-    "violation area, touching pairs joined",
+    doc="`areas` (default): one marker per violation area, the edge pairs whose areas touch "
+    "or overlap joined into their merged area, with the smallest value and the number of "
+    "pairs (a lone pair stays an edge pair); `pairs`: a marker per pair of violating edges",
 )
 
 

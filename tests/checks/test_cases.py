@@ -48,6 +48,11 @@ that they move with the layout in every variant and are read back from it:
 
 A label line whose text holds ``: `` is quoted whole in YAML (``- 'expect E "a: b" at 0 0'``).
 
+The markers are those ``adk check`` reports: the edge pairs (density: the windows) of one
+defect joined into one marker unless the rule asks for ``markers pairs`` (``markers
+windows``), so the label of a joined marker carries its whole text
+(``expect W "width 0 um < 2 um (2 edge pairs)" at 10 10``).
+
 Matching, per rule: a marker *covers* a label when the label's point lies in the
 marker's bounding box grown by 1 µm on every side (the boundary included). Markers
 are paired one-to-one with the ``expect`` labels of their rule, a marker only with a

@@ -13,7 +13,14 @@ the extent.
 density = area(layer ∩ window ∩ R) / area(window ∩ R), with R the ``within``
 layer or the whole extent; a window with nothing of R in it is skipped. A
 density exactly at a limit passes.
-Marker: the window (a box), with its density."""
+Markers, by default (``markers areas``): one per defect. Failing windows that
+overlap or touch (stepped windows, neighbours sharing a side or a corner) and
+fail on the same side of the limits (too sparse, or too dense) are joined into
+one marker: their union, with the worst density of the group (the lowest below
+a minimum, the highest above a maximum), its text and the number of windows
+(``density 81 % > 70 % (3 windows)``); a lone window stays a box. The windows
+are joined after the tiles of a run are, so tiled runs give the same markers.
+With ``markers windows``: each failing window (a box), with its density."""
 
 from __future__ import annotations
 
@@ -22,6 +29,7 @@ from itertools import product
 
 import klayout.db as kdb
 
+from adk.checks import grouping
 from adk.checks.base import (
     CheckContext,
     Marker,
@@ -33,7 +41,7 @@ from adk.checks.base import (
 from adk.checks.drc import drc_layer, drc_limits, drc_markers
 from adk.checks.polygon import breaker, ordered
 from adk.lang.model import Check
-from adk.lang.signature import LAYER, LENGTH, MAX, MIN, CheckSpec, Param, Prop
+from adk.lang.signature import LAYER, LENGTH, MAX, MIN, WORD, CheckSpec, Param, Prop
 from adk.lang.units import Dim
 
 SPEC = CheckSpec(
@@ -45,6 +53,14 @@ SPEC = CheckSpec(
         Param("window", LENGTH, required=True, doc="window side"),
         Param("step", LENGTH, doc="window step; defaults to the window side"),
         Param("within", LAYER, doc="clip windows to this layer"),
+        Param(
+            "markers",
+            WORD,
+            choices=("windows", "areas"),
+            doc="`areas` (default): failing windows that overlap or touch joined into one "
+            "marker, with the worst density and the number of windows; `windows`: a "
+            "marker per failing window",
+        ),
     ),
 )
 
@@ -87,6 +103,23 @@ def run(check: Check, ctx: CheckContext) -> list[Marker]:
             text = violation_text("density", density, constraint, ctx.length_unit)
             markers.append(Marker(box.to_dtype(ctx.dbu), density, text))
     return ordered(markers)
+
+
+def joined(check: Check, markers: list[Marker], dbu: float) -> list[Marker]:
+    """The failing windows of the whole layout, those that overlap or touch and fail on
+    the same side of the limits joined: a sparse area beside a dense one is two defects."""
+    broken = breaker(check.constraint("density"), 1.0)
+
+    def too_dense(marker: Marker) -> bool:
+        assert marker.measured is not None  # a window always has its density
+        constraint = broken(marker.measured)
+        return constraint is not None and constraint.op in MAX
+
+    sparse = [m for m in markers if not too_dense(m)]
+    dense = [m for m in markers if too_dense(m)]
+    return grouping.windows(sparse, dbu, grouping.smallest_first) + grouping.windows(
+        dense, dbu, grouping.largest_first
+    )
 
 
 def _layout_extent(ctx: CheckContext, layer: kdb.Region) -> kdb.Box:
@@ -161,4 +194,7 @@ def lydrc(check: Check, layers: list[str]) -> str:
     within = layer_param(check, "within")
     scope = "nil" if within is None else drc_layer(within)
     limits = drc_limits(check, "density")
-    return drc_markers(f"adk_density({layers[0]}, {scope}, {window!r}, {step!r}, {limits})")
+    windows = f"adk_density({layers[0]}, {scope}, {window!r}, {step!r}, {limits})"
+    if check.param("markers", "areas") == "areas":  # as joined does
+        windows = f"adk_joined_windows({windows}, {limits})"
+    return drc_markers(windows)

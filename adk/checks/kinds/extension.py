@@ -21,8 +21,12 @@ database unit; an extension exactly at the limit passes. So:
 
 Every facing edge of A within the limit is measured, so an edge of A behind a
 nearer one (across a gap or hole of A) can add a marker next to the nearer one.
-Marker: the edge pair of the short extension (A's edge first, then the covered
-part of B's edge), with the measured extension."""
+Marker, with ``markers pairs``: each edge pair of the short extension (A's
+edge first, then the covered part of B's edge), with the measured extension.
+By default (``markers areas``) the pairs whose areas touch or overlap are one
+marker: their merged area, with the smallest extension, its text and the
+number of pairs (a line ending in a point 0.5 um past B's edge: ``extension
+0.5 um < 2 um (2 edge pairs)``); a lone pair stays an edge pair."""
 
 from __future__ import annotations
 
@@ -59,4 +63,4 @@ def lydrc(check: Check, layers: list[str]) -> str:
     a, b = layers
     limits = drc_limits(check, "extension")
     covered = f"(({a} & {b}).edges & {b}.edges)"  # B's edges that A covers, as in run
-    return drc_markers(drc_pairs(f"{a}.edges", "enclosing", limits, covered))
+    return drc_markers(drc_pairs("extension", limits, f"{a}.edges", "enclosing", covered))

@@ -22,7 +22,14 @@ outside Z; touching the outline is distance 0.
 Markers: the part of Z's outline that runs through a forbidden shape
 (``keepout: UBUMP crosses the edge of DIE``, distance 0), and the edge pair
 from a forbidden shape to the outline, inside or outside Z, across a gap
-narrower than the limit (``distance 30 um < 50 um (UBUMP to the edge of DIE)``)."""
+narrower than the limit (``distance 30 um < 50 um (UBUMP to the edge of DIE)``).
+
+By default (``markers areas``) the edge pairs whose areas touch or overlap are
+one marker: their merged area, with the smallest distance, its text and the
+number of pairs (a round bump of 32 vertices 30 um from the edge: ``distance 30
+um < 50 um (UBUMP to the edge of DIE) (16 edge pairs)``); a lone pair stays an
+edge pair, and the parts inside a zone and the crossings of an edge stay as they
+are. With ``markers pairs``, each edge pair is a marker."""
 
 from __future__ import annotations
 
@@ -32,7 +39,15 @@ from collections.abc import Callable, Mapping
 import klayout.db as kdb
 
 from adk.checks.base import CheckContext, Marker, layer_param
-from adk.checks.drc import drc_layer, drc_limits, drc_markers, drc_pairs
+from adk.checks.drc import (
+    drc_check,
+    drc_layer,
+    drc_limits,
+    drc_markers,
+    drc_named,
+    drc_named_pairs,
+    drc_text,
+)
 from adk.checks.polygon import largest_limit, ordered, pair_markers, threshold
 from adk.lang.model import Check, Constraint, LayerExpr, ParamValue, layer_label
 from adk.lang.signature import LAYER, MARKERS, MIN, CheckSpec, Param, Prop
@@ -178,10 +193,14 @@ def lydrc(check: Check, layers: list[str]) -> str:
     mode, zone_or_edge = _target(check)
     target, limits = drc_layer(zone_or_edge), drc_limits(check, "distance")
     if mode == "zone":
-        inside = f"{forbidden} & {target}"
-        near = [drc_pairs(forbidden, "separation", limits, target)]
+        parts, where, to = f"{forbidden} & {target}", " inside ", " to "
+        near = [drc_check(forbidden, "separation", limits, target)]
     else:
-        inside = f"{target}.edges.inside_part({forbidden})"
+        parts, where = f"{target}.edges.inside_part({forbidden})", " crosses the edge of "
+        to = " to the edge of "
         # shapes outside and inside the outline, as in _edge
-        near = [drc_pairs(forbidden, op, limits, target) for op in ("separation", "enclosed")]
-    return drc_markers(inside, *(near if check.constraints else []))
+        near = [drc_check(forbidden, op, limits, target) for op in ("separation", "enclosed")]
+    inside = drc_named(parts, check.layers, drc_text("keepout: "), drc_text(where, zone_or_edge))
+    to_target = drc_text(to, zone_or_edge)
+    pairs = [drc_named_pairs("distance", limits, found, check.layers, to_target) for found in near]
+    return drc_markers(inside, *(pairs if check.constraints else []))

@@ -11,8 +11,12 @@ by 0 and violate; shapes that do not touch are not checked. A shape lying
 wholly inside the other has no facing edges and is not an overlap violation
 (check its width instead), and neither is a thin strip crossing the other
 shape, which reaches through it.
-Marker: the edge pair across the thin overlap (first layer's edge first), with
-the measured overlap."""
+Marker, with ``markers pairs``: each edge pair across the thin overlap (first
+layer's edge first), with the measured overlap. By default (``markers areas``)
+the pairs whose areas touch or overlap are one marker: their merged area, with
+the smallest overlap, its text and the number of pairs (two boxes overlapping
+at a corner by 2 um: ``overlap 2 um < 3 um (2 edge pairs)``); a lone pair stays
+an edge pair."""
 
 from __future__ import annotations
 
@@ -47,4 +51,4 @@ def run(check: Check, ctx: CheckContext) -> list[Marker]:
 def lydrc(check: Check, layers: list[str]) -> str:
     a, b = layers
     limits = drc_limits(check, "overlap")
-    return drc_markers(drc_pairs(a, "overlap", limits, b))
+    return drc_markers(drc_pairs("overlap", limits, a, "overlap", b))

@@ -7,7 +7,9 @@ A bump's centre is the centre of its bounding box; every shape counts, so two
 bumps drawn on top of each other are at pitch 0. A pitch exactly at a ``>=``
 limit passes; a ``>`` limit fails at the limit itself.
 Marker: the edge between the two centres, with the distance; each unordered pair
-of bumps once.
+of bumps once. Pairs are never joined (pitch takes no ``markers``): in a row or
+an array of bumps too close each pair is a defect of its own, fixed by moving
+one of its bumps, and its edge shows which two bumps and how far apart.
 
 With ``pairs nearest`` (the default), each bump is checked against its nearest
 neighbour: a pair is reported when one of its bumps is a nearest neighbour of

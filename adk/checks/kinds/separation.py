@@ -10,12 +10,17 @@ Markers: the edge pair across the gap, with the measured distance (each edge
 marked as far as it lies within the limit of the other); for shapes that touch
 along an edge or at a corner, such an edge pair at distance 0; for shapes that
 overlap, the overlap polygon, at distance 0, with a text such as
-``separation: TMV overlaps RDL1``."""
+``separation: TMV overlaps RDL1``. By default (``markers areas``) the edge pairs
+whose areas touch or overlap are one marker: their merged area, with the
+smallest distance, its text and the number of pairs (a round via 15 um from a
+line: ``separation 15 um < 20 um (12 edge pairs)``); a lone pair stays an edge
+pair, and the overlap polygons stay as they are. With ``markers pairs``, each
+edge pair is a marker."""
 
 from __future__ import annotations
 
 from adk.checks.base import CheckContext, Marker
-from adk.checks.drc import drc_limits, drc_markers, drc_pairs
+from adk.checks.drc import drc_limits, drc_markers, drc_pairs, drc_pieces, drc_text
 from adk.checks.polygon import (
     largest_limit,
     merged_mode,
@@ -54,4 +59,7 @@ def run(check: Check, ctx: CheckContext) -> list[Marker]:
 def lydrc(check: Check, layers: list[str]) -> str:
     a, b = layers
     limits = drc_limits(check, "separation")
-    return drc_markers(drc_pairs(a, "separation", limits, b), f"{a} & {b}")
+    overlaps = drc_text("separation: ", check.layers[0], " overlaps ", check.layers[1])
+    return drc_markers(
+        drc_pairs("separation", limits, a, "separation", b), drc_pieces(f"{a} & {b}", overlaps)
+    )

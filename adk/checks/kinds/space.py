@@ -6,12 +6,16 @@ Shapes are merged first, so shapes that overlap or share part of an edge are one
 shape and have no space between them; notches (the gap between two parts of one
 shape) count. Shapes that touch only at a corner (the merged shape pinched to a
 point) are at space 0 there, which breaks any limit: such a pinch is a defect,
-and gives a marker for each pair of edges meeting at it. The distance is Euclidean: two corners facing each other diagonally are
+and gives an edge pair for each pair of edges meeting at it. The distance is Euclidean: two corners facing each other diagonally are
 measured corner to corner, to the nearest database unit. A space exactly at
 the limit passes.
-Marker: the edge pair across the gap (the parts of both edges closer than the
-limit), with the measured space; a corner-to-corner gap gives one pair per
-pair of facing edges."""
+Marker, with ``markers pairs``: each edge pair across the gap (the parts of
+both edges closer than the limit), with the measured space; a corner-to-corner
+gap gives one pair per pair of facing edges. By default (``markers areas``) the
+pairs whose areas touch or overlap are one marker: their merged area, with the
+smallest space, its text and the number of pairs (two corners 1.5 um apart
+diagonally: ``space 1.5 um < 2 um (2 edge pairs)``); a lone pair stays an edge
+pair."""
 
 from __future__ import annotations
 
@@ -43,4 +47,4 @@ def run(check: Check, ctx: CheckContext) -> list[Marker]:
 
 def lydrc(check: Check, layers: list[str]) -> str:
     limits = drc_limits(check, "space")
-    return drc_markers(drc_pairs(layers[0], "space", limits))
+    return drc_markers(drc_pairs("space", limits, layers[0], "space"))

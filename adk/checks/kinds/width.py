@@ -11,8 +11,12 @@ limit. A width exactly at the limit passes; ``> 2 um`` fails at 2 um. Edges
 that meet at 90° or more are not compared with each other; edges meeting at a
 sharp (acute) corner are, so the tip of a sharp corner is a width of 0 and
 always violates.
-Marker: the edge pair across the narrow part (the parts of both edges closer
-than the limit), with the measured width."""
+Marker, with ``markers pairs``: each edge pair across the narrow part (the
+parts of both edges closer than the limit), with the measured width. By default
+(``markers areas``) the pairs whose areas touch or overlap are one marker: their
+merged area, with the smallest width, its text and the number of pairs (a 1.5
+um line with a 45° bend: ``width 1.5 um < 2 um (4 edge pairs)``); a lone pair
+stays an edge pair."""
 
 from __future__ import annotations
 
@@ -44,4 +48,4 @@ def run(check: Check, ctx: CheckContext) -> list[Marker]:
 
 def lydrc(check: Check, layers: list[str]) -> str:
     limits = drc_limits(check, "width")
-    return drc_markers(drc_pairs(layers[0], "width", limits))
+    return drc_markers(drc_pairs("width", limits, layers[0], "width"))
