@@ -15,6 +15,7 @@ functions (docs/api.md)::
 from __future__ import annotations
 
 import os
+from collections.abc import Iterable
 from dataclasses import replace
 
 from adk import checks
@@ -37,20 +38,28 @@ from adk.run.result import RuleOutcome, RunResult
 PathLike = str | os.PathLike[str]
 
 
-def load_deck(deck: PathLike, layer_map: PathLike | None = None) -> Deck:
+def load_deck(
+    deck: PathLike, layer_map: PathLike | None = None, *, deck_roots: Iterable[PathLike] = ()
+) -> Deck:
     """Read and validate a deck: a file, or a shipped deck by name (``focos_bridge``).
 
     With ``layer_map`` (a YAML file), the deck's drawn layers take its layer/datatype
-    numbers. Raises :class:`adk.errors.DeckError` listing every problem found."""
-    loaded = builder.load_deck(resolve_deck(os.fspath(deck)), checks.specs())
+    numbers. Includes may read files under the deck's folder, the shipped decks' folder
+    and the folders of ``deck_roots``, nothing else. Raises :class:`adk.errors.DeckError`
+    listing every problem found."""
+    roots = [os.fspath(root) for root in deck_roots]
+    loaded = builder.load_deck(resolve_deck(os.fspath(deck)), checks.specs(), roots)
     if layer_map is None:
         return loaded
     return replace(loaded, layers=apply_layer_map(loaded, os.fspath(layer_map)))
 
 
-def load_deck_text(text: str, path: str = "<deck>") -> Deck:
-    """Validate deck text that is not in a file (includes resolve from the working directory)."""
-    return builder.load_text(text, checks.specs(), path)
+def load_deck_text(text: str, path: str = "<deck>", *, deck_roots: Iterable[PathLike] = ()) -> Deck:
+    """Validate deck text that is not in a file. Includes resolve from the folder of
+    ``path`` (the working directory for ``<deck>``) and may read files under it, the
+    shipped decks' folder and the folders of ``deck_roots``."""
+    roots = [os.fspath(root) for root in deck_roots]
+    return builder.load_text(text, checks.specs(), path, roots)
 
 
 def check(

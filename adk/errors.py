@@ -40,6 +40,10 @@ class DeckError(AdkError):
         first = self.diagnostics[0] if self.diagnostics else None
         super().__init__(first.render() if first else "invalid deck")
 
+    def __reduce__(self) -> tuple:
+        # a worker process (--jobs, Dask) sends the error back whole, not as its message
+        return (type(self), (self.diagnostics, self.sources))
+
     def render(self) -> str:
         """Every diagnostic with its source line and caret."""
         out = []

@@ -8,6 +8,7 @@ import time
 from typing import TYPE_CHECKING
 
 from adk.cli.common import EXIT_CLEAN, EXIT_VIOLATIONS, Subparsers
+from adk.cli.deck_commands import add_deck_root_option
 from adk.report.options import DEFAULT_TOLERANCE, FAIL_ON, FORMATS, ReportSpec, parse_report_spec
 
 if TYPE_CHECKING:  # the command line imports KLayout only when a command needs it
@@ -37,6 +38,7 @@ def register(sub: Subparsers) -> None:
         help="a deck file, or the name of a shipped deck (focos_bridge, ...)",
     )
     check.add_argument("--layer-map", metavar="MAP", help="YAML file of layer/datatype numbers")
+    add_deck_root_option(check)
     check.add_argument("--top", metavar="CELL", help="top cell (default: the only top cell)")
     check.add_argument(
         "-o",
@@ -146,7 +148,7 @@ def check_layout(args: argparse.Namespace) -> int:
     from adk.report.markers import default_report
     from adk.report.text_report import text_summary
 
-    deck = adk.load_deck(args.deck, args.layer_map)
+    deck = adk.load_deck(args.deck, args.layer_map, deck_roots=args.deck_roots)
     loaded = adk.read_layout(args.layout, args.top)
     output = args.output or default_report(args.layout)
     review_inputs = load_review_inputs(args, output)

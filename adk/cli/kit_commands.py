@@ -7,6 +7,7 @@ import json
 import sys
 
 from adk.cli.common import EXIT_CLEAN, EXIT_VIOLATIONS, Subparsers, write_atomically
+from adk.cli.deck_commands import add_deck_root_option
 
 
 def register(sub: Subparsers) -> None:
@@ -27,6 +28,7 @@ def register(sub: Subparsers) -> None:
         help="layer of the labels (default 255/0)",
     )
     test.add_argument("--format", choices=("table", "json"), default="table")
+    add_deck_root_option(test)
     test.set_defaults(func=test_deck)
 
     docs = sub.add_parser(
@@ -38,6 +40,7 @@ def register(sub: Subparsers) -> None:
     )
     docs.add_argument("deck", metavar="DECK")
     docs.add_argument("-o", "--output", metavar="FILE.md", help="default: standard output")
+    add_deck_root_option(docs)
     docs.set_defaults(func=write_manual)
 
 
@@ -47,7 +50,7 @@ def test_deck(args: argparse.Namespace) -> int:
     from adk.report.rule_table import text_table
 
     annotation = _layer_datatype(args.annotation_layer)
-    deck = load_deck(args.deck)
+    deck = load_deck(args.deck, deck_roots=args.deck_roots)
     tallies = run_self_tests(deck, args.tests, annotation)
     if args.format == "json":
         print(json.dumps([dict(vars(t), tested=t.tested, ok=t.ok) for t in tallies], indent=2))
@@ -94,7 +97,7 @@ def write_manual(args: argparse.Namespace) -> int:
     from adk.api import load_deck
     from adk.report.manual import deck_manual
 
-    deck = load_deck(args.deck)
+    deck = load_deck(args.deck, deck_roots=args.deck_roots)
     if args.output:
         write_atomically(
             args.output, deck_manual(deck, os.path.dirname(os.path.abspath(args.output)))

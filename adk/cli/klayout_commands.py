@@ -6,6 +6,7 @@ import argparse
 from pathlib import Path
 
 from adk.cli.common import EXIT_CLEAN, ArgumentParser, Subparsers, write_atomically
+from adk.cli.deck_commands import add_deck_root_option
 
 
 def register(sub: Subparsers) -> None:
@@ -51,6 +52,7 @@ def register(sub: Subparsers) -> None:
     lyp.add_argument("deck", metavar="DECK", help="a deck file or a shipped deck's name")
     lyp.add_argument("--layer-map", metavar="MAP", help="YAML file of layer/datatype numbers")
     lyp.add_argument("-o", "--output", required=True, metavar="FILE.lyp")
+    add_deck_root_option(lyp)
     lyp.set_defaults(func=write_lyp)
 
     export = sub.add_parser(
@@ -62,6 +64,7 @@ def register(sub: Subparsers) -> None:
     export.add_argument("deck", metavar="DECK")
     export.add_argument("--layer-map", metavar="MAP", help="YAML file of layer/datatype numbers")
     export.add_argument("-o", "--output", required=True, metavar="DECK.lydrc")
+    add_deck_root_option(export)
     export.set_defaults(func=export_lydrc)
 
 
@@ -97,7 +100,7 @@ def write_lyp(args: argparse.Namespace) -> int:
     from adk.api import load_deck
     from adk.klayout.layers import layer_styles, lyp_text
 
-    deck = load_deck(args.deck, args.layer_map)
+    deck = load_deck(args.deck, args.layer_map, deck_roots=args.deck_roots)
     write_atomically(args.output, lyp_text(deck))
     print(f"wrote {args.output}: {len(layer_styles(deck))} layers of {deck.name}")
     return EXIT_CLEAN
@@ -107,7 +110,7 @@ def export_lydrc(args: argparse.Namespace) -> int:
     from adk.api import load_deck
     from adk.export.lydrc import export_deck
 
-    deck = load_deck(args.deck, args.layer_map)
+    deck = load_deck(args.deck, args.layer_map, deck_roots=args.deck_roots)
     exported = export_deck(deck)
     write_atomically(args.output, exported.text)
     print(

@@ -7,15 +7,16 @@ Names (layers and variables share one namespace) must be defined before use.
 from __future__ import annotations
 
 import contextlib
+import decimal
 import difflib
-import math
 import os
-from collections.abc import Collection, Mapping
+import stat
+from collections.abc import Collection, Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from decimal import Decimal
 from typing import NoReturn
 
-from adk.errors import DeckError, Diagnostic
+from adk.errors import AdkError, DeckError, Diagnostic
 from adk.lang import syntax
 from adk.lang.model import (
     BoolOp,
@@ -35,12 +36,27 @@ from adk.lang.model import (
 )
 from adk.lang.parser import ParsedFile, parse_text
 from adk.lang.signature import LAYER, LENGTH, CheckSpec, Param, Prop
-from adk.lang.units import LENGTH_UNITS, UNITS, Dim, Quantity, canonical_unit, default_unit
+from adk.lang.units import (
+    LENGTH_UNITS,
+    UNITS,
+    Dim,
+    Quantity,
+    canonical_unit,
+    default_unit,
+    out_of_range,
+)
+from adk.resources import data_folder
 
 _LAYER_OPS = {"and", "or", "not", "xor"}
 _SELECT_OPS = {"inside", "outside", "interacting"}
 _DIM_POWER = {Dim.NUMBER: 0, Dim.LENGTH: 1, Dim.AREA: 2, Dim.PER_AREA: -2}
 _POWER_DIM = {power: dim for dim, power in _DIM_POWER.items()}
+
+MAX_INCLUDE_DEPTH = 16
+# every file of a deck together; about 300 times the largest shipped deck, and parsed in
+# seconds (a megabyte takes about five)
+MAX_DECK_BYTES = 1024 * 1024
+_LIMIT_TEXT = f"{MAX_DECK_BYTES // (1024 * 1024)} MB"
 
 
 class _Invalid(Exception):
@@ -62,10 +78,11 @@ class _Scope:
     units: str = "um"
 
 
-def load_deck(path: str, kinds: Mapping[str, CheckSpec]) -> Deck:
+def load_deck(path: str, kinds: Mapping[str, CheckSpec], roots: Iterable[str] = ()) -> Deck:
     """Read, parse and validate the deck at ``path`` with its includes; raise DeckError.
-    ``kinds``: the signature of every check kind the deck may call."""
-    builder = _Builder(kinds)
+    ``kinds``: the signature of every check kind the deck may call. Includes may read files
+    under the deck's folder, the shipped decks' folder and ``roots``, nothing else."""
+    builder = _Builder(kinds, os.path.dirname(path), roots)
     text = builder.read(path, None)
     deck = builder.build_root(path, text)
     if builder.diagnostics:
@@ -73,34 +90,76 @@ def load_deck(path: str, kinds: Mapping[str, CheckSpec]) -> Deck:
     return deck
 
 
-def load_text(text: str, kinds: Mapping[str, CheckSpec], path: str = "<deck>") -> Deck:
-    """Validate deck text that is not in a file (includes resolve from the working directory)."""
-    builder = _Builder(kinds)
+def load_text(
+    text: str, kinds: Mapping[str, CheckSpec], path: str = "<deck>", roots: Iterable[str] = ()
+) -> Deck:
+    """Validate deck text that is not in a file. Includes resolve from the folder of
+    ``path``, the working directory for a name without one such as ``<deck>``, and may
+    read files under that folder, the shipped decks' folder and ``roots``."""
+    builder = _Builder(kinds, os.path.dirname(path), roots)
     builder.sources[path] = text
-    deck = builder.build_root(path, text)
+    within_limit = not builder.take_from_budget(len(text.encode("utf-8", "surrogatepass")))
+    if not within_limit:
+        builder.diagnostics.append(Diagnostic(path, 1, 1, over_limit_message(None)))
+    deck = builder.build_root(path, text if within_limit else None)
     if builder.diagnostics:
         raise DeckError(builder.diagnostics, builder.sources)
     return deck
 
 
+class _NotARegularFile(Exception):
+    """An include names a pipe, a socket or a device: reading it could block or never end."""
+
+
+class DeckTooLarge(Exception):
+    """Deck text over its limit: MAX_DECK_BYTES for a deck's files together."""
+
+
+def read_deck_file(path: str) -> str:
+    """The text of one deck file, as the loader reads it; raises OSError,
+    UnicodeDecodeError, or DeckTooLarge over MAX_DECK_BYTES."""
+    return _read_bytes(path, MAX_DECK_BYTES, regular_only=False).decode("utf-8-sig")
+
+
+def _read_bytes(path: str, limit: int, regular_only: bool) -> bytes:
+    """At most ``limit`` bytes of the file, else DeckTooLarge. ``regular_only``: refuse
+    pipes and devices (a root deck may be one: the user names it)."""
+    mode = os.stat(path).st_mode
+    # a folder is left to open(), which names the fault itself
+    if regular_only and not (stat.S_ISREG(mode) or stat.S_ISDIR(mode)):
+        raise _NotARegularFile()
+    with open(path, "rb") as handle:
+        data = handle.read(limit + 1)
+    if len(data) > limit:
+        raise DeckTooLarge()
+    return data
+
+
 class _Builder:
-    def __init__(self, kinds: Mapping[str, CheckSpec]) -> None:
+    def __init__(self, kinds: Mapping[str, CheckSpec], folder: str, roots: Iterable[str]) -> None:
         self.kinds = kinds
         self.diagnostics: list[Diagnostic] = []
         self.sources: dict[str, str] = {}
         self.scope = _Scope()
         self.files: list[str] = []
+        self.included: set[str] = set()  # the real path of every file read
         self.stack: list[str] = []
         self.file = ""
         self.units = "um"
+        self.given_roots = _existing_folders(roots)
+        self.roots = (
+            os.path.realpath(folder),
+            os.path.realpath(data_folder("rules")),
+            *self.given_roots,
+        )
+        self.bytes_left = MAX_DECK_BYTES
 
     # ------------------------------------------------------------ files
     def read(self, path: str, at: tuple[str, syntax.Lexeme] | None) -> str | None:
         """The text of the deck file at ``path``. ``at``: the path as the including file
         writes it, and its string there to report on; None for the root deck."""
         try:
-            with open(path, encoding="utf-8-sig") as handle:  # a byte order mark is no text
-                text = handle.read()
+            text = self._read_text(path, regular_only=at is not None)
         except FileNotFoundError:
             if at is None:
                 self.diagnostics.append(Diagnostic(path, 1, 1, "no such deck file"))
@@ -108,14 +167,30 @@ class _Builder:
             written = at[0]
             looked = f" (looked for {path})" if os.path.normpath(written) != path else ""
             self._report(at[1], f"include file not found: {written}{looked}")
-        except (OSError, UnicodeDecodeError) as exc:
-            reason = exc.strerror if isinstance(exc, OSError) else "not UTF-8 text"
+        except DeckTooLarge:
+            if at is None:
+                self.diagnostics.append(Diagnostic(path, 1, 1, over_limit_message(None)))
+                return None
+            self._report(at[1], over_limit_message(at[0]))
+        except (OSError, UnicodeDecodeError, _NotARegularFile) as exc:
+            reason = _read_failure(exc)
             if at is None:
                 self.diagnostics.append(Diagnostic(path, 1, 1, f"cannot read deck: {reason}"))
                 return None
             self._report(at[1], f"cannot read include file {at[0]}: {reason}")
         self.sources[path] = text
         return text
+
+    def _read_text(self, path: str, regular_only: bool) -> str:
+        """The file's text, counted against what is left of the deck's limit."""
+        data = _read_bytes(path, max(0, self.bytes_left), regular_only)
+        self.take_from_budget(len(data))
+        return data.decode("utf-8-sig")  # a byte order mark is no text
+
+    def take_from_budget(self, size: int) -> bool:
+        """Count ``size`` bytes of deck text read; True when that passes the limit."""
+        self.bytes_left -= size
+        return self.bytes_left < 0
 
     def build_root(self, path: str, text: str | None) -> Deck:
         if text is not None:
@@ -135,13 +210,15 @@ class _Builder:
             list(self.scope.rules),
             path,
             list(self.files),
+            self.given_roots,
         )
 
     def build_file(self, path: str, text: str) -> None:
         parsed = parse_text(text, path)
         self.diagnostics.extend(parsed.errors)
         self.files.append(path)
-        self.stack.append(os.path.abspath(path))
+        self.included.add(os.path.realpath(path))
+        self.stack.append(os.path.realpath(path))
         outer_file, outer_units = self.file, self.units
         self.file = path
         self.units = self._file_units(parsed)
@@ -196,18 +273,38 @@ class _Builder:
     def _include(self, include: syntax.Include) -> None:
         written = include.path
         relative = _unquote(written)
+        if "\0" in relative:
+            self._report(written, "an include path cannot hold a NUL character")
         path = os.path.normpath(os.path.join(os.path.dirname(self.file), relative))
-        key = os.path.abspath(path)
+        # the file itself, symbolic links resolved: the same file by any path is one file
+        key = os.path.realpath(path)
+        self._refuse_outside_roots(key, relative, written)
         if key in self.stack:
             chain = [os.path.relpath(p) for p in self.stack[self.stack.index(key) :]] + [
                 os.path.relpath(key)
             ]
             self._report(written, "include cycle: " + " -> ".join(chain))
-        if key in (os.path.abspath(f) for f in self.files):
+        if key in self.included:
             return  # included already (a diamond): its names are defined once
+        if len(self.stack) > MAX_INCLUDE_DEPTH:
+            self._report(
+                written, f"includes nested too deeply (more than {MAX_INCLUDE_DEPTH} levels)"
+            )
         text = self.read(path, (relative, written))
         if text is not None:
             self.build_file(path, text)
+
+    def _refuse_outside_roots(self, real: str, relative: str, written: syntax.Lexeme) -> None:
+        """Report an include whose file (``real``: its path with links resolved) lies
+        under none of the deck roots, before anything reads it."""
+        if any(os.path.commonpath((real, root)) == root for root in self.roots):
+            return
+        target = relative if real == relative else f"{relative} is {real}"
+        self._report(
+            written,
+            f"include escapes the deck's folder: {target}, outside {self.roots[0]}; "
+            "a deck root (--deck-root) allows it",
+        )
 
     def _layer(self, statement: syntax.LayerStmt) -> None:
         name = statement.name.text
@@ -449,7 +546,7 @@ class _Builder:
                 return self._name(expr, expect)
             case syntax.Neg():
                 operand = self.value(expr.operand)
-                return Quantity(-operand.value, operand.dim)
+                return self._in_range(Quantity(-operand.value, operand.dim), expr)
             case syntax.Call():
                 return self._sizing(expr)
             case syntax.Binary():
@@ -472,7 +569,7 @@ class _Builder:
         return self._arithmetic(op, left_value, right_value, binary.op)
 
     def _arithmetic(self, op: str, left: Quantity, right: Quantity, at: syntax.Lexeme) -> Quantity:
-        return self._finite(self._combine(op, left, right, at), at)
+        return self._in_range(self._combine(op, left, right, at), at)
 
     def _combine(self, op: str, left: Quantity, right: Quantity, at: syntax.Lexeme) -> Quantity:
         if op in "+-":
@@ -513,14 +610,17 @@ class _Builder:
 
     def _quantity(self, quantity: syntax.Quantity) -> Quantity:
         if quantity.unit is None:
-            return self._finite(Quantity(float(quantity.number), Dim.NUMBER), quantity)
+            return self._in_range(Quantity(float(quantity.number), Dim.NUMBER), quantity)
         dim, factor = UNITS[canonical_unit(quantity.unit)]
-        return self._finite(Quantity(_scaled(quantity.number, factor), dim), quantity)
+        return self._in_range(Quantity(_scaled(quantity.number, factor), dim), quantity)
 
-    def _finite(self, value: Quantity, at: syntax.Located) -> Quantity:
-        if not math.isfinite(value.value):
-            self._report(at, "value out of range")
-        return value
+    def _in_range(self, value: Quantity, at: syntax.Located) -> Quantity:
+        """``value`` if it is finite and no larger than its dimension allows, with a
+        negative zero made zero (it would print as -0 and compare as 0 anyway)."""
+        fault = out_of_range(value.value, value.dim)
+        if fault is not None:
+            self._report(at, fault)
+        return Quantity(value.value + 0.0, value.dim)
 
     def _name(self, used: syntax.Name, expect: str) -> Quantity | LayerExpr:
         name = used.text
@@ -558,7 +658,7 @@ class _Builder:
         self, value: Quantity, dim: Dim, at: syntax.Located, what: str | None = None
     ) -> Quantity:
         """``value`` as ``dim``; a plain number takes the file's default unit."""
-        value = self._finite(self._in_file_unit(value, dim), at)
+        value = self._in_range(self._in_file_unit(value, dim), at)
         if value.dim is dim:
             return value
         if dim is Dim.RATIO and value.dim is Dim.NUMBER:
@@ -630,8 +730,35 @@ def _suggest(name: str, candidates: Collection[str]) -> str:
 
 
 def _scaled(number: str, factor: float) -> float:
-    """``number * factor`` rounded once, so that 400 /mm2 is exactly 4e-4 /um2."""
-    return float(Decimal(number) * Decimal(repr(factor)))
+    """``number * factor`` rounded once, so that 400 /mm2 is exactly 4e-4 /um2; an exponent
+    beyond what decimals hold gives an infinity (reported as out of range) or zero."""
+    with decimal.localcontext(decimal.Context(traps=[])):
+        return float(Decimal(number) * Decimal(repr(factor)))
+
+
+def _existing_folders(roots: Iterable[str]) -> tuple[str, ...]:
+    """The deck roots given, symbolic links resolved; a root that is no folder is a
+    mistake worth stopping for (its includes would be refused one by one)."""
+    folders = tuple(roots)
+    for root in folders:
+        if not os.path.isdir(root):
+            raise AdkError(f"deck root {root} is not a folder")
+    return tuple(os.path.realpath(root) for root in folders)
+
+
+def _read_failure(exc: OSError | UnicodeDecodeError | _NotARegularFile) -> str:
+    if isinstance(exc, _NotARegularFile):
+        return "not a regular file"
+    if isinstance(exc, UnicodeDecodeError):
+        return "not UTF-8 text"
+    return exc.strerror or str(exc)
+
+
+def over_limit_message(include: str | None) -> str:
+    """Why reading stopped: the deck's files together pass MAX_DECK_BYTES."""
+    if include is None:
+        return f"deck text over the limit of {_LIMIT_TEXT}"
+    return f"include file {include} takes the deck's text over the limit of {_LIMIT_TEXT}"
 
 
 def _example(dim: Dim) -> str:

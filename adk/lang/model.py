@@ -200,6 +200,9 @@ class Deck:
     rules: list[Rule]
     path: str
     files: list[str]
+    # the deck roots it was read with (resolved), beyond its own folder and the shipped
+    # decks': whoever reads it again, a worker process, needs them for the same includes
+    roots: tuple[str, ...] = ()
 
     def drawn_layers(self) -> list[DrawnLayer]:
         return [layer for layer in self.layers.values() if isinstance(layer, DrawnLayer)]

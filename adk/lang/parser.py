@@ -2,7 +2,9 @@
 
 On a syntax error the failing statement is blanked out (newlines kept, so every
 position stays true) and the file is parsed again, so one run reports every
-statement that does not parse.
+statement that does not parse. The search for the next error starts after the last
+one (what lies before is blanked for it too), so a file is parsed about twice, however
+many errors it has.
 """
 
 from __future__ import annotations
@@ -84,30 +86,40 @@ class ParsedFile:
 def parse_text(text: str, path: str) -> ParsedFile:
     """Parse ``text`` (the contents of ``path``), recovering after each bad statement."""
     errors: list[Diagnostic] = []
-    work = text
-    while True:
+    work = text  # the text with every statement that failed blanked
+    rest = text  # ``work`` with everything up to ``looked_to`` blanked as well
+    looked_to = 0
+    while len(errors) < MAX_ERRORS:
         try:
-            tree = _parser().parse(work)
+            tree = _parser().parse(rest)
         except UnexpectedInput as exc:
-            errors.append(_syntax_diagnostic(exc, path, work))
-            blanked = _blank_statement(work, _error_offset(exc, work))
-        else:
-            deep = _too_deep(tree)
-            if deep is None:
-                statements = from_parse_tree(tree)
-                return ParsedFile(path, text, statements, find_comments(text), errors)
-            errors.append(
-                Diagnostic(
-                    path,
-                    deep.meta.line,
-                    deep.meta.column,
-                    f"expression nested too deeply (more than {MAX_DEPTH} levels)",
-                )
-            )
-            blanked = _blank(work, deep.meta.start_pos, deep.meta.end_pos)
-        if len(errors) >= MAX_ERRORS or blanked == work:
-            return _give_up(path, text, errors)
-        work = blanked
+            errors.append(_syntax_diagnostic(exc, path, rest))
+            start, end = _failing_statement(rest, _error_offset(exc, rest))
+            blanked = _blank(work, start, end)
+            if blanked == work:
+                break
+            # statements end where the next begins, so the parser stands after the
+            # blanked prefix as it would after the statements it held
+            work, rest, looked_to = blanked, _blank(rest, looked_to, end), end
+            continue
+        if looked_to:  # the rest parses: now the whole text, without the failures
+            rest, looked_to = work, 0
+            continue
+        deep = _too_deep(tree)
+        if not deep:
+            statements = from_parse_tree(tree)
+            return ParsedFile(path, text, statements, find_comments(text), errors)
+        errors.extend(_nested_too_deeply(path, statement) for statement in deep)
+        for statement in deep:
+            work = _blank(work, statement.meta.start_pos, statement.meta.end_pos)
+        rest = work
+    return _give_up(path, text, errors)
+
+
+def _nested_too_deeply(path: str, statement: Tree) -> Diagnostic:
+    meta = statement.meta
+    message = f"expression nested too deeply (more than {MAX_DEPTH} levels)"
+    return Diagnostic(path, meta.line, meta.column, message)
 
 
 def _give_up(path: str, text: str, errors: list[Diagnostic]) -> ParsedFile:
@@ -125,17 +137,20 @@ def _give_up(path: str, text: str, errors: list[Diagnostic]) -> ParsedFile:
     return ParsedFile(path, text, (), find_comments(text), errors)
 
 
-def _too_deep(tree: Tree) -> Tree | None:
-    """The first statement nested deeper than MAX_DEPTH: deeper trees would exhaust the
+def _too_deep(tree: Tree) -> list[Tree]:
+    """The statements nested deeper than MAX_DEPTH: deeper trees would exhaust the
     recursion of the builder and the formatter."""
-    for statement in tree.children:
-        stack = [(statement, 1)]
-        while stack:
-            node, depth = stack.pop()
-            if depth > MAX_DEPTH:
-                return statement
-            stack.extend((child, depth + 1) for child in node.children if isinstance(child, Tree))
-    return None
+    return [statement for statement in tree.children if _deeper_than(statement, MAX_DEPTH)]
+
+
+def _deeper_than(statement: Tree, most: int) -> bool:
+    stack = [(statement, 1)]
+    while stack:
+        node, depth = stack.pop()
+        if depth > most:
+            return True
+        stack.extend((child, depth + 1) for child in node.children if isinstance(child, Tree))
+    return False
 
 
 def find_comments(text: str) -> list[Comment]:
@@ -159,8 +174,8 @@ def _error_offset(exc: UnexpectedInput, text: str) -> int:
     return len(text) if pos is None else pos
 
 
-def _blank_statement(text: str, offset: int) -> str:
-    """Blank the statement around ``offset`` up to the next statement start."""
+def _failing_statement(text: str, offset: int) -> tuple[int, int]:
+    """Where the statement around ``offset`` starts, and where the next one does."""
     starts = [m.start(1) for m in STATEMENT_START.finditer(text)]
     at_statement = offset in starts
     before = [s for s in starts if s < offset or (s == offset and not at_statement)]
@@ -171,7 +186,7 @@ def _blank_statement(text: str, offset: int) -> str:
     if end <= start:  # nothing to blank before the error: drop the offending text itself
         end = next((s for s in starts if s > offset), len(text))
         start = offset
-    return _blank(text, start, end)
+    return start, end
 
 
 def _blank(text: str, start: int, end: int) -> str:

@@ -49,6 +49,26 @@ UNITS: dict[str, tuple[Dim, float]] = {
 
 LENGTH_UNITS = ("nm", "um", "mm")
 
+# The largest magnitude of each dimension, in base units, and how a message says it. A
+# layout's coordinates are 32-bit database units: at 1 nm that is 2.1 m, so a length above
+# 1 m means nothing, and 1 m2 is 1e18 nm2, still a 64-bit area. A count per area is at
+# most one per square picometre, the inverse of the largest area. Plain numbers stay below
+# 2**53, where every whole number is exact.
+LARGEST: dict[Dim, tuple[float, str]] = {
+    Dim.NUMBER: (1e15, "plain numbers are at most 1e15"),
+    Dim.LENGTH: (1e6, "lengths are at most 1e6 um (1 m)"),
+    Dim.AREA: (1e12, "areas are at most 1e12 um2 (1 m2)"),
+    Dim.PER_AREA: (1e12, "counts per area are at most 1e12 /um2"),
+    Dim.RATIO: (1e13, "percentages are at most 1e15 %"),
+}
+
+
+def out_of_range(value: float, dim: Dim) -> str | None:
+    """Why ``value`` (base units) is too large for ``dim``, or None when it is not."""
+    largest, why = LARGEST[dim]
+    return None if abs(value) <= largest else f"value out of range: {why}"
+
+
 # the unit each dimension is shown in, by the deck's length unit
 _DISPLAY = {
     "nm": {Dim.LENGTH: "nm", Dim.AREA: "nm2", Dim.PER_AREA: "/nm2"},

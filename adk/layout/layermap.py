@@ -6,6 +6,10 @@
       UBUMP: [30, 0]
 
 The ``layers:`` key is optional: a plain mapping of names works too.
+
+The file is read with YAML's safe loader only (no tag constructs an object, let alone
+runs code), up to 1 MB, nested at most 20 levels and with at most 50 aliases; every fault
+is reported as ``file:line:col: error: ...``.
 """
 
 from __future__ import annotations
@@ -13,6 +17,7 @@ from __future__ import annotations
 import difflib
 import re
 from dataclasses import replace
+from typing import NoReturn
 
 import yaml
 
@@ -21,38 +26,108 @@ from adk.lang.model import Deck, DrawnLayer, Layer
 
 Entries = dict[str, tuple[int, int, Diagnostic]]  # name -> layer, datatype, where it is written
 
+MAX_BYTES = 1024 * 1024  # a map of a thousand layers is some 20 kB
+MAX_NESTING = 20  # composing recurses once per level; a layer map needs three
+# an alias stands for a whole node: nine levels of nine make a billion leaves to whatever
+# walks them, and a layer map has no use for many
+MAX_ALIASES = 50
+
 # at most 9 digits each: ASCII only (int() takes other digits too), and never a huge int()
 _LAYER_TEXT = re.compile(r"\s*([0-9]{1,9})\s*/\s*([0-9]{1,9})\s*")
 _NUMBER_TEXT = re.compile(r"[0-9]{1,9}")
 
 
+class YamlLimitExceeded(yaml.MarkedYAMLError):
+    """A document nested too deeply or with too many aliases."""
+
+
+class LimitedSafeLoader(yaml.SafeLoader):
+    """YAML's safe loader, refusing documents nested deeper than MAX_NESTING (composing
+    would exhaust Python's recursion) or, unless ``max_aliases`` is None, with more
+    aliases than that."""
+
+    def __init__(self, text: str, max_aliases: int | None = MAX_ALIASES) -> None:
+        super().__init__(text)
+        self.max_aliases = max_aliases
+        self.aliases = 0
+        self.depth = 0
+
+    def compose_node(self, parent: yaml.Node | None, index: int) -> yaml.Node | None:
+        if self.check_event(yaml.AliasEvent):
+            self.aliases += 1
+            if self.max_aliases is not None and self.aliases > self.max_aliases:
+                self._refuse(f"too many YAML aliases (more than {self.max_aliases})")
+        if self.depth >= MAX_NESTING:
+            self._refuse(f"YAML nested too deeply (more than {MAX_NESTING} levels)")
+        self.depth += 1
+        try:
+            return super().compose_node(parent, index)
+        finally:
+            self.depth -= 1
+
+    def _refuse(self, problem: str) -> NoReturn:
+        raise YamlLimitExceeded(problem=problem, problem_mark=self.peek_event().start_mark)
+
+
+def yaml_fault(
+    exc: yaml.YAMLError, text: str, invalid: str = "invalid YAML"
+) -> tuple[int, int, str]:
+    """Line, column and message of a YAML error in ``text``: ``invalid: problem``, or the
+    limit passed."""
+    if isinstance(exc, yaml.reader.ReaderError):  # a character YAML does not allow
+        line = text.count("\n", 0, exc.position) + 1
+        column = exc.position - (text.rfind("\n", 0, exc.position) + 1) + 1
+        return line, column, f"{invalid}: {exc.reason} (#x{exc.character:04x})"
+    mark = getattr(exc, "problem_mark", None) or getattr(exc, "context_mark", None)
+    line, column = (mark.line + 1, mark.column + 1) if mark else (1, 1)
+    problem = getattr(exc, "problem", None) or str(exc)
+    if isinstance(exc, YamlLimitExceeded):
+        return line, column, problem
+    return line, column, f"{invalid}: {problem}"
+
+
 def load_layer_map(path: str) -> Entries:
     """Read a layer map: name -> (layer, datatype, where it is written)."""
-    text, entries, errors = _read(path)
+    return parse_layer_map(_read_text(path), path)
+
+
+def parse_layer_map(text: str, path: str) -> Entries:
+    """The layer map ``text``, read as the file ``path``."""
+    entries, errors = _parse(text, path)
     if errors:
         raise DeckError(errors, {path: text})
     return entries
 
 
-def _read(path: str) -> tuple[str, Entries, list[Diagnostic]]:
-    """The map's text, its well-formed entries and the faults of the others."""
+def _read_text(path: str) -> str:
+    """The file's text, if it is at most MAX_BYTES of UTF-8."""
     try:
-        with open(path, encoding="utf-8") as handle:
-            text = handle.read()
+        with open(path, "rb") as handle:
+            data = handle.read(MAX_BYTES + 1)
     except OSError as exc:
-        raise DeckError(
-            [Diagnostic(path, 1, 1, f"cannot read layer map: {exc.strerror}")]
-        ) from None
+        raise _fault(path, 1, 1, f"cannot read layer map: {exc.strerror}") from None
+    if len(data) > MAX_BYTES:
+        raise _fault(path, 1, 1, f"layer map over the limit of {MAX_BYTES // 1024 // 1024} MB")
     try:
-        root = yaml.compose(text, Loader=yaml.SafeLoader)
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        line = data.count(b"\n", 0, exc.start) + 1
+        column = exc.start - (data.rfind(b"\n", 0, exc.start) + 1) + 1
+        raise _fault(path, line, column, "layer map is not UTF-8 text") from None
+
+
+def _fault(path: str, line: int, column: int, message: str) -> DeckError:
+    return DeckError([Diagnostic(path, line, column, message)])
+
+
+def _parse(text: str, path: str) -> tuple[Entries, list[Diagnostic]]:
+    """The map's well-formed entries and the faults of the others."""
+    try:
+        # the loader checks every character as it starts
+        root = LimitedSafeLoader(text).get_single_node()
     except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        line, column = (mark.line + 1, mark.column + 1) if mark else (1, 1)
-        problem = getattr(exc, "problem", None) or "invalid YAML"
-        raise DeckError(
-            [Diagnostic(path, line, column, f"invalid YAML: {problem}")], {path: text}
-        ) from None
-    return (text, *_entries(root, path))
+        raise DeckError([Diagnostic(path, *yaml_fault(exc, text))], {path: text}) from None
+    return _entries(root, path)
 
 
 def _entries(root: yaml.Node | None, path: str) -> tuple[Entries, list[Diagnostic]]:
@@ -117,7 +192,8 @@ def _at(path: str, node: yaml.Node, message: str) -> Diagnostic:
 
 def apply_layer_map(deck: Deck, path: str) -> dict[str, Layer]:
     """The deck's layers with the map's numbers for the layers it names."""
-    text, entries, errors = _read(path)
+    text = _read_text(path)
+    entries, errors = _parse(text, path)
     layers = dict(deck.layers)
     for name, (layer, datatype, where) in entries.items():
         declared = layers.get(name)

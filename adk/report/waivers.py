@@ -28,6 +28,7 @@ from dataclasses import dataclass
 import yaml
 
 from adk.errors import AdkError, DeckError, Diagnostic
+from adk.layout.layermap import LimitedSafeLoader, yaml_fault
 from adk.report.matching import Box, format_box
 from adk.report.options import DEFAULT_TOLERANCE
 
@@ -89,7 +90,11 @@ def _read_limited(path: str) -> str:
                 f"{path}: waiver file of {size} bytes, over the limit of {MAX_BYTES} bytes"
             )
         with open(path, encoding="utf-8-sig") as handle:
-            return handle.read()
+            # a device or a pipe has no size: read no more than the limit all the same
+            text = handle.read(MAX_BYTES + 1)
+        if len(text) > MAX_BYTES:
+            raise AdkError(f"{path}: waiver file over the limit of {MAX_BYTES} bytes")
+        return text
     except OSError as exc:
         raise AdkError(f"{path}: cannot read waiver file: {exc.strerror}") from None
     except UnicodeDecodeError as exc:
@@ -99,16 +104,15 @@ def _read_limited(path: str) -> str:
 def compose(path: str, text: str) -> tuple[yaml.SafeLoader, yaml.Node | None]:
     """The document's node tree, with line numbers, and the safe loader that turns its
     scalars into values (only plain YAML types: no tags that run code)."""
-    loader = yaml.SafeLoader(text)
     try:
+        # nesting is limited (composing recurses once per level); aliases are not, as
+        # nothing here walks what they stand for. The loader checks every character as
+        # it starts, so it starts inside the try.
+        loader = LimitedSafeLoader(text, max_aliases=None)
         return loader, loader.get_single_node()
     except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None) or getattr(exc, "context_mark", None)
-        line, column = (mark.line + 1, mark.column + 1) if mark else (1, 1)
-        problem = getattr(exc, "problem", None) or str(exc)
-        raise WaiverFileError(
-            [Diagnostic(path, line, column, f"not valid YAML: {problem}")], {path: text}
-        ) from None
+        fault = yaml_fault(exc, text, invalid="not valid YAML")
+        raise WaiverFileError([Diagnostic(path, *fault)], {path: text}) from None
 
 
 class _EntryReader:

@@ -143,6 +143,7 @@ def jobs_for(
         deck=os.path.abspath(deck.path),
         layers=tiling.drawn_numbers(layers),
         rules=(),
+        deck_roots=deck.roots,
     )
     jobs = [
         replace(whole, rules=(item.rule.id,), label=item.rule.id)

@@ -49,6 +49,7 @@ class Job:
     deck: str
     layers: LayerNumbers
     rules: tuple[str, ...]
+    deck_roots: tuple[str, ...] = ()  # folders the deck's includes may read beyond its own
     core: tuple[int, int, int, int] | None = None  # None: the whole layout, untiled
     owner: Bounds | None = None  # markers whose anchor lies here are the tile's
     label: str = ""
@@ -116,7 +117,7 @@ def seed(job: Job, deck: Deck, layers: dict[str, Layer], loaded: LoadedLayout) -
 
 
 def _key(job: Job) -> tuple:
-    return (job.layout, os.path.getmtime(job.layout), job.top, job.deck, job.layers)
+    return (job.layout, os.path.getmtime(job.layout), job.top, job.deck, job.deck_roots, job.layers)
 
 
 def _state_of(
@@ -132,7 +133,7 @@ def _state(job: Job) -> tuple[LayoutContext, dict[str, PlannedRule]]:
     if key not in _STATE:
         from adk.lang import load_deck
 
-        deck = load_deck(job.deck, checks.specs())
+        deck = load_deck(job.deck, checks.specs(), job.deck_roots)
         layers = _renumbered(deck.layers, job.layers)
         _STATE.clear()  # one layout at a time: a worker's memory holds one
         _STATE[key] = _state_of(deck, layers, read_layout(job.layout, job.top))

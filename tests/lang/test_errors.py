@@ -185,7 +185,12 @@ def test_too_many_syntax_errors_stop_the_file():
         ),
         (
             "rule R : density(A, size 1 mm) >= 1 %",
-            (1, 21, "unknown parameter 'size' for density (density takes: window, step, within)"),
+            (
+                1,
+                21,
+                "unknown parameter 'size' for density "
+                "(density takes: window, step, within, markers)",
+            ),
         ),
         (
             "rule R : width(A, window 2) >= 1",
@@ -275,8 +280,11 @@ def test_layer_and_value_are_not_interchangeable():
             (1, 39, "unit mismatch: density needs a count per area, got a percentage"),
         ),
         ("let x = 1 um / 0", (1, 14, "division by zero")),
-        ("let x = 1e999", (1, 9, "value out of range")),
-        ("let x = 1e300 um * 1e300 um", (1, 18, "value out of range")),
+        ("let x = 1e999", (1, 9, "value out of range: plain numbers are at most 1e15")),
+        (
+            "let x = 1e6 um * 1e6 um * 2",
+            (1, 25, "value out of range: areas are at most 1e12 um2 (1 m2)"),
+        ),
         ("units mm2", (1, 7, "units must be a length unit (nm, um or mm), not 'mm2'")),
         ("units um\nunits nm", (2, 1, "units are declared more than once in this file")),
     ],
@@ -370,7 +378,7 @@ def test_wrong_operator_for_a_property(text: str, expected: tuple):
                 1,
                 10,
                 "density needs the parameter 'window' (density(layer, "
-                "window LENGTH, [step LENGTH], [within LAYER]))",
+                "window LENGTH, [step LENGTH], [within LAYER], [markers windows|areas]))",
             ),
         ),
         ("rule R : width(A)", (1, 10, "width needs a constraint such as '>= 2 um'")),
@@ -751,8 +759,8 @@ def test_layers_come_before_keyword_parameters():
     assert error("rule R : density(window 10 um, A) >= 10 %") == (
         1,
         32,
-        "layers come before keyword parameters: "
-        "density(layer, window LENGTH, [step LENGTH], [within LAYER])",
+        "layers come before keyword parameters: density(layer, window LENGTH, "
+        "[step LENGTH], [within LAYER], [markers windows|areas])",
     )
     assert error("rule R : keepout(A, zone B, C)") == (
         1,

@@ -123,6 +123,28 @@ TOKENS = [
     "R.1",
     "(" * 150,
     "1e308 mm",
+    # enormous and odd numbers
+    "1e6 um",
+    "1000001 um",
+    "1e12 um2",
+    "1e13 um2",
+    "1e999999999",
+    "1e-999999999 nm",
+    "9" * 400,
+    "0." + "0" * 400 + "1",
+    "-0",
+    "-0 um",
+    "1e15 * 10",
+    "65536/65536",
+    # includes: outside the deck's folder, of devices, of themselves, of folders
+    '\ninclude "../../etc/passwd"\n',
+    '\ninclude "/etc/hostname"\n',
+    '\ninclude "/dev/zero"\n',
+    '\ninclude "fuzz.adk"\n',
+    '\ninclude "."\n',
+    '\ninclude ""\n',
+    '\ninclude "\0"\n',
+    '\ninclude "missing.adk"\n',
 ]
 DECK_ALPHABET = 'abcdegilmnorstuwxyzABCDRW_0123456789 \n\t=:(){},;<>+-*/%#".µé\\$'
 
