@@ -23,6 +23,7 @@ FORMATS = {
     "junit": "JUnit XML, a test case per rule",
     "json": "the summary and every marker",
     "text": "the summary table",
+    "html": "a page with a picture of each violation and density maps (PATH: a folder)",
 }
 
 

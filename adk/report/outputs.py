@@ -28,5 +28,10 @@ def write_reports(
             write_junit(result, spec.path, review, info)
         elif spec.format == "json":
             write_json(result, spec.path, review, info, marker_path)
+        elif spec.format == "html":
+            # imported here: the layout view it draws with is for runs that ask for it
+            from adk.report.html import write_html
+
+            write_html(result, spec.path, review, info)
         else:
             write_text(result, spec.path, review)
