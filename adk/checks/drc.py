@@ -7,7 +7,10 @@ It calls the helpers the script's prelude defines (:mod:`adk.export.lydrc`):
 breaks a limit; ``adk_threshold`` is the distance below which KLayout must report a pair;
 ``adk_pieces`` and ``adk_named`` make markers of shapes with a fixed text, or one naming
 the layers each shape lies on; ``adk_area`` and ``adk_density`` measure as the area and
-density kinds do. The texts are adk's: the prelude formats values in the deck's unit.
+density kinds do, ``adk_joined_windows`` joins density windows as the density kind does.
+The texts are adk's: the prelude formats values in the deck's unit. Edge pairs of a rule
+that joins its markers are joined by the script around the expression, as
+:func:`adk.checks.finished` joins them.
 """
 
 from __future__ import annotations

@@ -181,24 +181,21 @@ def _layer_lines(rules: list[Rule], layers: dict[str, Layer]) -> list[str]:
 
 # ---------------------------------------------------------------- rules
 def _rule_lines(rule: Rule, layers: dict[str, Layer], unit: str) -> str:
+    """A rule's category, after a comment saying what the rule checks."""
     from adk.report.rule_table import rule_row
 
     row = rule_row(rule, unit)
-    comment = f"# {rule.id}: {rule.check.kind}({row['layers']}) {row['value']}".rstrip() + "\n"
+    comment = f"# {rule.id}: {rule.check.kind}({row['layers']}) {row['value']}".rstrip()
     texts = f"{ruby_string(rule.description)}, {ruby_string(rule.severity)}"
     reason = checks.not_exported_reason(rule.check.kind)
     if reason is not None:
         name = ruby_string(not_exported_category(rule.id))
-        return comment + f"adk_not_exported({name}, {texts}, {ruby_string(reason)})\n"
+        return f"{comment}\nadk_not_exported({name}, {texts}, {ruby_string(reason)})\n"
     names = [n for expr in rule_layers(rule) for n in layer_names(expr)]
     drawn = ", ".join(ruby_string(name) for name in drawn_layers(names, layers))
     joined = ", joined: true" if checks.joins_markers(rule.check) else ""
-    return (
-        comment
-        + f"adk_rule({ruby_string(rule.id)}, {texts}, [{drawn}]{joined}) do\n"
-        + f"  {_markers(rule.check)}\n"
-        + "end\n"
-    )
+    call = f"adk_rule({ruby_string(rule.id)}, {texts}, [{drawn}]{joined}) do"
+    return f"{comment}\n{call}\n  {_markers(rule.check)}\nend\n"
 
 
 def _markers(check: Check) -> str:
@@ -255,8 +252,9 @@ end
 
 # ---- one category per rule
 
-# a rule's markers (joined: those of one defect joined into one), unless every drawn layer
-# it reads is absent: then there is nothing to check it on
+# a rule's markers, unless every drawn layer it reads is absent: then there is nothing to
+# check it on. joined: the edge pairs of one defect joined into one marker (a kind joining
+# other markers, density windows, does so in its translation)
 def adk_rule(id, description, severity, drawn, joined: false)
   category = @adk_rdb.create_category(id)
   absent = drawn.select { |name| @adk_absent.key?(name) }

@@ -195,6 +195,6 @@ def lydrc(check: Check, layers: list[str]) -> str:
     scope = "nil" if within is None else drc_layer(within)
     limits = drc_limits(check, "density")
     windows = f"adk_density({layers[0]}, {scope}, {window!r}, {step!r}, {limits})"
-    if check.param("markers", "areas") == "areas":  # as joined does
+    if check.param("markers", "areas") == "areas":  # one marker per defect, as in joined
         windows = f"adk_joined_windows({windows}, {limits})"
     return drc_markers(windows)
