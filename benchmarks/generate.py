@@ -11,13 +11,21 @@ with right-angle jogs, about one line per bump in all), and keep-out zones
 Planted violations, for every rule of ``bench.adk``, are counted as they are
 drawn; :func:`generate` returns the expected marker count per rule.
 
+A :class:`Variant` departs from that package in orientation and shape mix: one RDL
+layer drawn as vertical buses, dies placed rotated by 90°, a layer where some lines
+are drawn as two pieces that overlap or abut, the whole package rotated or mirrored.
+The planted violations stay the same, so every variant expects the same markers.
+
     python benchmarks/generate.py 100k -o /tmp/bench_100k.gds
+    python benchmarks/generate.py 100k --vertical RDL2 --orient r90 -o /tmp/bench_v.gds
 """
 
 from __future__ import annotations
 
 import argparse
+import functools
 import math
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import klayout.db as kdb
@@ -48,6 +56,56 @@ LINES = 64  # lines per RDL block
 SLOT_H = 450 * UM  # RDL block slot height
 KOZ_EVERY = 37  # every n-th RDL slot is a keep-out zone
 BEVEL = 415  # half-width offset of a 45° bend: keeps 45° parts >= 2 um wide
+PLANTED_LINES = (10, 20)  # lines of a straight bundle that carry the width and space violations
+ORIENTATIONS = {
+    "r0": kdb.Trans.R0,
+    "r90": kdb.Trans.R90,
+    "r180": kdb.Trans.R180,
+    "r270": kdb.Trans.R270,
+    "m0": kdb.Trans.M0,
+    "m45": kdb.Trans.M45,
+    "m90": kdb.Trans.M90,
+    "m135": kdb.Trans.M135,
+}
+
+
+@dataclass(frozen=True)
+class Variant:
+    """How a package departs from the default one; the default values change nothing.
+
+    ``vertical``: the RDL layer drawn as vertical buses (the package's grid of bundles
+    turned by 90° about its centre, without the bundles that would meet a keep-out
+    zone; the jogs at a place of their own in each bundle). ``touching``: the RDL layer
+    on which every ``touch_every``-th line of each bundle is drawn as two pieces, in turn
+    abutting and overlapping (merged, they are the line). ``rotate_dies``: every die turned by a
+    further 90°. ``orient``: the whole package rotated or mirrored (a key of
+    ``ORIENTATIONS``)."""
+
+    overlap_every: int = 0
+    vertical: str = ""
+    touching: str = ""
+    touch_every: int = 10
+    rotate_dies: bool = False
+    orient: str = "r0"
+
+    def tag(self) -> str:
+        """A file name suffix naming what departs from the default; empty for it."""
+        parts = []
+        if self.overlap_every:
+            parts.append(f"overlap{self.overlap_every}")
+        if self.vertical:
+            parts.append(f"vertical{self.vertical}")
+        if self.touching:
+            parts.append(f"touching{self.touching}x{self.touch_every}")
+        if self.rotate_dies:
+            parts.append("diesr90")
+        if self.orient != "r0":
+            parts.append(self.orient)
+        return "".join("_" + part for part in parts)
+
+    def transform(self) -> kdb.Trans:
+        """The transformation of the whole package."""
+        return kdb.Trans(ORIENTATIONS[self.orient])
 
 
 @dataclass
@@ -121,20 +179,45 @@ def jog90(x0: int, xb: int, x1: int, y: int, rise: int) -> kdb.Polygon:
     )
 
 
-def block(kind: int, length: int, overlap_every: int = 0) -> kdb.Region:
-    """One bundle of lines at the origin: straight at 2/2 um, 45° jogs at 6 um pitch
-    (2.2 um space across the 45° parts), or square jogs at 2/2 um."""
+def line(kind: int, i: int, length: int, jog_shift: int = 0) -> kdb.Polygon:
+    """Line ``i`` of a bundle at the origin: straight at 2/2 um, 45° jogs at 6 um pitch
+    (2.2 um space across the 45° parts), or square jogs at 2/2 um; the jogs moved
+    along the line by ``jog_shift``."""
+    if kind == 0:
+        return straight(0, length, i * 4 * UM)
+    if kind == 1:
+        return jog45(0, length // 3 + jog_shift, length, i * 6 * UM, 20 * UM)
+    shift = i * 4 * UM
+    return jog90(0, length // 2 + 130 * UM - shift + jog_shift, length, shift, 10 * UM)
+
+
+def pieces(polygon: kdb.Polygon, cut: int, overlap: int) -> list[kdb.Polygon]:
+    """``polygon`` cut across at x = ``cut`` into two pieces that overlap by ``overlap``
+    (0: they abut)."""
+    whole, box = kdb.Region(polygon), polygon.bbox()
+    left = whole & kdb.Region(kdb.Box(box.left, box.bottom, cut + overlap, box.top))
+    right = whole & kdb.Region(kdb.Box(cut, box.bottom, box.right, box.top))
+    return [*left.each(), *right.each()]
+
+
+def block(
+    kind: int, length: int, overlap_every: int = 0, touch_every: int = 0, jog_shift: int = 0
+) -> kdb.Region:
+    """One bundle of lines at the origin (:func:`line`). ``touch_every``: every n-th line
+    drawn as two pieces, cut 60 um before its end (past every jog), in turn abutting
+    and overlapping by 10 um."""
     region = kdb.Region()
     for i in range(LINES):
-        if kind == 0:
-            region.insert(straight(0, length, i * 4 * UM))
-            if overlap_every and i % overlap_every == 0:  # a line drawn as two overlapping pieces
-                region.insert(straight(length - 10 * UM, length + 20 * UM, i * 4 * UM))
-        elif kind == 1:
-            region.insert(jog45(0, length // 3, length, i * 6 * UM, 20 * UM))
+        drawn = line(kind, i, length, jog_shift)
+        if touch_every and i % touch_every == touch_every - 1 and i not in PLANTED_LINES:
+            overlap = 10 * UM * (i // touch_every % 2)
+            for piece in pieces(drawn, length - 60 * UM, overlap):
+                region.insert(piece)
         else:
-            shift = i * 4 * UM
-            region.insert(jog90(0, length // 2 + 130 * UM - shift, length, shift, 10 * UM))
+            region.insert(drawn)
+        if kind == 0 and overlap_every and i % overlap_every == 0:
+            # a line drawn as two overlapping pieces
+            region.insert(straight(length - 10 * UM, length + 20 * UM, i * 4 * UM))
     return region
 
 
@@ -211,11 +294,22 @@ def _grid(bumps: int) -> tuple[int, int]:
     return dies, max(5, round(math.sqrt(bumps / dies**2 / 4)))
 
 
-def generate(bumps: int, overlap_every: int = 0) -> Package:
+def _die_placement(c: int, r: int, side: int, rotate: bool) -> kdb.Trans:
+    """Where die (c, r) goes: some dies turned by 180°; with ``rotate`` every die turned
+    by a further 90° about its place."""
+    x, y = c * (side + DIE_GAP_X), r * (side + DIE_GAP_Y)
+    half_turn = (c * 7 + r) % 4 == 3
+    if not rotate:
+        return kdb.Trans(2, False, x + side, y + side) if half_turn else kdb.Trans(x, y)
+    return kdb.Trans(3, False, x, y + side) if half_turn else kdb.Trans(1, False, x + side, y)
+
+
+def generate(bumps: int, variant: Variant | None = None) -> Package:
     """A package with about ``bumps`` micro-bumps and as many RDL lines.
 
-    ``overlap_every``: draw every n-th line of the straight bundles as two overlapping
-    pieces (0: no RDL shapes overlap or touch)."""
+    ``variant``: how it departs from the default package (:class:`Variant`); by default
+    no RDL shapes overlap or touch."""
+    variant = variant or Variant()
     layout = kdb.Layout()
     layout.dbu = 1.0 / UM
     layers = {name: layout.layer(*spec) for name, spec in LAYERS.items()}
@@ -233,10 +327,7 @@ def generate(bumps: int, overlap_every: int = 0) -> Package:
             if kind.name not in kinds:
                 kinds[kind.name] = _die_cell(layout, kind, n, bump, layers)
             cell, count = kinds[kind.name]
-            x, y = c * (side + DIE_GAP_X), r * (side + DIE_GAP_Y)
-            trans = (
-                kdb.Trans(2, False, x + side, y + side) if (c * 7 + r) % 4 == 3 else kdb.Trans(x, y)
-            )
+            trans = _die_placement(c, r, side, variant.rotate_dies)
             top.insert(kdb.CellInstArray(cell.cell_index(), trans))
             placed.append(trans)
             package.bumps += count
@@ -254,8 +345,10 @@ def generate(bumps: int, overlap_every: int = 0) -> Package:
     fields.append(kdb.Box(0, 0, 400 * UM, 400 * UM).transformed(placed[0]))
     width = dies * side + (dies - 1) * DIE_GAP_X
     height = dies * side + (dies - 1) * DIE_GAP_Y
-    slots, zone_slots = _rdl(package, top, layers, width, height, zones, fields, overlap_every)
-    _rdl_violations(package, top, layers, slots, zone_slots, len(placed))
+    bundles, zone_slots = _rdl(package, top, layers, width, height, zones, fields, variant)
+    _rdl_violations(package, top, layers, bundles, zone_slots, len(placed))
+    if variant.orient != "r0":
+        top.transform(variant.transform())  # shapes and instances: the package as a whole
     return package
 
 
@@ -320,6 +413,56 @@ def _pitch_violations(
     package.plant("UB.P", 40)
 
 
+@dataclass
+class Bundles:
+    """Where the RDL bundles of one layer lie: slots in the coordinates of ``frame``
+    (the layout's own, or turned by 90° about the package's centre for vertical buses)."""
+
+    slots: list[kdb.Box] = field(default_factory=list)
+    frame: kdb.Trans = field(default_factory=kdb.Trans)
+    jog_shifts: int = 1  # how many places the jogs take along the lines, bundle by bundle
+
+
+RING = 2000 * UM  # RDL runs out past the dies by this much
+JOG_STEP = 2 * UM  # between the places of the jogs of vertical buses
+JOG_SHIFTS = 64  # places of the jogs of vertical buses, 0 to 126 um along the lines
+
+
+def _slot(c: int, r: int, slot_w: int) -> kdb.Box:
+    return kdb.Box(
+        c * slot_w - RING, r * SLOT_H - RING, (c + 1) * slot_w - RING, (r + 1) * SLOT_H - RING
+    )
+
+
+def _fill(
+    package: Package,
+    shapes: kdb.Shapes,
+    bundles: Bundles,
+    k: int,
+    blocks: Callable[[int, int], kdb.Region],
+) -> None:
+    """Layer number ``k``'s bundles into its slots: the kinds in turn, shifted per layer;
+    the jogs in a place that changes from bundle to bundle when there are several."""
+    for number, slot in enumerate(bundles.slots):
+        kind = (number + k) % 3
+        jog_shift = (number * 37) % bundles.jog_shifts * JOG_STEP
+        place = bundles.frame * kdb.Trans(slot.left + 50 * UM, slot.bottom + 30 * UM)
+        shapes.insert(blocks(kind, jog_shift), kdb.ICplxTrans(place))
+        package.rdl_shapes += blocks(kind, jog_shift).count()
+
+
+def _block_maker(
+    length: int, overlap_every: int, touch_every: int
+) -> Callable[[int, int], kdb.Region]:
+    """:func:`block` of a kind and a jog shift, each made once."""
+
+    @functools.cache
+    def made(kind: int, jog_shift: int) -> kdb.Region:
+        return block(kind, length, overlap_every, touch_every, jog_shift)
+
+    return made
+
+
 def _rdl(
     package: Package,
     top: kdb.Cell,
@@ -328,65 +471,84 @@ def _rdl(
     height: int,
     bump_zones: list[kdb.Box],
     fields: list[kdb.Box],
-    overlap_every: int,
-) -> tuple[list[kdb.Box], list[kdb.Box]]:
+    variant: Variant,
+) -> tuple[dict[str, Bundles], list[kdb.Box]]:
     """RDL blocks on a grid of slots over the package, about one line per bump in all;
     every n-th slot away from the bump fields is an empty keep-out zone instead.
-    Returns the filled slots and the zones."""
+    Returns each layer's bundles and the zones."""
     per_layer = max(LINES, package.bumps // 3)
-    ring = 2000 * UM  # RDL runs out past the dies by this much
-    rows = max(1, (height + 2 * ring) // SLOT_H)
+    rows = max(1, (height + 2 * RING) // SLOT_H)
     needed = -(-per_layer // LINES)
     columns = max(1, -(-needed * KOZ_EVERY // (KOZ_EVERY - 1) // rows))
-    slot_w = (width + 2 * ring) // columns
-    length = slot_w - 100 * UM
-    blocks = [block(kind, length, overlap_every) for kind in range(3)]
+    slot_w = (width + 2 * RING) // columns
     keep_clear = [zone.enlarged(kdb.Vector(50 * UM, 50 * UM)) for zone in bump_zones]
     koz = top.shapes(layers["KOZ"])
-    filled, zones = [], []
+    filled, zones = Bundles(), []
     free = 0  # slots away from the bump fields, candidates for zones
     for number in range(rows * columns):
-        c, r = number % columns, number // columns
-        slot = kdb.Box(
-            c * slot_w - ring, r * SLOT_H - ring, (c + 1) * slot_w - ring, (r + 1) * SLOT_H - ring
-        )
+        slot = _slot(number % columns, number // columns, slot_w)
         free += not any(slot.overlaps(f) for f in fields)
         if free % KOZ_EVERY == KOZ_EVERY // 2 and not any(slot.overlaps(f) for f in fields):
             zone = slot.enlarged(kdb.Vector(-50 * UM, -50 * UM))
             koz.insert(zone)
             zones.append(zone)
             continue
-        if len(filled) >= needed or any(slot.overlaps(z) for z in keep_clear):
+        if len(filled.slots) >= needed or any(slot.overlaps(z) for z in keep_clear):
             continue
-        for k, name in enumerate(RDL):
-            kind = (len(filled) + k) % 3
-            top.shapes(layers[name]).insert(
-                blocks[kind], kdb.Trans(slot.left + 50 * UM, slot.bottom + 30 * UM)
-            )
-            package.rdl_shapes += blocks[kind].count()
-        filled.append(slot)
-    return filled, zones
+        filled.slots.append(slot)
+    bundles = dict.fromkeys(RDL, filled)
+    if variant.vertical:
+        blocked = keep_clear + [zone.enlarged(kdb.Vector(50 * UM, 50 * UM)) for zone in zones]
+        bundles[variant.vertical] = _vertical_bundles(width, height, columns, needed, blocked)
+    for k, name in enumerate(RDL):
+        slot = bundles[name].slots[0]
+        touch_every = variant.touch_every if name == variant.touching else 0
+        blocks = _block_maker(slot.width() - 100 * UM, variant.overlap_every, touch_every)
+        _fill(package, top.shapes(layers[name]), bundles[name], k, blocks)
+    return bundles, zones
+
+
+def _vertical_bundles(
+    width: int, height: int, columns: int, needed: int, blocked: list[kdb.Box]
+) -> Bundles:
+    """``needed`` slots for a layer of vertical buses: the package's grid of slots turned
+    by 90° about the package's centre, leaving out every slot that meets ``blocked``,
+    with rows beyond the grid as it takes more. Their jogs lie at a place of their own
+    in each bundle, as those of routed buses do (horizontal bundles share theirs)."""
+    cx, cy = width // 2, height // 2
+    bundles = Bundles(frame=kdb.Trans(1, False, cx + cy, cy - cx), jog_shifts=JOG_SHIFTS)
+    slot_w = (width + 2 * RING) // columns
+    number = 0
+    while len(bundles.slots) < needed:
+        slot = _slot(number % columns, number // columns, slot_w)
+        if not any(slot.transformed(bundles.frame).overlaps(b) for b in blocked):
+            bundles.slots.append(slot)
+        number += 1
+    return bundles
 
 
 def _rdl_violations(
     package: Package,
     top: kdb.Cell,
     layers: dict[str, int],
-    slots: list[kdb.Box],
+    bundles: dict[str, Bundles],
     zones: list[kdb.Box],
     dies: int,
 ) -> None:
     """Per die and layer: a 1.6 um wide line and a line 0.4 um off its place (1.6 um space)
     in a straight bundle, and a line running into an empty keep-out zone."""
     for k, name in enumerate(RDL):
-        shapes = top.shapes(layers[name])
-        straight_slots = [s for i, s in enumerate(slots) if (i + k) % 3 == 0]
+        shapes, frame = top.shapes(layers[name]), bundles[name].frame
+        straight_slots = [s for i, s in enumerate(bundles[name].slots) if (i + k) % 3 == 0]
         for d in range(dies):
             slot = straight_slots[(d * len(straight_slots)) // dies]
             x0, x1, y0 = slot.left + 50 * UM, slot.right - 50 * UM, slot.bottom + 30 * UM
-            narrow, shifted = y0 + 10 * 4 * UM, y0 + 20 * 4 * UM
-            _replace(shapes, straight(x0, x1, narrow), straight(x0, x1, narrow, 1600))
-            _replace(shapes, straight(x0, x1, shifted), straight(x0, x1, shifted + 400))
+            narrow, shifted = (y0 + line * 4 * UM for line in PLANTED_LINES)
+            for old, new in (
+                (straight(x0, x1, narrow), straight(x0, x1, narrow, 1600)),
+                (straight(x0, x1, shifted), straight(x0, x1, shifted + 400)),
+            ):
+                _replace(shapes, old.transformed(frame), new.transformed(frame))
             package.plant(f"{name}.W")
             package.plant(f"{name}.S")
             zone = zones[d % len(zones)]
@@ -412,18 +574,54 @@ def write(package: Package, path: str) -> None:
     package.layout.write(path, options)
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("scale", choices=sorted(SCALES, key=SCALES.get))
-    parser.add_argument("-o", "--output", required=True, help=".gds or .oas")
+def add_variant_options(parser: argparse.ArgumentParser) -> None:
+    """The command-line options that choose a :class:`Variant`."""
     parser.add_argument(
         "--overlap-every",
         type=int,
         default=0,
-        help="draw every n-th straight line as two overlapping pieces",
+        help="draw every n-th straight RDL line as two overlapping pieces",
     )
+    parser.add_argument(
+        "--vertical", choices=RDL, default="", help="draw this RDL layer as vertical buses"
+    )
+    parser.add_argument(
+        "--touching",
+        choices=RDL,
+        default="",
+        help="on this RDL layer draw every n-th line (--touch-every) as two pieces that "
+        "abut or overlap",
+    )
+    parser.add_argument("--touch-every", type=int, default=10)
+    parser.add_argument(
+        "--rotate-dies", action="store_true", help="turn every die by a further 90°"
+    )
+    parser.add_argument(
+        "--orient",
+        choices=ORIENTATIONS,
+        default="r0",
+        help="rotate or mirror the whole package (KLayout's names: r90, m45, ...)",
+    )
+
+
+def variant_of(args: argparse.Namespace) -> Variant:
+    return Variant(
+        overlap_every=args.overlap_every,
+        vertical=args.vertical,
+        touching=args.touching,
+        touch_every=args.touch_every,
+        rotate_dies=args.rotate_dies,
+        orient=args.orient,
+    )
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("scale", choices=sorted(SCALES, key=lambda scale: SCALES[scale]))
+    parser.add_argument("-o", "--output", required=True, help=".gds or .oas")
+    add_variant_options(parser)
     args = parser.parse_args()
-    package = generate(SCALES[args.scale], args.overlap_every)
+    package = generate(SCALES[args.scale], variant_of(args))
     write(package, args.output)
     print(
         f"{args.output}: {package.bumps} bumps, {package.rdl_shapes} RDL shapes, "

@@ -1,6 +1,7 @@
 """Benchmark adk against KLayout's own engine on synthetic packages.
 
     python benchmarks/run.py [--scales 10k,100k,1M] [--repeats 3] [--jobs 2] [--breakdown]
+    python benchmarks/run.py --scales 100k --engines adk --vertical RDL2 --orient r90
 
 For each scale the package is generated once (GDS, and OASIS with --format oas) into
 the work folder (default: a folder in the system's temporary directory; never inside
@@ -9,6 +10,11 @@ the repository). Each engine runs in a subprocess of its own: one warm-up run, t
 processes it waited for) and peak resident memory (the largest single process) are
 the medians. Every engine's marker count per rule is compared with adk's and with the
 planted violations; an engine that disagrees is marked and left out of "best".
+
+A variant (the generator's options: vertical buses, touching lines, rotated dies, the
+package rotated or mirrored) is also checked against the package it departs from: adk's
+markers on a rotated or mirrored package, mapped back, and those on a layer drawn with
+touching pieces must equal adk's markers on the package without that change.
 """
 
 from __future__ import annotations
@@ -22,12 +28,13 @@ import subprocess
 import sys
 import tempfile
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
 
-from generate import SCALES, generate, write  # noqa: E402
+from generate import SCALES, Variant, add_variant_options, generate, variant_of, write  # noqa: E402
+from markers import differences  # noqa: E402
 
 DECK = os.path.join(HERE, "bench.adk")
 PEER = os.path.join(HERE, "peer_klayout.py")
@@ -49,11 +56,10 @@ class Timing:
 
 
 # ---------------------------------------------------------------- engines
-def engines(layout: str, jobs: int, drc: bool) -> dict[str, list[str]]:
-    """Each engine's command line; each prints its marker count per rule."""
-    python = sys.executable
-    adk = [
-        python,
+def adk_command(layout: str) -> list[str]:
+    """adk on ``layout``, its markers written to ``layout`` + ``.lyrdb``."""
+    return [
+        sys.executable,
         "-m",
         "adk",
         "check",
@@ -66,6 +72,12 @@ def engines(layout: str, jobs: int, drc: bool) -> dict[str, list[str]]:
         "-o",
         layout + ".lyrdb",
     ]
+
+
+def engines(layout: str, jobs: int, drc: bool) -> dict[str, list[str]]:
+    """Each engine's command line; each prints its marker count per rule."""
+    python = sys.executable
+    adk = adk_command(layout)
     found = {"adk": adk}
     if jobs > 1:
         found[f"adk --jobs {jobs}"] = adk + ["--jobs", str(jobs)]
@@ -139,13 +151,12 @@ def time_engine(name: str, command: list[str], repeats: int, timeout: float) -> 
 
 
 # ---------------------------------------------------------------- the layout
-def prepare(scale: str, folder: str, suffix: str, overlap_every: int) -> tuple[str, dict]:
+def prepare(scale: str, folder: str, suffix: str, variant: Variant) -> tuple[str, dict]:
     """The package of ``scale`` in ``folder`` (made once) and its planted marker counts."""
-    name = f"bench_{scale}" + (f"_overlap{overlap_every}" if overlap_every else "")
-    path = os.path.join(folder, name + suffix)
+    path = os.path.join(folder, f"bench_{scale}{variant.tag()}{suffix}")
     sidecar = path + ".json"
     if not (os.path.exists(path) and os.path.exists(sidecar)):
-        package = generate(SCALES[scale], overlap_every)
+        package = generate(SCALES[scale], variant)
         write(package, path)
         with open(sidecar, "w") as handle:
             json.dump(
@@ -160,9 +171,44 @@ def prepare(scale: str, folder: str, suffix: str, overlap_every: int) -> tuple[s
         return path, json.load(handle)
 
 
+def reference_of(variant: Variant) -> Variant | None:
+    """The package whose markers ``variant``'s must equal (mapped back), if any: the
+    same without rotation or mirroring and without touching pieces."""
+    reference = replace(variant, orient="r0", touching="")
+    return None if reference == variant else reference
+
+
+def same_markers(layout: str, variant: Variant, scale: str, folder: str, suffix: str) -> str:
+    """Whether adk's markers on ``layout`` (written by its timed runs) equal those on
+    the reference package, mapped back; an empty string when they do."""
+    reference = reference_of(variant)
+    if reference is None:
+        return ""
+    other, _ = prepare(scale, folder, suffix, reference)
+    measure(adk_command(other), 3600.0)
+    found = differences(layout + ".lyrdb", other + ".lyrdb", variant.orient)
+    print(
+        f"  adk markers against {os.path.basename(other)}"
+        + (" (mapped back)" if variant.orient != "r0" else "")
+        + ": "
+        + ("; ".join(found) if found else "the same"),
+        flush=True,
+    )
+    return "; ".join(found)
+
+
 # ---------------------------------------------------------------- adk's own breakdown
-def breakdown(layout: str) -> dict[str, float]:
-    """Where adk's time goes on one layout: read, extraction per layer, each check, write."""
+class _ProcessClock:
+    """Stands in for the ``time`` module where adk times its layers: CPU seconds of this
+    process, which other work on a busy machine disturbs less than wall time."""
+
+    perf_counter = staticmethod(time.process_time)
+
+
+def breakdown(layout: str, cpu: bool = False) -> dict[str, float]:
+    """Where adk's time goes on one layout: read, extraction per layer, each check, write;
+    with ``cpu``, in CPU seconds of the process."""
+    import adk.layout.context
     from adk import checks
     from adk.api import load_deck
     from adk.layout.context import LayoutContext
@@ -171,26 +217,45 @@ def breakdown(layout: str) -> dict[str, float]:
     from adk.run.plan import plan
     from adk.run.result import RuleOutcome, RunResult
 
+    clock = time.process_time if cpu else time.perf_counter
+    if cpu:
+        adk.layout.context.time = _ProcessClock  # type: ignore[assignment]
     phases: dict[str, float] = {}
-    started = time.perf_counter()
+    started = clock()
     deck = load_deck(DECK)
     loaded = read_layout(layout)
-    phases["read"] = time.perf_counter() - started
+    phases["read"] = clock() - started
     context = LayoutContext(loaded, deck.layers, deck.units)
     outcomes = []
     for item in plan(deck, deck.layers):
-        before, started = sum(context.seconds.values()), time.perf_counter()
+        before, started = sum(context.seconds.values()), clock()
         markers = checks.runner(item.rule.check.kind)(item.rule.check, context)
         extract = sum(context.seconds.values()) - before
-        phases[f"check {item.rule.id}"] = time.perf_counter() - started - extract
+        phases[f"check {item.rule.id}"] = clock() - started - extract
         outcomes.append(RuleOutcome(item.rule, sorted(markers, key=lambda m: m.sort_key())))
     for name, seconds in context.seconds.items():
         phases[f"extract {name}"] = seconds
-    started = time.perf_counter()
+    started = clock()
     result = RunResult(deck, layout, loaded.top.name, outcomes, [])
     write_marker_database(result, layout + ".breakdown.lyrdb")
-    phases["write"] = time.perf_counter() - started
+    phases["write"] = clock() - started
     return phases
+
+
+def median_breakdown(layout: str, repeats: int, cpu: bool = False) -> dict[str, float]:
+    """:func:`breakdown` in ``repeats`` fresh processes (at least one), medians per phase."""
+    runs = [
+        json.loads(
+            subprocess.run(
+                [sys.executable, __file__, "--cpu-phases" if cpu else "--phases", layout],
+                capture_output=True,
+                text=True,
+                check=True,
+            ).stdout
+        )
+        for _ in range(max(1, repeats))
+    ]
+    return {phase: statistics.median(run[phase] for run in runs) for phase in runs[0]}
 
 
 # ---------------------------------------------------------------- report
@@ -212,7 +277,7 @@ def machine() -> str:
 
     return (
         f"{cpu}, {os.cpu_count()} cores, {memory:.0f} GiB; Python {platform.python_version()}, "
-        f"klayout module {kdb.__version__}"
+        f"klayout module {getattr(kdb, '__version__', '?')}"
     )
 
 
@@ -261,17 +326,17 @@ def main() -> None:
         help="processes for adk --jobs and threads for KLayout's tiled mode",
     )
     parser.add_argument("--format", choices=("gds", "oas"), default="gds")
-    parser.add_argument(
-        "--overlap-every",
-        type=int,
-        default=0,
-        help="draw every n-th straight RDL line as two overlapping pieces",
-    )
+    add_variant_options(parser)
     parser.add_argument("--engines", help="comma-separated engine names to run (default: all)")
     parser.add_argument("--work", default=os.path.join(tempfile.gettempdir(), "adk-bench"))
     parser.add_argument("--timeout", type=float, default=3600.0, help="seconds per run")
     parser.add_argument(
         "--breakdown", action="store_true", help="also show where adk's time goes, per scale"
+    )
+    parser.add_argument(
+        "--cpu-breakdown",
+        action="store_true",
+        help="give the breakdown in CPU seconds of the process (steadier on a busy machine)",
     )
     args = parser.parse_args()
     os.makedirs(args.work, exist_ok=True)
@@ -282,8 +347,9 @@ def main() -> None:
         flush=True,
     )
     rows = []
+    variant, suffix = variant_of(args), "." + args.format
     for scale in args.scales.split(","):
-        layout, info = prepare(scale, args.work, "." + args.format, args.overlap_every)
+        layout, info = prepare(scale, args.work, suffix, variant)
         print(
             f"{scale}: {layout}: {info['bumps']} bumps, {info['rdl_shapes']} RDL shapes, "
             f"{os.path.getsize(layout) / 2**20:.0f} MB",
@@ -296,22 +362,20 @@ def main() -> None:
             timings.append(time_engine(name, command, args.repeats, args.timeout))
             print(f"  {name}: {timings[-1].median(timings[-1].wall):.2f} s", flush=True)
         judge(timings, info["expected"])
-        rows.append((scale, info, timings))
+        ran_adk = any(timing.engine == "adk" and timing.right for timing in timings)
+        wrong = same_markers(layout, variant, scale, args.work, suffix) if ran_adk else ""
+        for timing in timings:
+            if wrong and timing.engine.startswith("adk"):
+                timing.right, timing.note = False, "markers differ: " + wrong
+        rows.append((scale + variant.tag().replace("_", " "), info, timings))
         if args.breakdown:
-            phases = json.loads(
-                subprocess.run(
-                    [sys.executable, __file__, "--phases", layout],
-                    capture_output=True,
-                    text=True,
-                    check=True,
-                ).stdout
-            )
+            phases = median_breakdown(layout, args.repeats, args.cpu_breakdown)
             print("  adk breakdown: " + ", ".join(f"{k} {v:.2f} s" for k, v in phases.items()))
     print(table(rows))
 
 
 if __name__ == "__main__":
-    if len(sys.argv) == 3 and sys.argv[1] == "--phases":
-        print(json.dumps(breakdown(sys.argv[2])))
+    if len(sys.argv) == 3 and sys.argv[1] in ("--phases", "--cpu-phases"):
+        print(json.dumps(breakdown(sys.argv[2], cpu=sys.argv[1] == "--cpu-phases")))
     else:
         main()

@@ -4,6 +4,8 @@ Checks see merged polygons, as their semantics ask. Every region handed to them 
 merged already and marked as needing no merge (``merged_semantics = False``):
 KLayout's space check on a region with merged semantics takes two to five times as
 long. A drawn layer whose shapes neither overlap nor touch is handed over as drawn.
+Drawn layers are merged the way their shapes run (:mod:`adk.layout.merging`): KLayout's
+merge of vertical buses is several times slower than of the same buses horizontal.
 Checks between two layers switch to merged mode for their run
 (:func:`adk.checks._polygon.merged_mode`).
 """
@@ -28,6 +30,7 @@ from adk.lang.model import (
     Sizing,
 )
 from adk.layout import bumps as bump_extraction
+from adk.layout import merging
 from adk.layout.reader import LoadedLayout
 
 
@@ -38,25 +41,12 @@ def merged(region: kdb.Region) -> kdb.Region:
     return result
 
 
-def settled(raw: kdb.Region) -> kdb.Region:
-    """The merged shapes of ``raw``, marked as needing no merge; ``raw`` itself when
-    merging changes nothing (no shape overlaps or touches another or itself: the
-    count, the area and the perimeter stay)."""
-    result = merged(raw)
-    raw.merged_semantics = False
-    if (result.count(), result.area(), result.perimeter()) == (
-        raw.count(),
-        raw.area(),
-        raw.perimeter(),
-    ):
-        return raw
-    return result
-
-
-def _as_drawn(region: kdb.Region) -> kdb.Region:
-    """``region`` with its shapes taken one by one, as drawn (not merged first)."""
-    region.merged_semantics = False
-    return region
+def settled(raw: kdb.Region, shapes: kdb.RecursiveShapeIterator | None = None) -> kdb.Region:
+    """The merged shapes of a drawn layer ``raw``, marked as needing no merge; ``raw``
+    itself when merging changes nothing (no shape overlaps or touches another or
+    itself: the count, the area and the perimeter stay). ``shapes``: what ``raw``
+    reads from the layout (:func:`adk.layout.merging.settled`)."""
+    return merging.settled(raw, shapes)
 
 
 class LayoutContext:
@@ -141,7 +131,7 @@ class LayoutContext:
                 "interacting": left.interacting,
             }
             # a selection of merged polygons is merged
-            return _as_drawn(select[expr.op](right))
+            return merging.as_drawn(select[expr.op](right))
         raise TypeError(f"not a layer expression: {expr!r}")
 
     def _read(self, name: str, near: kdb.Region | None = None) -> kdb.Region:
@@ -153,7 +143,8 @@ class LayoutContext:
         if index is None:
             return kdb.Region()
         if near is None:
-            region = settled(kdb.Region(self.loaded.top.begin_shapes_rec(index)))
+            shapes = self.loaded.top.begin_shapes_rec(index)
+            region = settled(kdb.Region(shapes), shapes)
         else:
             region = settled(self._connected(index, near))
         self.seconds[name] += time.perf_counter() - started
@@ -162,10 +153,10 @@ class LayoutContext:
     def _connected(self, index: int, near: kdb.Region) -> kdb.Region:
         """The shapes touching ``near`` and every shape connected to them by touching."""
         found = self._touching(index, near)
-        frontier = _as_drawn(found.interacting(near.edges()))  # what reaches out of near
+        frontier = merging.as_drawn(found.interacting(near.edges()))  # what reaches out of near
         while not frontier.is_empty():
-            fresh = _as_drawn(self._touching(index, frontier).not_in(found))
-            frontier = _as_drawn(fresh.interacting(frontier))
+            fresh = merging.as_drawn(self._touching(index, frontier).not_in(found))
+            frontier = merging.as_drawn(fresh.interacting(frontier))
             found += frontier
         return found
 
@@ -173,7 +164,7 @@ class LayoutContext:
         shapes = kdb.RecursiveShapeIterator(self.loaded.layout, self.loaded.top, index, area, False)
         # copied out at once: operations on a region that still reads through the iterator
         # visit every shape in the area's bounding box (a million bumps for a few zones)
-        return _as_drawn(kdb.Region(shapes).flatten())
+        return merging.as_drawn(kdb.Region(shapes).flatten())
 
     # ------------------------------------------------------------ bumps
     def bumps(self, expr: LayerExpr) -> np.ndarray:
