@@ -9,6 +9,11 @@ class AdkError(Exception):
     """Bad input or bad usage: one line naming the file and the fault (exit code 2)."""
 
 
+class LayoutWarning(UserWarning):
+    """A layout that reads and checks, but looks wrong: an empty top cell, warnings of
+    KLayout's reader. The command line prints each as one ``adk: warning:`` line."""
+
+
 @dataclass(frozen=True)
 class Diagnostic:
     """One problem in a deck, with where it is."""

@@ -7,7 +7,7 @@ import sys
 import time
 from typing import TYPE_CHECKING
 
-from adk.cli.common import EXIT_CLEAN, EXIT_VIOLATIONS, Subparsers
+from adk.cli.common import EXIT_CLEAN, EXIT_VIOLATIONS, Subparsers, memory_size, seconds
 from adk.cli.deck_commands import add_deck_root_option
 from adk.report.options import DEFAULT_TOLERANCE, FAIL_ON, FORMATS, ReportSpec, parse_report_spec
 
@@ -119,6 +119,21 @@ def register(sub: Subparsers) -> None:
         help="send the tiles to the Dask scheduler at ADDRESS (tcp://host:8786); "
         "the layout and the deck must be readable by every worker",
     )
+    check.add_argument(
+        "--timeout",
+        type=seconds,
+        metavar="SECONDS",
+        help="stop the run after SECONDS, with exit code 5 (docs/robustness.md)",
+    )
+    check.add_argument(
+        "--max-memory",
+        type=memory_size,
+        metavar="SIZE",
+        help="stop the run, with exit code 5, when it needs more than SIZE (500M, 2G) "
+        "beyond adk's own start-up, in each process (Linux)",
+    )
+    # in a child process: Ctrl-C, SIGTERM and the limits stop it at once (adk/cli/__init__.py)
+    check.set_defaults(isolated=True)
     check.set_defaults(func=check_layout)
 
 

@@ -1,0 +1,224 @@
+"""Ctrl-C and SIGTERM stop `adk check` within moments, even inside a long KLayout call,
+with exit code 130 or 143 and one line, leaving no half-written report and the earlier
+report in place (docs/robustness.md)."""
+
+from __future__ import annotations
+
+import contextlib
+import faulthandler
+import os
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+
+import pytest
+
+from adk.layout.isolation import Ending, Limits, Stage, run_isolated, stage
+from tests.hostile import write_deck, write_dot_array
+
+pytestmark = pytest.mark.skipif(not hasattr(os, "fork"), reason="needs fork")
+
+EARLIER = "the report of an earlier run"
+
+
+@pytest.fixture(scope="module")
+def folder(tmp_path_factory):
+    return tmp_path_factory.mktemp("interrupts")
+
+
+@pytest.fixture(scope="module")
+def deck(folder):
+    return write_deck(folder)
+
+
+@pytest.fixture(scope="module")
+def slow_layout(folder):
+    """40 000 squares too narrow: a check of several seconds."""
+    return write_dot_array(str(folder / "slow.gds"), 200, 200)
+
+
+@pytest.fixture(scope="module")
+def wordy_layout(folder):
+    """22 500 squares too narrow: a report of 8 MB, written for a few tenths of a second."""
+    return write_dot_array(str(folder / "wordy.gds"), 150, 150)
+
+
+def start_check(layout, deck, report, *more):
+    return subprocess.Popen(
+        [sys.executable, "-m", "adk", "check", layout, "--deck", deck, "-o", str(report), *more],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+
+
+def stop(process, signum):
+    """Send ``signum``; the seconds until the process ended, and what it wrote on stderr."""
+    started = time.monotonic()
+    process.send_signal(signum)
+    _, err = process.communicate(timeout=30)
+    return time.monotonic() - started, err
+
+
+def descendants(pid):
+    """The processes below ``pid`` (Linux)."""
+    found = []
+    with contextlib.suppress(OSError):
+        for task in os.listdir(f"/proc/{pid}/task"):
+            with open(f"/proc/{pid}/task/{task}/children", encoding="ascii") as stream:
+                for child in map(int, stream.read().split()):
+                    found += [child, *descendants(child)]
+    return found
+
+
+def alive(pid):
+    try:
+        with open(f"/proc/{pid}/stat", encoding="ascii") as stream:
+            return stream.read().split(") ")[1][0] != "Z"
+    except OSError:
+        return False
+
+
+def leftovers(folder):
+    return sorted(name for name in os.listdir(folder) if name.endswith(".tmp"))
+
+
+@pytest.mark.parametrize(
+    "signum, code, line",
+    [
+        (signal.SIGINT, 130, "adk: interrupted (SIGINT)"),
+        (signal.SIGTERM, 143, "adk: terminated (SIGTERM)"),
+    ],
+)
+def test_a_signal_stops_a_check_at_once(slow_layout, deck, tmp_path, signum, code, line):
+    report = tmp_path / "slow.lyrdb"
+    report.write_text(EARLIER)
+    process = start_check(slow_layout, deck, report)
+    time.sleep(1.0)
+    assert process.poll() is None, "the check should still be running"
+    seconds, err = stop(process, signum)
+    assert process.returncode == code
+    assert err == line + "\n"
+    assert seconds < 2
+    assert report.read_text() == EARLIER and leftovers(tmp_path) == []
+
+
+@pytest.mark.skipif(not os.path.isdir("/proc/self/task"), reason="lists processes in /proc")
+def test_sigterm_stops_the_worker_processes_too(slow_layout, deck, tmp_path):
+    process = start_check(slow_layout, deck, tmp_path / "jobs.lyrdb", "--jobs", "2")
+    deadline = time.monotonic() + 20
+    while len(descendants(process.pid)) < 3 and time.monotonic() < deadline:
+        time.sleep(0.05)  # the child, and its two workers
+    below = descendants(process.pid)
+    assert len(below) >= 3 and process.poll() is None
+    seconds, err = stop(process, signal.SIGTERM)
+    assert (process.returncode, err) == (143, "adk: terminated (SIGTERM)\n")
+    assert seconds < 2
+    assert [pid for pid in below if alive(pid)] == []
+
+
+def test_an_interrupted_report_write_leaves_the_earlier_report(wordy_layout, deck, tmp_path):
+    report = tmp_path / "wordy.lyrdb"
+    report.write_text(EARLIER)
+    process = start_check(wordy_layout, deck, report)
+    while not leftovers(tmp_path) and process.poll() is None:
+        time.sleep(0.001)  # until the temporary report appears: it is being written
+    assert process.poll() is None, "the run ended before its report was seen being written"
+    _, err = stop(process, signal.SIGINT)
+    assert (process.returncode, err) == (130, "adk: interrupted (SIGINT)\n")
+    assert report.read_text() == EARLIER and leftovers(tmp_path) == []
+
+
+# ---------------------------------------------------------------- the child process itself
+def _interrupt_the_caller_while_writing(folder):
+    def work():
+        handle, _ = tempfile.mkstemp(suffix=".tmp", dir=folder)
+        os.write(handle, b"half a report")
+        os.kill(os.getppid(), signal.SIGINT)
+        time.sleep(30)
+        return 0
+
+    return work
+
+
+def test_a_stopped_child_leaves_no_temporary_file(tmp_path):
+    started = time.monotonic()
+    ending = run_isolated(_interrupt_the_caller_while_writing(str(tmp_path)))
+    assert ending == Ending(interrupted=signal.SIGINT)
+    assert time.monotonic() - started < 5
+    assert leftovers(tmp_path) == []
+
+
+def test_a_file_older_than_the_run_is_not_removed(tmp_path):
+    older = tmp_path / "older.tmp"
+    older.write_text("not the child's")
+    os.utime(older, (0, 0))
+
+    def work():
+        with contextlib.suppress(FileExistsError):
+            os.open(older, os.O_CREAT | os.O_EXCL)  # as mkstemp tries a name that is taken
+        sys.audit("tempfile.mkstemp", str(older))
+        os.kill(os.getppid(), signal.SIGTERM)
+        time.sleep(30)
+        return 0
+
+    assert run_isolated(work).interrupted == signal.SIGTERM
+    assert older.read_text() == "not the child's"
+
+
+def test_a_stage_past_its_own_limit_is_stopped(tmp_path):
+    def work():
+        with stage("reading the layout", "slow.gds", 0.3):
+            time.sleep(30)
+        return 0
+
+    started = time.monotonic()
+    ending = run_isolated(work)
+    assert ending == Ending(timed_out=0.3, stage=Stage("reading the layout", "slow.gds", 0.3))
+    assert time.monotonic() - started < 5
+
+
+def test_the_run_limit_replaces_a_stage_limit():
+    def work():
+        with stage("reading the layout", "slow.gds", 0.1):
+            time.sleep(0.6)
+        return 7
+
+    assert run_isolated(work, Limits(seconds=10)) == Ending(code=7)
+
+
+def test_a_crash_names_the_stage_it_happened_in():
+    def work():
+        faulthandler.disable()  # pytest's would print a traceback
+        with stage("reading the layout", "bad.gds"):
+            os.kill(os.getpid(), signal.SIGSEGV)
+        return 0
+
+    ending = run_isolated(work)
+    assert ending == Ending(signal=signal.SIGSEGV, stage=Stage("reading the layout", "bad.gds"))
+
+
+def test_output_reaches_streams_held_in_memory(capsys):
+    def work():
+        print("ünïcode out")
+        print("an error", file=sys.stderr)
+        return 3
+
+    assert run_isolated(work) == Ending(code=3)
+    assert capsys.readouterr() == ("ünïcode out\n", "an error\n")
+
+
+def test_the_memory_limit_makes_allocations_fail_in_the_child():
+    def work():
+        try:
+            bytearray(400 * 2**20)
+        except MemoryError:
+            return 9
+        return 0
+
+    if not sys.platform.startswith("linux"):
+        pytest.skip("the address-space limit is read from /proc")
+    assert run_isolated(work, Limits(memory=100 * 2**20)) == Ending(code=9)
+    assert run_isolated(work) == Ending(code=0)
