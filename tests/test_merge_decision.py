@@ -1,8 +1,9 @@
 """A drawn layer is merged the way its shapes run (adk.layout.merging), and the result is
 KLayout's merge of the whole layer as drawn: the same polygons (holes in any order), and
-the shapes as drawn exactly when that merge changes nothing. Each layout is also checked
-rotated and mirrored, so that every way of merging (as drawn, turned, the two kinds of
-shapes apart and joined, and the fallback to a merge in one piece) meets each case."""
+the shapes as drawn exactly when that merge keeps their count, perimeter and area. Each
+layout is checked in all eight orientations, which takes each case through the ways of
+merging: as drawn, turned, the tall and the wide shapes apart and joined, and the merge
+in one piece as drawn where merging in parts could differ."""
 
 from __future__ import annotations
 
@@ -139,8 +140,8 @@ CASES: dict[str, list[kdb.Polygon]] = {
 
 
 def build(name: str, orient: str, array: bool = False) -> tuple[kdb.Layout, kdb.Cell]:
-    """The layout of case ``name`` turned or mirrored by ``orient``; with ``array``, the
-    case's shapes also in a cell placed as an array whose instances abut."""
+    """The layout of case ``name`` turned or mirrored by ``orient``; with ``array``, also
+    a cell of two lines placed in arrays whose instances abut, one of them turned."""
     layout, top = new_layout()
     index = layout.layer(*LAYER)
     for polygon in CASES[name]:
@@ -196,7 +197,7 @@ def assert_same_merge(found: kdb.Region, layout: kdb.Layout, top: kdb.Cell) -> N
 @pytest.mark.parametrize("orient", ORIENTATIONS)
 @pytest.mark.parametrize("name", CASES)
 def test_layer_read_whole_is_the_full_merge(name: str, orient: str) -> None:
-    layout, top = build(name, orient, array=name == "isolated boxes")
+    layout, top = build(name, orient, array=True)
     found = context(layout, top, {"A": LAYER}).region(LayerRef("A"))
     assert_same_merge(found, layout, top)
 

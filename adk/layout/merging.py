@@ -17,8 +17,8 @@ shapes of one kind that touch or overlap shapes of the other are merged once mor
 together: the shapes that touch form the same polygons as in a merge of the whole
 layer. Deciding whether a layer needs merging costs this merge: KLayout's own tests of
 whether shapes touch (``interacting`` or ``overlapping`` of a region with a copy of
-itself, counting, or a space check at one database unit) take three to four times as
-long as a merge in the direction the shapes run.
+itself, counting, or a space check at one database unit) take three to four and a half
+times as long as a merge in the direction the shapes run.
 
 The result is the polygons of KLayout's merge of the whole layer as drawn (holes may
 come in another order), or the shapes as drawn where that merge keeps their count,
