@@ -40,11 +40,12 @@ def write_deck(folder: os.PathLike[str] | str, text: str = DECK, name: str = "de
     return path
 
 
-def run_cli(capfd, *argv: str) -> tuple[int, str, str]:
-    """``adk ARGV`` in this process (the check itself runs in a forked child); output is
-    captured at the file descriptors, so whatever KLayout prints is caught too."""
+def run_cli(capfd, *argv: str, isolated: bool | None = None) -> tuple[int, str, str]:
+    """``adk ARGV`` from this process (``isolated``: the check in a forked child, as the
+    program runs it); output is captured at the file descriptors, so whatever KLayout
+    prints is caught too."""
     capfd.readouterr()
-    status = main(list(argv))
+    status = main(list(argv), isolated=isolated)
     out, err = capfd.readouterr()
     return status, out, err
 

@@ -60,14 +60,14 @@ def example_oas(folder):
     return path
 
 
-def check(capfd, layout, deck, *more):
-    """``adk check LAYOUT --deck DECK`` with the report beside the layout, the summary as JSON."""
+def check(capfd, layout, deck, *more, isolated=None):
+    """``adk check LAYOUT --deck DECK`` with the report beside the layout."""
     report = os.path.join(os.path.dirname(layout), "report.lyrdb")
-    return run_cli(capfd, "check", layout, "--deck", deck, "-o", report, *more)
+    return run_cli(capfd, "check", layout, "--deck", deck, "-o", report, *more, isolated=isolated)
 
 
-def fails_with(capfd, layout, deck, fault):
-    status, out, err = check(capfd, layout, deck)
+def fails_with(capfd, layout, deck, fault, isolated=None):
+    status, out, err = check(capfd, layout, deck, isolated=isolated)
     line = one_line(err)
     assert status == 2 and out == ""
     assert line.startswith(f"adk: error: {layout}: ") and fault in line, line
@@ -110,9 +110,27 @@ def test_a_truncated_oasis_names_the_fault(example_oas, folder, deck, capfd, cut
     fails_with(capfd, path, deck, "cannot read layout")
 
 
-def test_a_text_file_named_gds(folder, deck, capfd):
-    path = write_bytes(folder / "notes.gds", b"hello, this is not a layout\n")
-    fails_with(capfd, path, deck, "not a GDS or OASIS file: it begins with the text 'hello")
+@pytest.mark.parametrize(
+    "text, begins",
+    [
+        (b"hello, this is not a layout\n", "'hello, this is n'"),
+        (b"L CM1;\nB 10 10 0 0;\nE\n", "'L CM1;\\nB 10 10 0'"),  # CIF: KLayout would read it
+    ],
+)
+def test_a_text_file_named_gds(folder, deck, capfd, text, begins):
+    path = write_bytes(folder / "notes.gds", text)
+    fails_with(capfd, path, deck, f"not a GDS or OASIS file: it begins with the text {begins}")
+
+
+def test_a_cell_name_that_is_not_text(folder, deck, capfd):
+    def draw(layout, top):
+        pad = layout.create_cell("PAD")
+        pad.shapes(layout.layer(1, 0)).insert(kdb.Box(0, 0, 5000, 5000))
+        top.insert(kdb.CellInstArray(pad.cell_index(), kdb.Trans()))
+
+    data = read_bytes(write_layout(str(folder / "named.gds"), draw))
+    path = write_bytes(folder / "misnamed.gds", data.replace(b"PAD", b"P\x80D"))
+    fails_with(capfd, path, deck, "not UTF-8")
 
 
 def test_an_oasis_with_an_unknown_record(example_oas, folder, deck, capfd):
@@ -125,6 +143,15 @@ def test_an_oasis_with_an_unknown_record(example_oas, folder, deck, capfd):
 def test_a_damaged_gzip_file(folder, deck, capfd):
     data = gzip.compress(b"\x00\x06\x00\x02" * 100)[:10] + b"garbage" * 10  # after the header
     fails_with(capfd, write_bytes(folder / "damaged.gds.gz", data), deck, "damaged gzip file")
+
+
+def test_the_program_gives_the_same_lines(example_gds, folder, deck, capfd):
+    # as above, with the check in a child process, as the adk program runs it
+    cut = write_bytes(folder / "cut_in_child.gds", read_bytes(example_gds)[:5000])
+    fails_with(capfd, cut, deck, "the file is truncated", isolated=True)
+    text = write_bytes(folder / "text_in_child.gds", b"hello, this is not a layout\n")
+    fails_with(capfd, text, deck, "not a GDS or OASIS file", isolated=True)
+    fails_with(capfd, str(folder / "absent_in_child.gds"), deck, "no such", isolated=True)
 
 
 # ---------------------------------------------------------------- files that are not there
@@ -341,7 +368,9 @@ def _crash(layout, path):
 
 def test_a_crash_of_the_reader_is_one_line(example_gds, deck, capfd, monkeypatch):
     monkeypatch.setattr(reader, "_read_into", _crash)
-    line = fails_with(capfd, example_gds, deck, "crashed reading the layout (SIGSEGV)")
+    line = fails_with(
+        capfd, example_gds, deck, "crashed reading the layout (SIGSEGV)", isolated=True
+    )
     assert line.endswith("a damaged file?")
 
 

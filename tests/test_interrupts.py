@@ -73,12 +73,21 @@ def descendants(pid):
     return found
 
 
-def alive(pid):
+def state(pid):
+    """``(state letter, start time)`` of process ``pid``, or None once it has gone."""
     try:
         with open(f"/proc/{pid}/stat", encoding="ascii") as stream:
-            return stream.read().split(") ")[1][0] != "Z"
+            fields = stream.read().rsplit(") ", 1)[1].split()
     except OSError:
-        return False
+        return None
+    return fields[0], int(fields[19])
+
+
+def alive(pid, started):
+    """Whether the process ``pid`` that started at ``started`` still runs: a zombie has
+    ended, and a new process given the same number (they are reused) is another one."""
+    now = state(pid)
+    return now is not None and now[0] != "Z" and now[1] == started
 
 
 def leftovers(folder):
@@ -105,18 +114,51 @@ def test_a_signal_stops_a_check_at_once(slow_layout, deck, tmp_path, signum, cod
     assert report.read_text() == EARLIER and leftovers(tmp_path) == []
 
 
+def start_with_workers(layout, deck, report):
+    """``adk check --jobs 2``, once its two worker processes run; and every process below
+    the program then (the child, its watcher, the workers, multiprocessing's tracker)."""
+    process = start_check(layout, deck, report, "--jobs", "2")
+    deadline = time.monotonic() + 20
+    while len(workers(process.pid)) < 2 and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert len(workers(process.pid)) == 2 and process.poll() is None
+    return process, {
+        pid: now[1] for pid in descendants(process.pid) if (now := state(pid)) is not None
+    }
+
+
+def workers(pid):
+    def command(child):
+        with contextlib.suppress(OSError), open(f"/proc/{child}/cmdline", "rb") as stream:
+            return stream.read()
+        return b""
+
+    return [child for child in descendants(pid) if b"multiprocessing.spawn" in command(child)]
+
+
+def gone(processes, within=10.0):
+    """Whether every process of ``{pid: start time}`` has ended within ``within`` s."""
+    deadline = time.monotonic() + within
+    while any(alive(*entry) for entry in processes.items()) and time.monotonic() < deadline:
+        time.sleep(0.01)
+    return not any(alive(*entry) for entry in processes.items())
+
+
 @pytest.mark.skipif(not os.path.isdir("/proc/self/task"), reason="lists processes in /proc")
 def test_sigterm_stops_the_worker_processes_too(slow_layout, deck, tmp_path):
-    process = start_check(slow_layout, deck, tmp_path / "jobs.lyrdb", "--jobs", "2")
-    deadline = time.monotonic() + 20
-    while len(descendants(process.pid)) < 3 and time.monotonic() < deadline:
-        time.sleep(0.05)  # the child, and its two workers
-    below = descendants(process.pid)
-    assert len(below) >= 3 and process.poll() is None
+    process, below = start_with_workers(slow_layout, deck, tmp_path / "jobs.lyrdb")
     seconds, err = stop(process, signal.SIGTERM)
     assert (process.returncode, err) == (143, "adk: terminated (SIGTERM)\n")
     assert seconds < 2
-    assert [pid for pid in below if alive(pid)] == []
+    assert gone(below, within=2)
+
+
+@pytest.mark.skipif(not os.path.isdir("/proc/self/task"), reason="lists processes in /proc")
+def test_the_check_and_its_workers_die_with_a_killed_program(slow_layout, deck, tmp_path):
+    process, below = start_with_workers(slow_layout, deck, tmp_path / "killed.lyrdb")
+    process.kill()  # SIGKILL: the program itself can clean nothing up
+    process.wait()
+    assert gone(below)
 
 
 def test_an_interrupted_report_write_leaves_the_earlier_report(wordy_layout, deck, tmp_path):
@@ -129,6 +171,20 @@ def test_an_interrupted_report_write_leaves_the_earlier_report(wordy_layout, dec
     _, err = stop(process, signal.SIGINT)
     assert (process.returncode, err) == (130, "adk: interrupted (SIGINT)\n")
     assert report.read_text() == EARLIER and leftovers(tmp_path) == []
+
+
+def test_a_closed_output_pipe_ends_the_run_quietly(folder, deck, tmp_path):
+    squares = write_dot_array(str(folder / "squares.gds"), 40, 40)  # a summary of 0.5 MB
+    process = subprocess.Popen(
+        [sys.executable, "-m", "adk", "check", squares, "--deck", deck, "--format", "json",
+         "-o", str(tmp_path / "piped.lyrdb")],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+    )  # fmt: skip
+    assert process.stdout.read(1) == b"{"
+    process.stdout.close()  # as `adk check ... | head -c 1` does
+    err = process.stderr.read()
+    assert process.wait(timeout=60) == 141 and err == b""  # 128 + SIGPIPE, as a shell has it
 
 
 # ---------------------------------------------------------------- the child process itself

@@ -78,9 +78,12 @@ def small(folder):
 
 
 def check(capfd, layout, deck, *more):
+    """``adk check`` with the check in a child process, as the program runs it."""
     report = os.path.join(os.path.dirname(layout), "report.lyrdb")
     started = time.monotonic()
-    status, _, err = run_cli(capfd, "check", layout, "--deck", deck, "-o", report, *more)
+    status, _, err = run_cli(
+        capfd, "check", layout, "--deck", deck, "-o", report, *more, isolated=True
+    )
     return status, one_line(err), time.monotonic() - started
 
 
@@ -117,6 +120,23 @@ def test_klayouts_out_of_memory_in_a_check_is_one_line(small, deck, capfd, monke
     assert line == "adk: error: out of memory in KLayout's Region.merged (within --max-memory 300M)"
 
 
+@pytest.mark.parametrize(
+    "error, line",
+    [
+        (MemoryError("Unable to allocate 8 GiB"), "out of memory: Unable to allocate 8 GiB"),
+        (RuntimeError("std::bad_alloc in Region.sized"), "out of memory in KLayout's Region.sized"),
+        (MemoryError(), "out of memory"),
+    ],
+)
+def test_out_of_memory_without_a_limit_is_one_line(small, deck, capfd, monkeypatch, error, line):
+    def check_out_of_memory(*args, **kwargs):
+        raise error
+
+    monkeypatch.setattr(adk.api, "check", check_out_of_memory)
+    status, _, err = run_cli(capfd, "check", small, "--deck", deck, "-o", small + ".lyrdb")
+    assert (status, one_line(err)) == (5, f"adk: error: {line}")
+
+
 def test_within_its_limits_a_run_is_as_without(small, deck, capfd):
     report = small.replace(".gds", ".lyrdb")
     status, out, err = run_cli(
@@ -138,8 +158,10 @@ def test_a_run_killed_by_the_system_is_a_limit(folder, deck, capfd, monkeypatch)
     monkeypatch.setattr(reader, "_read_into", _die(signal.SIGKILL))  # as the OOM killer does
     status, line, _ = check(capfd, layout, deck)
     assert status == 5
-    assert line.startswith(f"adk: error: {layout}: killed while reading the layout, killed by")
-    assert "(SIGKILL), most likely for want of memory; --max-memory" in line
+    assert line == (
+        f"adk: error: {layout}: killed by the system (SIGKILL) while reading the layout, "
+        "most likely for want of memory; --max-memory stops a run before that"
+    )
 
 
 def test_a_crash_outside_the_reader_is_an_internal_error(small, deck, capfd, monkeypatch):
@@ -163,7 +185,9 @@ def test_limits_need_the_child_process(folder, deck, capfd):
             "adk: error: --timeout and --max-memory need a child process: other threads are running"
         )
         # without limits, the check runs in this process
-        status, _, err = run_cli(capfd, "check", layout, "--deck", deck, "--allow-unchecked")
+        status, _, err = run_cli(
+            capfd, "check", layout, "--deck", deck, "--allow-unchecked", isolated=True
+        )
         assert status == 0 and "holds no shapes" in err
     finally:
         release.set()

@@ -13,6 +13,7 @@ commands and sets ``func`` on each to a function ``(args) -> exit code``.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import os
 import signal
 import sys
@@ -56,15 +57,26 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def main(argv: list[str] | None = None) -> int:
+def main(argv: list[str] | None = None, *, isolated: bool | None = None) -> int:
+    """Run the ``adk`` command ``argv`` (default: the program's arguments); its exit code.
+
+    A command that can (``adk check``) runs in a child process when ``isolated`` is true
+    (by default: when run as the program, ``argv`` not given) and whenever ``--timeout``
+    or ``--max-memory`` need one; otherwise in this process, as a Python caller passing
+    ``argv`` (tests, tools) has it."""
     parser = build_parser()
     args = parser.parse_args(argv)
     if args.command is None:
         parser.print_help()
         return EXIT_BAD_INPUT
-    if getattr(args, "isolated", False):
+    in_a_child = argv is None if isolated is None else isolated
+    if getattr(args, "isolated", False) and (in_a_child or _limits_of(args) != (None, None)):
         return run_isolated(args)
     return run_here(args)
+
+
+def _limits_of(args: argparse.Namespace) -> tuple[float | None, int | None]:
+    return getattr(args, "timeout", None), getattr(args, "max_memory", None)
 
 
 def run_here(args: argparse.Namespace) -> int:
@@ -86,6 +98,9 @@ def run_here(args: argparse.Namespace) -> int:
         except KeyboardInterrupt:
             print("adk: interrupted (SIGINT)", file=sys.stderr)
             return EXIT_SIGNAL_BASE + signal.SIGINT
+        except BrokenPipeError:  # the reader of the summary went away (adk check | head)
+            _drop_standard_output()
+            return EXIT_SIGNAL_BASE + getattr(signal, "SIGPIPE", 13)
         except MemoryError as exc:
             return _out_of_memory(str(exc), args)
         except Exception as exc:  # a bug: one line, unless ADK_DEBUG asks for the traceback
@@ -99,6 +114,13 @@ def run_here(args: argparse.Namespace) -> int:
                 file=sys.stderr,
             )
             return EXIT_INTERNAL
+
+
+def _drop_standard_output() -> None:
+    """Point standard output at the null device: the text still buffered for the closed
+    pipe would make Python's exit report a second broken pipe."""
+    with contextlib.suppress(OSError, ValueError):
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
 
 
 def _warning_shower(shown: Callable[..., None]) -> Callable[..., None]:
@@ -134,7 +156,7 @@ def run_isolated(args: argparse.Namespace) -> int:
     can stop it), unless a limit asks for the child."""
     from adk.layout import isolation
 
-    limits = isolation.Limits(getattr(args, "timeout", None), getattr(args, "max_memory", None))
+    limits = isolation.Limits(*_limits_of(args))
     limited = limits.seconds is not None or limits.memory is not None
     if limits.memory is not None and not isolation.memory_limit_supported():
         print("adk: error: --max-memory is supported on Linux only", file=sys.stderr)
@@ -172,9 +194,8 @@ def _stop_line(ending: Ending, args: argparse.Namespace) -> tuple[str, int]:
     stage = ending.stage
     if ending.interrupted is not None:
         how = "interrupted" if ending.interrupted == signal.SIGINT else "terminated"
-        return f"adk: {how} ({_signal_name(ending.interrupted)})", (
-            EXIT_SIGNAL_BASE + ending.interrupted
-        )
+        line = f"adk: {how} ({_signal_name(ending.interrupted)})"
+        return line, EXIT_SIGNAL_BASE + ending.interrupted
     if ending.timed_out is not None and getattr(args, "timeout", None) is not None:
         where = f" while {stage.what} {stage.path}" if stage else ""
         return f"adk: error: stopped at --timeout {ending.timed_out:g} s{where}", EXIT_LIMIT
@@ -191,21 +212,17 @@ def _stop_line(ending: Ending, args: argparse.Namespace) -> tuple[str, int]:
 def _death_line(signum: int, stage: Stage | None) -> tuple[str, int]:
     """The line for a child that died of ``signum``, in ``stage`` or in none."""
     name = _signal_name(signum)
-    where = f"{stage.path}: killed while {stage.what}, " if stage else ""
-    if signum == signal.SIGKILL:
-        return (
-            f"adk: error: {where}killed by the system ({name}), most likely for want of "
-            "memory; --max-memory stops a run before that",
-            EXIT_LIMIT,
+    if signum == signal.SIGKILL:  # not sent from here: the system's out-of-memory killer
+        file, step = (f"{stage.path}: ", f" while {stage.what}") if stage else ("", "")
+        line = (
+            f"adk: error: {file}killed by the system ({name}){step}, most likely for want "
+            "of memory; --max-memory stops a run before that"
         )
+        return line, EXIT_LIMIT
     if stage is not None:
-        return f"adk: error: {stage.path}: crashed {stage.what} ({name}): a damaged file?", (
-            EXIT_BAD_INPUT
-        )
-    return (
-        f"adk: internal error: the check crashed ({name}); please report it",
-        EXIT_INTERNAL,
-    )
+        line = f"adk: error: {stage.path}: crashed {stage.what} ({name}): a damaged file?"
+        return line, EXIT_BAD_INPUT
+    return f"adk: internal error: the check crashed ({name}); please report it", EXIT_INTERNAL
 
 
 def _signal_name(signum: int) -> str:

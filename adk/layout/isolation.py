@@ -14,7 +14,8 @@ child, in a process group of its own, and the caller only watches it:
 - a memory limit is the child's address-space limit (``RLIMIT_AS``), so an allocation
   beyond it fails inside the child, as ``MemoryError`` in Python and ``std::bad_alloc`` in
   KLayout, and the work ends with its own message;
-- when the child dies of a signal, the caller learns which stage it was in.
+- when the child dies of a signal, the caller learns which stage it was in;
+- when the caller dies, even of SIGKILL, a watcher in the child's group kills the group.
 
 This module imports nothing but the standard library: the command line uses it before it
 loads KLayout, which keeps the fork cheap (a few milliseconds) and safe (one thread).
@@ -113,24 +114,25 @@ def run_isolated(
     for stream in (sys.stdout, sys.stderr):
         stream.flush()  # else the child would write this process's buffered text again
     channel_read, channel_write = os.pipe()
+    # held open by this process alone: its end, however it comes, closes it
+    lifeline_read, lifeline_write = os.pipe()
     relays = {
         name: os.pipe() for name in ("stdout", "stderr") if _fd_of(getattr(sys, name)) is None
     }
     previous = {signum: signal.getsignal(signum) for signum in _STOP_SIGNALS}
-    parent = os.getpid()
     # blocked across the fork: a signal arriving in between waits for the parent's
     # handler, instead of reaching the child's or none
     signal.pthread_sigmask(signal.SIG_BLOCK, _STOP_SIGNALS)
     try:
-        pipes = [channel_read, channel_write] + [fd for pair in relays.values() for fd in pair]
-        pid = _fork_or_close(pipes)
+        pipes = [channel_read, channel_write, lifeline_read, lifeline_write]
+        pid = _fork_or_close(pipes + [fd for pair in relays.values() for fd in pair])
         if pid == 0:
-            os.close(channel_read)
-            for read, _write in relays.values():
-                os.close(read)
+            for fd in (channel_read, lifeline_write, *(read for read, _ in relays.values())):
+                os.close(fd)
             outputs = {name: write for name, (_read, write) in relays.items()}
-            _run_child(work, limits or Limits(), prepare, parent, channel_write, outputs)
+            _run_child(work, limits or Limits(), prepare, lifeline_read, channel_write, outputs)
         os.close(channel_write)
+        os.close(lifeline_read)
         for _read, write in relays.values():
             os.close(write)
         with contextlib.suppress(OSError):  # the child may have done it, or exited already
@@ -142,6 +144,8 @@ def run_isolated(
         signal.pthread_sigmask(signal.SIG_UNBLOCK, _STOP_SIGNALS)
         return watch.until_ended()
     finally:
+        with contextlib.suppress(OSError):
+            os.close(lifeline_write)
         for signum, handler in previous.items():
             signal.signal(signum, handler)
         signal.pthread_sigmask(signal.SIG_UNBLOCK, _STOP_SIGNALS)
@@ -173,7 +177,7 @@ def _run_child(
     work: Callable[[], int],
     limits: Limits,
     prepare: Callable[[], object] | None,
-    parent: int,
+    lifeline: int,
     channel: int,
     outputs: dict[str, int],
 ) -> None:
@@ -182,7 +186,7 @@ def _run_child(
     code = _EXIT_WORK_RAISED
     try:
         os.setpgid(0, 0)  # the caller stops the child and its workers as one group
-        _die_with(parent)
+        _start_watcher(lifeline)
         signal.signal(signal.SIGINT, signal.default_int_handler)
         signal.signal(signal.SIGTERM, signal.SIG_DFL)
         for signum in (signal.SIGTTOU, signal.SIGTTIN):
@@ -216,16 +220,25 @@ def _run_child(
         os._exit(code)
 
 
-def _die_with(parent: int) -> None:
-    """Have the kernel kill this child when the caller dies (Linux), so that a caller
-    killed with SIGKILL leaves no check running on."""
-    with contextlib.suppress(Exception):
-        import ctypes
-
-        pr_set_pdeathsig = 1
-        ctypes.CDLL(None, use_errno=True).prctl(pr_set_pdeathsig, signal.SIGKILL)
-    if os.getppid() != parent:  # the caller died before the request was made
-        os._exit(_EXIT_WORK_RAISED)
+def _start_watcher(lifeline: int) -> None:
+    """Fork a process into the child's group that waits for the caller's end and then
+    kills the group: a caller killed with SIGKILL then leaves no check running on, and
+    no worker process of it (the workers would wait for ever on each other's pipes).
+    While it lives, the group's number stays taken, so the caller can always kill it."""
+    if os.fork() != 0:
+        os.close(lifeline)
+        return
+    try:
+        null = os.open(os.devnull, os.O_RDWR)
+        for fd in (0, 1, 2):  # a pipe reading the caller's output must not wait for it
+            os.dup2(null, fd)
+        os.closerange(3, lifeline)
+        os.closerange(lifeline + 1, os.sysconf("SC_OPEN_MAX"))
+        while os.read(lifeline, 1):
+            pass  # nothing is written: the read returns when the caller's end closes
+        os.killpg(0, signal.SIGKILL)
+    finally:
+        os._exit(0)
 
 
 def _limit_address_space(extra: int) -> None:

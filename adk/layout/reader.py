@@ -146,7 +146,7 @@ def _format_fault(head: bytes) -> str | None:
 
 def _describe(head: bytes) -> str:
     text = head.decode("ascii", errors="replace")
-    if text.isprintable():
+    if all(char.isprintable() or char in "\t\r\n" for char in text):
         return f"the text {text!r}"
     return "the bytes " + " ".join(f"{byte:02x}" for byte in head[:8])
 
