@@ -380,16 +380,51 @@ def test_huge_accepted_limits_run_end_to_end(tmp_path: Path, capsys):
 
 
 # ---------------------------------------------------------------- density windows
+STEP_BEYOND_WINDOW = (
+    "density step must not exceed the window: the layout between windows would go unchecked"
+)
+
+
 @pytest.mark.parametrize(
     "text, expected",
     [
         ("rule D : density(A, window 1 mm, step 0 um) >= 1 %", (1, 39, "step must be positive")),
         ("rule D : density(A, window 0 um) >= 1 %", (1, 28, "window must be positive")),
         ("rule D : density(A, window -1 mm) >= 1 %", (1, 28, "window must be positive")),
+        (
+            "rule D : density(A, window 1 mm, step 1.001 mm) >= 1 %",
+            (1, 10, STEP_BEYOND_WINDOW),
+        ),
     ],
 )
 def test_density_windows_that_make_no_sense(text: str, expected: tuple):
     assert error(text) == expected
+
+
+def test_a_step_as_long_as_the_window_is_accepted():
+    deck = load_deck_text(HEAD + "rule D : density(A, window 1 mm, step 1000 um) >= 1 %\n")
+    assert deck.rule("D").check.param("step").value == 1000
+
+
+@pytest.mark.parametrize(
+    "window, fault",
+    [
+        ("window 0.4 nm", "density window 0.0004 um or step 0.0004 um is below the layout's "
+         "database unit 0.001 um"),
+        ("window 1 um, step 0.4 nm", "density window 1 um or step 0.0004 um is below the "
+         "layout's database unit 0.001 um"),
+        # 45 um x 10 um in steps of 4 nm: 11 250 x 2 500 windows
+        ("window 10 nm, step 4 nm", "density: 2.81e+07 windows over the layout, more than "
+         "1e+07; use a larger step"),
+    ],
+)  # fmt: skip
+def test_density_grids_a_layout_cannot_hold_are_errors_of_the_rule(
+    tmp_path: Path, capsys, window: str, fault: str
+):
+    deck = write(tmp_path / "grid.adk", f"layer A = 1/0\nrule D : density(A, {window}) >= 1 %\n")
+    layout = small_layout(tmp_path / "small.gds")
+    code = main(["check", layout, "--deck", str(deck), "-o", str(tmp_path / "grid.lyrdb")])
+    assert (code, capsys.readouterr().err) == (2, f"adk: error: {deck}:2:1: rule D: {fault}\n")
 
 
 # ---------------------------------------------------------------- layer maps
@@ -547,3 +582,40 @@ def test_a_deck_error_crosses_a_process_boundary_whole():
     error = DeckError([Diagnostic("d.adk", 2, 3, "unknown layer 'B'")], {"d.adk": "x\ny\n"})
     copy = pickle.loads(pickle.dumps(error))
     assert copy.diagnostics == error.diagnostics and copy.render() == error.render()
+
+
+# ---------------------------------------------------------------- lengths beyond the grid
+FINE_GRID_DECK = (
+    "layer A = 1/0\n"
+    "rule W : width(A) >= 1e6 um\n"  # 1e11 units of 0.01 nm: beyond KLayout's distances
+    "rule S : space(A) >= 30000 um\n"  # 3e9: within them (unsigned 32 bits)
+    "layer G = grow(A, 1e5 um)\n"
+    "rule GW : width(G) >= 1 um\n"  # a grow of 1e10 units: beyond a coordinate
+    "rule D : density(A, window 1e5 um) >= 1 %\n"  # a window larger than the layout
+)
+
+
+@pytest.mark.parametrize("jobs", [[], ["--jobs", "2"]], ids=["whole", "tiled"])
+def test_lengths_a_fine_grid_cannot_hold_are_errors_of_their_rules(
+    tmp_path: Path, capsys, jobs: list[str]
+):
+    layout = kdb.Layout()
+    layout.dbu = 0.00001
+    layout.create_cell("TOP").shapes(layout.layer(1, 0)).insert(kdb.Box(0, 0, 10**5, 10**5))
+    path = str(tmp_path / "fine.gds")
+    layout.write(path)
+    deck = write(tmp_path / "fine.adk", FINE_GRID_DECK)
+    argv = ["check", path, "--deck", str(deck), "-o", str(tmp_path / "fine.lyrdb"), "-q", *jobs]
+    code = main(argv)
+    beyond = "a length beyond what the layout's database unit can hold: Value out of range:"
+    assert (code, capsys.readouterr().err.splitlines()) == (
+        2,
+        [
+            f"adk: error: {deck}:2:1: rule W: {beyond} 100000000000, max value is 4294967295 "
+            "for argument #1 ('d') in Region.width_check",
+            f"adk: error: {deck}:5:1: rule GW: {beyond} 10000000000, max value is 2147483647 "
+            "for argument #1 ('d') in Region.sized",
+        ],
+    )
+    result = adk.check(path, str(deck))
+    assert [outcome.status for outcome in result.outcomes] == ["error", "pass", "error", "pass"]

@@ -7,7 +7,15 @@ import sys
 import time
 from typing import TYPE_CHECKING
 
-from adk.cli.common import EXIT_CLEAN, EXIT_VIOLATIONS, Subparsers, memory_size, seconds
+from adk.cli.common import (
+    EXIT_BAD_INPUT,
+    EXIT_CLEAN,
+    EXIT_INTERNAL,
+    EXIT_VIOLATIONS,
+    Subparsers,
+    memory_size,
+    seconds,
+)
 from adk.cli.deck_commands import add_deck_root_option
 from adk.report.options import DEFAULT_TOLERANCE, FAIL_ON, FORMATS, ReportSpec, parse_report_spec
 
@@ -186,12 +194,29 @@ def check_layout(args: argparse.Namespace) -> int:
     unchecked = [] if args.allow_unchecked else result.unchecked()
     if unchecked:
         print(unchecked_message(result, unchecked), file=sys.stderr)
+    for outcome in result.failed_to_run():
+        print(rule_error_line(outcome), file=sys.stderr)
     return exit_code(review.counted(result), args.strict, unchecked)
 
 
+def rule_error_line(outcome: RuleOutcome) -> str:
+    """``adk: error: deck.adk:4:1: rule D.1: ...``: the rule that failed, where it is written."""
+    span, error = outcome.rule.span, outcome.error or ""
+    where = f"{span.file}:{span.line}:{span.column}: rule {outcome.rule.id}"
+    if outcome.internal_error:
+        return (
+            f"adk: {error.split(': ', 1)[0]}: {where}: {error.split(': ', 1)[1]}; please report it"
+        )
+    return f"adk: error: {where}: {error}"
+
+
 def exit_code(result: RunResult, strict: bool, unchecked: list[RuleOutcome]) -> int:
-    """1 for violations (they say the most about the layout), else 4 for rules not
-    checked, else 0."""
+    """3 when a rule failed by a bug, 2 when one failed for its input (the run is
+    incomplete: that says the most), else 1 for violations, else 4 for rules not
+    checked, else 0. The other rules' markers are reported either way."""
+    failed = result.failed_to_run()
+    if failed:
+        return EXIT_INTERNAL if any(o.internal_error for o in failed) else EXIT_BAD_INPUT
     if result.violations(strict):
         return EXIT_VIOLATIONS
     return EXIT_UNCHECKED if unchecked else EXIT_CLEAN

@@ -72,6 +72,9 @@ def _testcase(outcome: RuleOutcome, deck: str, review: Review) -> ET.Element:
     case = ET.Element(
         "testcase", name=rule.id, classname=f"adk.{deck}", time=f"{outcome.seconds:.3f}"
     )
+    if outcome.error is not None:  # JUnit's "error": the test could not run
+        ET.SubElement(case, "error", message=outcome.error, type="rule error")
+        return case
     if not outcome.checked:
         absent = ", ".join(outcome.missing)
         ET.SubElement(case, "skipped", message=f"{outcome.status}: layers absent: {absent}")

@@ -161,7 +161,7 @@ def _invocation(result: RunResult, info: RunInfo) -> dict:
     finished = datetime.datetime.strptime(info.finished_utc, "%Y-%m-%dT%H:%M:%SZ")
     started = finished - datetime.timedelta(seconds=info.seconds)
     return {
-        "executionSuccessful": True,
+        "executionSuccessful": not result.failed_to_run(),
         "startTimeUtc": started.strftime("%Y-%m-%dT%H:%M:%SZ"),
         "endTimeUtc": info.finished_utc,
         "workingDirectory": {"uri": pathlib.Path.cwd().as_uri() + "/"},
@@ -174,6 +174,14 @@ def _notifications(result: RunResult) -> list[dict]:
     """The run's warnings (review warnings among them) and the rules not checked."""
     notes = [{"level": "warning", "message": {"text": text}} for text in result.warnings]
     notes += [{"level": "note", "message": {"text": text}} for text in result.notes]
+    for outcome in result.failed_to_run():
+        notes.append(
+            {
+                "level": "error",
+                "message": {"text": f"{outcome.rule.id} failed to run: {outcome.error}"},
+                "descriptor": {"id": outcome.rule.id},
+            }
+        )
     for outcome in result.outcomes:
         if not outcome.checked:
             absent = ", ".join(outcome.missing)

@@ -23,8 +23,10 @@ def summary_table(result: RunResult) -> str:
     failed = sum(1 for o in result.outcomes if o.status == "fail")
     total = sum(len(o.markers) for o in result.outcomes)
     unchecked = sum(1 for o in result.outcomes if not o.checked)
+    errors = len(result.failed_to_run())
+    failed_to_run = f"{errors} failed to run, " if errors else ""
     lines.append(
-        f"{len(result.outcomes)} rules, {failed} failed, {unchecked} not checked, "
+        f"{len(result.outcomes)} rules, {failed} failed, {failed_to_run}{unchecked} not checked, "
         f"{total} markers in {result.seconds:.2f} s"
     )
     return "\n".join(lines)
@@ -67,6 +69,7 @@ def _outcome_json(outcome: RuleOutcome) -> dict:
         "severity": outcome.rule.severity,
         "status": outcome.status,
         "checked": outcome.checked,
+        "error": outcome.error,
         "count": len(outcome.markers),
         "worst": worst.text if worst else None,
         "missing_layers": outcome.missing,

@@ -20,17 +20,21 @@ from adk.lang.model import Deck, DrawnLayer, Layer
 from adk.layout.context import LayoutContext
 from adk.layout.reader import LoadedLayout
 from adk.run import fit, tiling
+from adk.run.guard import guarded
 from adk.run.plan import PlannedRule, plan
 from adk.run.result import RuleOutcome, RunResult
 
 Progress = Callable[[int, int, str], None]
-Found = dict[str, tuple[list[Marker], float]]  # rule id -> its markers and seconds spent
+# rule id -> its markers, seconds spent and the error it raised (adk.run.guard)
+Found = dict[str, tuple[list[Marker], float, str | None]]
 Finished = Iterator[tuple[tiling.Job, list[tiling.JobResult]]]  # jobs with results, as they end
 
 # tiles per worker when the tile size is not given: enough to balance uneven tiles
 _TILES_PER_WORKER = 4
 # workers assumed on a Dask cluster for the default tile size
 _DASK_WORKERS = 16
+# database units a tile's halo may reach: a quarter of KLayout's 32-bit coordinate range
+_LARGEST_HALO = 2**29
 
 
 @dataclass(frozen=True)
@@ -67,14 +71,20 @@ def run_deck(
     )
     optional = [name for name in missing if _is_optional(layers[name])]
     outcomes = [_outcome(item, missing, optional) for item in planned]
-    runnable = [item for item, outcome in zip(planned, outcomes) if outcome.checked]
+    runnable = [
+        _untiled_beyond_grid(item, loaded.dbu)
+        for item, outcome in zip(planned, outcomes)
+        if outcome.checked
+    ]
     if parallel is not None and parallel.tiled:
         found = _run_jobs(deck, layers, loaded, runnable, parallel, progress)
     else:
         found = _run_here(runnable, context, progress)
     for outcome in outcomes:
         if outcome.checked:
-            markers, outcome.seconds = found[outcome.rule.id]
+            markers, outcome.seconds, outcome.error = found[outcome.rule.id]
+            if outcome.error is not None:
+                continue
             markers = checks.finished(outcome.rule.check, markers, loaded.dbu)
             outcome.markers = sorted(markers, key=lambda m: m.sort_key())
     result = RunResult(
@@ -85,6 +95,14 @@ def run_deck(
     _judge_fit(result, fit.first_layer_shapes(context, evaluated=here))
     result.seconds = time.perf_counter() - started
     return result
+
+
+def _untiled_beyond_grid(item: PlannedRule, dbu: float) -> PlannedRule:
+    """``item``, untiled when its tiles would reach further than a layout's coordinates
+    (a 30 mm limit on a 0.01 nm grid): it looks at the whole layout anyway."""
+    if item.tiled and item.halo / dbu > _LARGEST_HALO:
+        return replace(item, ambit=None)
+    return item
 
 
 def _is_optional(layer: Layer) -> bool:
@@ -110,6 +128,10 @@ def _judge_fit(result: RunResult, shapes: fit.ShapeCount) -> None:
     )
     result.warnings += fit.mostly_unchecked(result.outcomes, result.unchecked())
     result.warnings += fit.fires_everywhere(result.outcomes, shapes)
+    result.warnings += [
+        f"rule {outcome.rule.id} failed to run: {outcome.error}"
+        for outcome in result.failed_to_run()
+    ]
 
 
 def _run_here(
@@ -120,8 +142,9 @@ def _run_here(
         if progress:
             progress(index, len(planned), item.rule.id)
         rule_started = time.perf_counter()
-        markers = checks.runner(item.rule.check.kind)(item.rule.check, context)
-        found[item.rule.id] = (markers, time.perf_counter() - rule_started)
+        run = checks.runner(item.rule.check.kind)
+        markers, error = guarded(run, item.rule.check, context)
+        found[item.rule.id] = (markers, time.perf_counter() - rule_started, error)
     if progress:
         progress(len(planned), len(planned), "")
     return found
@@ -184,7 +207,7 @@ def _run_jobs(
     progress: Progress | None,
 ) -> Found:
     jobs = jobs_for(deck, layers, loaded, planned, parallel)
-    found: Found = {item.rule.id: ([], 0.0) for item in planned}
+    found: Found = {item.rule.id: ([], 0.0, None) for item in planned}
     if parallel.scheduler:
         results = _on_dask(jobs, parallel.scheduler)
     elif parallel.jobs > 1:
@@ -195,9 +218,10 @@ def _run_jobs(
         results = ((job, tiling.run_job(job)) for job in jobs)
     for done, (job, job_results) in enumerate(results, 1):
         for result in job_results:
-            markers, seconds = found[result.rule]
+            markers, seconds, error = found[result.rule]
             markers += [tiling.unpack(packed) for packed in result.markers]
-            found[result.rule] = (markers, seconds + result.seconds)
+            # the first tile's error stands for the rule: its other tiles would say the same
+            found[result.rule] = (markers, seconds + result.seconds, error or result.error)
         if progress:
             progress(done, len(jobs), job.label if done < len(jobs) else "")
     return found

@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 
 from adk.checks.base import Marker
 from adk.lang.model import Deck, Rule
+from adk.run.guard import INTERNAL
 
 
 @dataclass
@@ -22,6 +23,12 @@ class RuleOutcome:
     seconds: float = 0.0
     optional_missing: list[str] = field(default_factory=list)  # of those, the optional ones
     checked: bool = True  # False: every drawn layer it reads is absent, so it did not run
+    error: str | None = None  # why the rule failed to run (adk.run.guard); then no markers
+
+    @property
+    def internal_error(self) -> bool:
+        """Whether the rule failed by a bug rather than for its input."""
+        return self.error is not None and self.error.startswith(INTERNAL)
 
     @property
     def excused(self) -> bool:
@@ -35,6 +42,8 @@ class RuleOutcome:
 
     @property
     def status(self) -> str:
+        if self.error is not None:
+            return "error"
         if self.excused:
             return "not checked (optional layers absent)"
         if not self.checked:
@@ -81,6 +90,10 @@ class RunResult:
             outcome.markers and (strict or outcome.rule.severity == "error")
             for outcome in self.outcomes
         )
+
+    def failed_to_run(self) -> list[RuleOutcome]:
+        """The rules that raised an error: the run fails, whatever the others found."""
+        return [outcome for outcome in self.outcomes if outcome.error is not None]
 
     def unchecked(self) -> list[RuleOutcome]:
         """The rules not checked for absent layers the deck does not mark optional: a run

@@ -30,6 +30,7 @@ from adk.checks.base import Marker, shape_from_key, shape_key
 from adk.lang.model import Deck, DrawnLayer, Layer
 from adk.layout.context import LayoutContext, WindowContext
 from adk.layout.reader import LoadedLayout, read_layout
+from adk.run.guard import guarded
 from adk.run.plan import PlannedRule, plan
 
 Bounds = tuple[float, float, float, float]  # left, bottom, right, top (µm; may be infinite)
@@ -60,6 +61,7 @@ class JobResult:
     rule: str
     markers: list[Packed]
     seconds: float
+    error: str | None = None  # the error the rule raised here (adk.run.guard)
 
 
 def drawn_numbers(layers: dict[str, Layer]) -> LayerNumbers:
@@ -158,18 +160,21 @@ def run_job(job: Job) -> list[JobResult]:
     results = []
     for rule_id in job.rules:
         started = time.perf_counter()
-        item = planned[rule_id]
-        if job.core is None:
-            markers = checks.runner(item.rule.check.kind)(item.rule.check, base)
-        else:
-            assert job.owner is not None, "a tile's job names the bounds the tile owns"
-            markers = _tile_markers(
-                item, base, kdb.Box(*job.core), owner_in_microns(job.owner, base.dbu), windows
-            )
-        results.append(
-            JobResult(rule_id, [pack(m) for m in markers], time.perf_counter() - started)
-        )
+        markers, error = guarded(_job_markers, job, planned[rule_id], base, windows)
+        seconds = time.perf_counter() - started
+        results.append(JobResult(rule_id, [pack(m) for m in markers], seconds, error))
     return results
+
+
+def _job_markers(
+    job: Job, item: PlannedRule, base: LayoutContext, windows: dict[tuple, WindowContext]
+) -> list[Marker]:
+    """One rule's markers in a job: on the whole layout, or those of the job's tile."""
+    if job.core is None:
+        return checks.runner(item.rule.check.kind)(item.rule.check, base)
+    assert job.owner is not None, "a tile's job names the bounds the tile owns"
+    owner = owner_in_microns(job.owner, base.dbu)
+    return _tile_markers(item, base, kdb.Box(*job.core), owner, windows)
 
 
 def _tile_markers(

@@ -20,11 +20,16 @@ one marker: their union, with the worst density of the group (the lowest below
 a minimum, the highest above a maximum), its text and the number of windows
 (``density 81 % > 70 % (3 windows)``); a lone window stays a box. The windows
 are joined after the tiles of a run are, so tiled runs give the same markers.
-With ``markers windows``: each failing window (a box), with its density."""
+With ``markers windows``: each failing window (a box), with its density.
+
+A step longer than the window is refused (the layout between windows would go
+unchecked), as are a window or step below one database unit and a grid of more than
+10 million windows over the extent (a step of 10 nm over a package): each would say
+nothing useful at a cost without bound."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from itertools import product
 
 import klayout.db as kdb
@@ -40,9 +45,10 @@ from adk.checks.base import (
 )
 from adk.checks.drc import drc_layer, drc_limits, drc_markers
 from adk.checks.polygon import breaker, ordered
-from adk.lang.model import Check
+from adk.errors import AdkError
+from adk.lang.model import Check, ParamValue
 from adk.lang.signature import LAYER, LENGTH, MAX, MIN, WORD, CheckSpec, Param, Prop
-from adk.lang.units import Dim
+from adk.lang.units import Dim, Quantity
 
 SPEC = CheckSpec(
     "density",
@@ -62,7 +68,10 @@ SPEC = CheckSpec(
             "marker per failing window",
         ),
     ),
+    validate=lambda params, _constraints: _step_within_window(params),
 )
+
+MAX_WINDOWS = 10_000_000  # about a minute of rasterizing; far more than a deck needs
 
 Run = tuple[int, int, int]  # first window start, stride, number of windows
 
@@ -77,6 +86,15 @@ def footprint(check: Check) -> float:
     return required_length(check, "window")
 
 
+def _step_within_window(params: Mapping[str, ParamValue]) -> str | None:
+    window, step = params.get("window"), params.get("step")
+    if isinstance(window, Quantity) and isinstance(step, Quantity) and step.value > window.value:
+        return (
+            "density step must not exceed the window: the layout between windows would go unchecked"
+        )
+    return None
+
+
 def _window_and_step(check: Check) -> tuple[float, float]:
     """The window side and step (µm); the step defaults to the side."""
     window = required_length(check, "window")
@@ -88,6 +106,11 @@ def run(check: Check, ctx: CheckContext) -> list[Marker]:
     constraints = check.constraint("density")
     window, step_length = _window_and_step(check)
     size, step = ctx.to_dbu(window), ctx.to_dbu(step_length)
+    if min(size, step) < 1:
+        raise AdkError(
+            f"density window {window:g} um or step {step_length:g} um is below the "
+            f"layout's database unit {ctx.dbu:g} um"
+        )
     layer = ctx.region(check.layers[0])
     within = layer_param(check, "within")
     if within is None:  # the extent holds the whole layer: nothing to clip
@@ -138,6 +161,7 @@ def _densities(
         return
     width, columns = _runs(extent.left, extent.right, size, step)
     height, rows = _runs(extent.bottom, extent.top, size, step)
+    _refuse_too_many(columns, rows)
     if focus is not None:
         columns = _near(columns, width, focus.left, focus.right)
         rows = _near(rows, height, focus.bottom, focus.top)
@@ -160,6 +184,17 @@ def _densities(
                         kdb.Box(corner, corner + kdb.Vector(width, height)),
                         round(part, 3) / round(whole, 3),
                     )
+
+
+def _refuse_too_many(columns: list[Run], rows: list[Run]) -> None:
+    """Refuse a grid of more than ``MAX_WINDOWS`` windows over the whole extent (a tile
+    counts them all too, so that every tile of a run agrees)."""
+    count = sum(run[2] for run in columns) * sum(run[2] for run in rows)
+    if count > MAX_WINDOWS:
+        raise AdkError(
+            f"density: {count:.3g} windows over the layout, more than {MAX_WINDOWS:.0e}; "
+            "use a larger step"
+        )
 
 
 def _near(runs: list[Run], size: int, low: int, high: int) -> list[Run]:
