@@ -7,7 +7,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from adk.api import load_deck_text
 from adk.checks import runner
+from adk.errors import DeckError
 from adk.lang.units import Dim, Quantity
 from tests.util import check, context, new_layout
 
@@ -162,3 +164,96 @@ def test_density_equals_brute_force(cells, boxes, per_mm2):
     got = {(m.shape.bbox().to_s(), round(m.measured / PER_MM2, 6)) for m in markers}
     assert got == expected
     assert len(markers) == len(expected)
+
+
+# ---------------------------------------------------------------- windows
+def windowed_rule(window: float, step: float | None = None, op: str = ">=", per_mm2=400.0):
+    params: dict = {"within": "FIELD", "window": window, "markers": "windows"}
+    if step is not None:
+        params["step"] = step
+    return check(
+        "bump_density",
+        "UB",
+        params=params,
+        constraints=((None, op, per_mm2 * PER_MM2, Dim.PER_AREA),),
+    )
+
+
+def brute_force_windows(centres, die: kdb.DBox, window: float, step: float):
+    """Every window over ``die`` (µm) with its count of centres, by the documented layout
+    of the grid: starts every ``step`` from the lower-left corner, the last at the far
+    edge, a window cut to a shorter side; boundaries included."""
+
+    def starts(low: float, high: float) -> tuple[float, list[float]]:
+        if high - low <= window:
+            return high - low, [low]
+        found, at = [], low
+        while at < high - window - 1e-9:
+            found.append(at)
+            at += step
+        return window, found + [high - window]
+
+    width, xs = starts(die.left, die.right)
+    height, ys = starts(die.bottom, die.top)
+    return {
+        (round(x, 3), round(y, 3)): sum(
+            1
+            for cx, cy in centres
+            if x - 1e-9 <= cx <= x + width + 1e-9 and y - 1e-9 <= cy <= y + height + 1e-9
+        )
+        for x in xs
+        for y in ys
+    }
+
+
+@settings(max_examples=40, deadline=None)
+@given(
+    st.integers(3, 30).map(lambda n: n * 10.0),  # die width, µm
+    st.integers(3, 30).map(lambda n: n * 10.0),  # die height
+    st.sampled_from([(40.0, None), (40.0, 20.0), (50.0, 30.0), (1000.0, None)]),
+    st.lists(st.tuples(st.integers(0, 300), st.integers(0, 300)), max_size=60),
+)
+def test_windowed_counts_match_brute_force(width, height, window_step, spots):
+    window, step = window_step
+    layout, top = new_layout()
+    die = kdb.DBox(0, 0, width, height)
+    field(layout, top, die)
+    bumps = top.shapes(layout.layer(*UB))
+    centres = sorted({(x, y) for x, y in spots if x <= width and y <= height})
+    for x, y in centres:
+        bumps.insert(kdb.DBox(x - 1, y - 1, x + 1, y + 1))
+    found = markers_of(layout, top, windowed_rule(window, step, ">=", 1e9))  # every window fails
+    expected = brute_force_windows(centres, die, window, step or window)
+    got = {
+        (round(m.shape.left, 3), round(m.shape.bottom, 3)): round(m.measured * m.shape.area())
+        for m in found
+    }
+    assert got == expected
+
+
+def test_windowed_markers_are_the_failing_windows_with_their_counts():
+    layout, top = new_layout()
+    field(layout, top, kdb.DBox(0, 0, 200, 100))
+    bump_array(layout, top, (10, 10), 3, 3, pitch=20)  # nine bumps in the left window
+    (marker,) = markers_of(layout, top, windowed_rule(100))
+    assert marker.shape == kdb.DBox(100, 0, 200, 100)
+    assert marker.text == f"density 0 /mm2 < 400 /mm2 (0 bumps in {area(10000)})"
+    (at_the_limit,) = markers_of(layout, top, windowed_rule(100, per_mm2=900))
+    assert at_the_limit.shape == marker.shape  # the left window's 900 /mm2 passes
+
+
+@pytest.mark.parametrize(
+    "call, message",
+    [
+        ("bump_density(UB, within F, step 10 um)", "bump_density takes 'step' and 'markers' "
+         "only with 'window LENGTH'"),
+        ("bump_density(UB, within F, markers windows)", "bump_density takes 'step' and "
+         "'markers' only with 'window LENGTH'"),
+        ("bump_density(UB, within F, window 10 um, step 20 um)", "density step must not "
+         "exceed the window: the layout between windows would go unchecked"),
+    ],
+)  # fmt: skip
+def test_window_parameters_that_make_no_sense_are_deck_errors(call, message):
+    with pytest.raises(DeckError) as raised:
+        load_deck_text(f"layer UB = 1/0\nlayer F = 2/0\nrule D : {call} >= 1 /mm2\n", "d.adk")
+    assert [d.message for d in raised.value.diagnostics] == [message]

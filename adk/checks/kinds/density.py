@@ -29,12 +29,12 @@ nothing useful at a cost without bound."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator
 from itertools import product
 
 import klayout.db as kdb
 
-from adk.checks import grouping
+from adk.checks import grouping, windows
 from adk.checks.base import (
     CheckContext,
     Marker,
@@ -45,10 +45,9 @@ from adk.checks.base import (
 )
 from adk.checks.drc import drc_layer, drc_limits, drc_markers
 from adk.checks.polygon import breaker, ordered
-from adk.errors import AdkError
-from adk.lang.model import Check, ParamValue
+from adk.lang.model import Check
 from adk.lang.signature import LAYER, LENGTH, MAX, MIN, WORD, CheckSpec, Param, Prop
-from adk.lang.units import Dim, Quantity
+from adk.lang.units import Dim
 
 SPEC = CheckSpec(
     "density",
@@ -68,12 +67,8 @@ SPEC = CheckSpec(
             "marker per failing window",
         ),
     ),
-    validate=lambda params, _constraints: _step_within_window(params),
+    validate=lambda params, _constraints: windows.step_within_window(params),
 )
-
-MAX_WINDOWS = 10_000_000  # about a minute of rasterizing; far more than a deck needs
-
-Run = tuple[int, int, int]  # first window start, stride, number of windows
 
 
 def ambit(check: Check) -> float | None:
@@ -86,15 +81,6 @@ def footprint(check: Check) -> float:
     return required_length(check, "window")
 
 
-def _step_within_window(params: Mapping[str, ParamValue]) -> str | None:
-    window, step = params.get("window"), params.get("step")
-    if isinstance(window, Quantity) and isinstance(step, Quantity) and step.value > window.value:
-        return (
-            "density step must not exceed the window: the layout between windows would go unchecked"
-        )
-    return None
-
-
 def _window_and_step(check: Check) -> tuple[float, float]:
     """The window side and step (µm); the step defaults to the side."""
     window = required_length(check, "window")
@@ -105,12 +91,7 @@ def _window_and_step(check: Check) -> tuple[float, float]:
 def run(check: Check, ctx: CheckContext) -> list[Marker]:
     constraints = check.constraint("density")
     window, step_length = _window_and_step(check)
-    size, step = ctx.to_dbu(window), ctx.to_dbu(step_length)
-    if min(size, step) < 1:
-        raise AdkError(
-            f"density window {window:g} um or step {step_length:g} um is below the "
-            f"layout's database unit {ctx.dbu:g} um"
-        )
+    size, step = windows.in_units(window, step_length, ctx.dbu)
     layer = ctx.region(check.layers[0])
     within = layer_param(check, "within")
     if within is None:  # the extent holds the whole layer: nothing to clip
@@ -159,9 +140,9 @@ def _densities(
     extent = scope.bbox()
     if extent.area() == 0:
         return
-    width, columns = _runs(extent.left, extent.right, size, step)
-    height, rows = _runs(extent.bottom, extent.top, size, step)
-    _refuse_too_many(columns, rows)
+    width, columns = windows.runs(extent.left, extent.right, size, step)
+    height, rows = windows.runs(extent.bottom, extent.top, size, step)
+    windows.refuse_too_many(columns, rows)
     if focus is not None:
         columns = _near(columns, width, focus.left, focus.right)
         rows = _near(rows, height, focus.bottom, focus.top)
@@ -186,18 +167,7 @@ def _densities(
                     )
 
 
-def _refuse_too_many(columns: list[Run], rows: list[Run]) -> None:
-    """Refuse a grid of more than ``MAX_WINDOWS`` windows over the whole extent (a tile
-    counts them all too, so that every tile of a run agrees)."""
-    count = sum(run[2] for run in columns) * sum(run[2] for run in rows)
-    if count > MAX_WINDOWS:
-        raise AdkError(
-            f"density: {count:.3g} windows over the layout, more than {MAX_WINDOWS:.0e}; "
-            "use a larger step"
-        )
-
-
-def _near(runs: list[Run], size: int, low: int, high: int) -> list[Run]:
+def _near(runs: list[windows.Run], size: int, low: int, high: int) -> list[windows.Run]:
     """The runs cut to the windows that reach into [low - size, high + size]."""
     kept = []
     for start, stride, count in runs:
@@ -206,22 +176,6 @@ def _near(runs: list[Run], size: int, low: int, high: int) -> list[Run]:
         if last > first:
             kept.append((start + first * stride, stride, last - first))
     return kept
-
-
-def _runs(low: int, high: int, size: int, step: int) -> tuple[int, list[Run]]:
-    """The window size along one axis and its windows as runs of equal stride.
-
-    Starts are low, low + step, ... and high - size. Rasterized pixels must not
-    overlap, so overlapping windows (step < size) are split into runs whose
-    stride is a whole number of steps no shorter than the window."""
-    if high - low <= size:
-        return high - low, [(low, high - low, 1)]
-    starts = range(low, high - size, step)
-    phases = -(-size // step)
-    runs = [
-        (starts[j], phases * step, len(starts[j::phases])) for j in range(min(phases, len(starts)))
-    ]
-    return size, runs + [(high - size, size, 1)]
 
 
 def lydrc(check: Check, layers: list[str]) -> str:
