@@ -7,15 +7,27 @@ that side."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 
+from adk.checks import grouping
+from adk.checks.base import Marker
 from adk.errors import AdkError
-from adk.lang.model import ParamValue
+from adk.lang.model import Constraint, ParamValue
+from adk.lang.signature import MAX, WORD, Param
 from adk.lang.units import Quantity
 
 MAX_WINDOWS = 10_000_000  # about a minute of work; far more than a deck needs
 
 Run = tuple[int, int, int]  # first window start, stride, number of windows
+
+MARKERS = Param(
+    "markers",
+    WORD,
+    choices=("windows", "areas"),
+    doc="`areas` (default): failing windows that overlap or touch joined into one "
+    "marker, with the worst density and the number of windows; `windows`: a "
+    "marker per failing window",
+)
 
 
 def step_within_window(params: Mapping[str, ParamValue]) -> str | None:
@@ -66,3 +78,22 @@ def refuse_too_many(columns: list[Run], rows: list[Run], already: int = 0) -> in
             "use a larger step"
         )
     return count
+
+
+def joined(
+    markers: list[Marker], dbu: float, broken: Callable[[float], Constraint | None]
+) -> list[Marker]:
+    """Failing windows that overlap or touch and fail on the same side of the limits
+    (``broken`` gives the limit a value breaks) joined into one marker each: a sparse
+    area beside a dense one is two defects."""
+
+    def too_dense(marker: Marker) -> bool:
+        assert marker.measured is not None  # a window always has its density
+        constraint = broken(marker.measured)
+        return constraint is not None and constraint.op in MAX
+
+    sparse = [m for m in markers if not too_dense(m)]
+    dense = [m for m in markers if too_dense(m)]
+    return grouping.windows(sparse, dbu, grouping.smallest_first) + grouping.windows(
+        dense, dbu, grouping.largest_first
+    )

@@ -357,7 +357,8 @@ def test_wrong_operator_for_a_property(text: str, expected: tuple):
             (
                 1,
                 10,
-                "bump_density needs the parameter 'within' (bump_density(bumps, within LAYER))",
+                "bump_density needs the parameter 'within' (bump_density(bumps, within LAYER, "
+                "[window LENGTH], [step LENGTH], [markers windows|areas]))",
             ),
         ),
         (

@@ -4,11 +4,12 @@
 from __future__ import annotations
 
 from hypothesis import given, settings
-from hypothesis import strategies as st
 
 from adk.api import load_deck_text
 from adk.errors import DeckError
 from adk.layout.layermap import apply_layer_map, parse_layer_map
+from tests import fuzzing
+from tests.fuzzing import HOSTILE_YAML
 
 PATH = "fuzz.yaml"
 VALID = """# ACME package layouts
@@ -17,77 +18,12 @@ layers:
   VIA1: [111, 0]
   UBUMP: 130 / 2
 """
-TOKENS = [
-    "layers:",
-    "RDL1",
-    "VIA1",
-    "UBUMP",
-    "X",
-    ":",
-    ": ",
-    "- ",
-    "[",
-    "]",
-    "{",
-    "}",
-    ",",
-    "/",
-    "10/0",
-    "70000/0",
-    "1e999",
-    "9" * 40,
-    "-1",
-    "&a ",
-    "*a",
-    "&b [*a, *a, *a]",
-    "<<: *a",
-    "!!python/object/apply:os.system ['true']",
-    "!!binary aGk=",
-    "? ",
-    "|",
-    ">",
-    '"',
-    "'",
-    "#",
-    "---",
-    "...",
-    "%YAML 1.1",
-    "\t",
-    "\n",
-    "\n  ",
-    " ",
-    "\x00",
-    "\x85",
-    "\ufeff",
-    "~",
-    "null",
-]
+TOKENS = ["layers:", "RDL1", "VIA1", "UBUMP", "X", ":", "/", "10/0", "70000/0", *HOSTILE_YAML]
 ALPHABET = "abRDLV1_0123456789 \n\t:-[]{},/&*!?|>\"'#%@`~.\\"
 
 
-@st.composite
-def mutated_map(draw: st.DrawFn) -> str:
-    """The valid map with a few characters or tokens inserted, deleted or replaced."""
-    text = VALID
-    for _ in range(draw(st.integers(1, 4))):
-        at = draw(st.integers(0, len(text)))
-        kind = draw(st.sampled_from(["insert char", "insert token", "delete", "replace"]))
-        if kind == "insert char":
-            text = text[:at] + draw(st.sampled_from(ALPHABET)) + text[at:]
-        elif kind == "insert token":
-            text = text[:at] + draw(st.sampled_from(TOKENS)) + text[at:]
-        elif kind == "delete":
-            text = text[:at] + text[at + draw(st.integers(1, 8)) :]
-        else:
-            text = text[:at] + draw(st.sampled_from(TOKENS)) + text[at + draw(st.integers(1, 6)) :]
-    return text
-
-
-yaml_like = st.one_of(
-    st.text(max_size=120),
-    st.text(alphabet=ALPHABET, max_size=200),
-    st.lists(st.sampled_from(TOKENS), max_size=30).map("".join),
-)
+mutated_map = fuzzing.mutated(VALID, TOKENS, ALPHABET)
+yaml_like = fuzzing.text_like(TOKENS, ALPHABET)
 
 
 def loads_or_reports(text: str) -> None:
@@ -118,7 +54,7 @@ def test_random_yaml_raises_only_deck_errors(text: str):
 
 
 @settings(max_examples=300, deadline=None)
-@given(mutated_map())
+@given(mutated_map)
 def test_mutated_maps_raise_only_deck_errors(text: str):
     loads_or_reports(text)
 
@@ -127,7 +63,7 @@ DECK = load_deck_text("layer RDL1 = 10/0\nlayer VIA1 = 11/0\nlayer UBUMP = 30/0\
 
 
 @settings(max_examples=60, deadline=None)
-@given(mutated_map())
+@given(mutated_map)
 def test_applying_mutated_maps_raises_only_deck_errors(tmp_path_factory, text: str):
     path = tmp_path_factory.mktemp("map") / PATH
     path.write_text(text, encoding="utf-8", errors="surrogatepass")

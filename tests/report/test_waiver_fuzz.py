@@ -5,9 +5,10 @@ runs code (docs/robustness.md)."""
 from __future__ import annotations
 
 from hypothesis import given, settings
-from hypothesis import strategies as st
 
 from adk.report.waivers import WaiverFileError, parse_waivers
+from tests import fuzzing
+from tests.fuzzing import HOSTILE_YAML
 
 PATH = "waivers.yaml"
 VALID = """# waived by the package team
@@ -27,38 +28,14 @@ waivers:
 """
 TOKENS = [
     "waivers:", "rule:", "box:", "reason:", "owner:", "expires:", "tolerance:", "text:",
-    "UB.P", "- ", ": ", "[", "]", "{", "}", ",", "1e999", "-1", "nan", ".inf", "9" * 40,
-    "2030-02-30", "2030-06-30", "&a ", "*a", "&b [*a, *a, *a]", "<<: *a",
-    "!!python/object/apply:os.system ['touch /tmp/adk-fuzz-pwned']", "!!binary aGk=",
-    "!!timestamp x", "? ", "|", ">", '"', "'", "#", "---", "...", "%YAML 1.1", "\t", "\n",
-    "\n  ", " ", "\x00", "\x85", "\ufeff", "~", "null", "true",
+    "UB.P", "nan", ".inf", "2030-02-30", "2030-06-30", "!!timestamp x", "true",
+    "!!python/object/apply:os.system ['touch /tmp/adk-fuzz-pwned']", *HOSTILE_YAML,
 ]  # fmt: skip
 ALPHABET = "abUBPrule_0123456789 \n\t:-[]{},./&*!?|>\"'#%@`~\\"
 
 
-@st.composite
-def mutated_file(draw: st.DrawFn) -> str:
-    """The valid file with a few characters or tokens inserted, deleted or replaced."""
-    text = VALID
-    for _ in range(draw(st.integers(1, 4))):
-        at = draw(st.integers(0, len(text)))
-        kind = draw(st.sampled_from(["insert char", "insert token", "delete", "replace"]))
-        if kind == "insert char":
-            text = text[:at] + draw(st.sampled_from(ALPHABET)) + text[at:]
-        elif kind == "insert token":
-            text = text[:at] + draw(st.sampled_from(TOKENS)) + text[at:]
-        elif kind == "delete":
-            text = text[:at] + text[at + draw(st.integers(1, 8)) :]
-        else:
-            text = text[:at] + draw(st.sampled_from(TOKENS)) + text[at + draw(st.integers(1, 6)) :]
-    return text
-
-
-yaml_like = st.one_of(
-    st.text(max_size=120),
-    st.text(alphabet=ALPHABET, max_size=200),
-    st.lists(st.sampled_from(TOKENS), max_size=30).map("".join),
-)
+mutated_file = fuzzing.mutated(VALID, TOKENS, ALPHABET)
+yaml_like = fuzzing.text_like(TOKENS, ALPHABET)
 
 
 def loads_or_reports(text: str) -> None:
@@ -93,6 +70,6 @@ def test_random_yaml_raises_only_waiver_file_errors(text: str):
 
 
 @settings(max_examples=400, deadline=None)
-@given(mutated_file())
+@given(mutated_file)
 def test_mutated_waiver_files_raise_only_waiver_file_errors(text: str):
     loads_or_reports(text)

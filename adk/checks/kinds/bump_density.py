@@ -35,7 +35,7 @@ from itertools import product
 import klayout.db as kdb
 import numpy as np
 
-from adk.checks import grouping, windows
+from adk.checks import windows
 from adk.checks.base import (
     Check,
     CheckContext,
@@ -45,7 +45,7 @@ from adk.checks.base import (
     violation_text,
 )
 from adk.lang.model import ParamValue
-from adk.lang.signature import LAYER, LENGTH, MAX, MIN, WORD, CheckSpec, Param, Prop
+from adk.lang.signature import LAYER, LENGTH, MAX, MIN, CheckSpec, Param, Prop
 from adk.lang.units import Dim, Quantity
 from adk.layout.bumps import breaks, inside
 
@@ -58,13 +58,7 @@ SPEC = CheckSpec(
         Param("within", LAYER, required=True, doc="the region layer"),
         Param("window", LENGTH, doc="window side: count in windows over each region shape"),
         Param("step", LENGTH, doc="window step; defaults to the window side"),
-        Param(
-            "markers",
-            WORD,
-            choices=("windows", "areas"),
-            doc="with `window`: `areas` (default) joins failing windows that overlap or touch "
-            "into one marker with the worst density; `windows`: a marker per failing window",
-        ),
+        windows.MARKERS,
     ),
     polygon=False,
     validate=lambda params, _constraints: (
@@ -102,21 +96,11 @@ def run(check: Check, ctx: CheckContext) -> list[Marker]:
 
 
 def joined(check: Check, markers: list[Marker], dbu: float) -> list[Marker]:
-    """Failing windows that overlap or touch and fail on the same side of the limits
-    joined into one marker; the region markers of the form without windows stay."""
+    """Failing windows joined (:func:`windows.joined`); the markers of the form without
+    windows, whole region shapes, stay as they are."""
     if check.param("window") is None:
         return markers
-
-    def too_dense(marker: Marker) -> bool:
-        assert marker.measured is not None  # a window always has its density
-        constraint = breaks(check.constraints, marker.measured)
-        return constraint is not None and constraint.op in MAX
-
-    sparse = [m for m in markers if not too_dense(m)]
-    dense = [m for m in markers if too_dense(m)]
-    return grouping.windows(sparse, dbu, grouping.smallest_first) + grouping.windows(
-        dense, dbu, grouping.largest_first
-    )
+    return windows.joined(markers, dbu, lambda value: breaks(check.constraints, value))
 
 
 def _shape_marker(

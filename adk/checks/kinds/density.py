@@ -34,7 +34,7 @@ from itertools import product
 
 import klayout.db as kdb
 
-from adk.checks import grouping, windows
+from adk.checks import windows
 from adk.checks.base import (
     CheckContext,
     Marker,
@@ -46,7 +46,7 @@ from adk.checks.base import (
 from adk.checks.drc import drc_layer, drc_limits, drc_markers
 from adk.checks.polygon import breaker, ordered
 from adk.lang.model import Check
-from adk.lang.signature import LAYER, LENGTH, MAX, MIN, WORD, CheckSpec, Param, Prop
+from adk.lang.signature import LAYER, LENGTH, MAX, MIN, CheckSpec, Param, Prop
 from adk.lang.units import Dim
 
 SPEC = CheckSpec(
@@ -58,14 +58,7 @@ SPEC = CheckSpec(
         Param("window", LENGTH, required=True, doc="window side"),
         Param("step", LENGTH, doc="window step; defaults to the window side"),
         Param("within", LAYER, doc="clip windows to this layer"),
-        Param(
-            "markers",
-            WORD,
-            choices=("windows", "areas"),
-            doc="`areas` (default): failing windows that overlap or touch joined into one "
-            "marker, with the worst density and the number of windows; `windows`: a "
-            "marker per failing window",
-        ),
+        windows.MARKERS,
     ),
     validate=lambda params, _constraints: windows.step_within_window(params),
 )
@@ -110,20 +103,8 @@ def run(check: Check, ctx: CheckContext) -> list[Marker]:
 
 
 def joined(check: Check, markers: list[Marker], dbu: float) -> list[Marker]:
-    """The failing windows of the whole layout, those that overlap or touch and fail on
-    the same side of the limits joined: a sparse area beside a dense one is two defects."""
-    broken = breaker(check.constraint("density"), 1.0)
-
-    def too_dense(marker: Marker) -> bool:
-        assert marker.measured is not None  # a window always has its density
-        constraint = broken(marker.measured)
-        return constraint is not None and constraint.op in MAX
-
-    sparse = [m for m in markers if not too_dense(m)]
-    dense = [m for m in markers if too_dense(m)]
-    return grouping.windows(sparse, dbu, grouping.smallest_first) + grouping.windows(
-        dense, dbu, grouping.largest_first
-    )
+    """The failing windows of the whole layout, joined (:func:`windows.joined`)."""
+    return windows.joined(markers, dbu, breaker(check.constraint("density"), 1.0))
 
 
 def _layout_extent(ctx: CheckContext, layer: kdb.Region) -> kdb.Box:
