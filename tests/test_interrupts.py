@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import contextlib
 import faulthandler
+import json
 import os
 import signal
 import subprocess
@@ -185,6 +186,45 @@ def test_a_closed_output_pipe_ends_the_run_quietly(folder, deck, tmp_path):
     process.stdout.close()  # as `adk check ... | head -c 1` does
     err = process.stderr.read()
     assert process.wait(timeout=60) == 141 and err == b""  # 128 + SIGPIPE, as a shell has it
+
+
+def test_two_runs_writing_one_report_never_interleave(folder, deck, tmp_path):
+    """Two checks of different layouts write the same marker database and JSON report at
+    once: each file is then whole, and one run's (never a mix), with no temporary file
+    left; each rename replaces the file in one step."""
+    layouts = [
+        write_dot_array(str(folder / "small.gds"), 30, 30),  # 900 markers
+        write_dot_array(str(folder / "large.gds"), 60, 60),  # 3600 markers
+    ]
+    report, summary = tmp_path / "shared.lyrdb", tmp_path / "shared.json"
+
+    def written() -> tuple[bytes, bytes]:
+        return report.read_bytes(), summary.read_bytes()
+
+    alone = []
+    for layout in layouts:
+        assert start_check(layout, deck, report, "--report", f"json:{summary}").wait(60) == 1
+        alone.append(written())
+    for _ in range(3):
+        runs = [
+            start_check(layout, deck, report, "--report", f"json:{summary}") for layout in layouts
+        ]
+        assert [run.wait(timeout=120) for run in runs] == [1, 1]
+        database, json_report = written()
+        assert _same_items(database, alone)
+        assert json.loads(json_report)["rules"][0]["count"] in (900, 3600)
+        assert leftovers(tmp_path) == []
+
+
+def _same_items(database: bytes, alone: list[tuple[bytes, bytes]]) -> bool:
+    """Whether a marker database holds the items of one of the runs made alone (its run
+    time and date differ from theirs)."""
+
+    def items(data: bytes) -> list[str]:
+        return [line for line in data.decode().splitlines() if "<value>" in line]
+
+    assert all(len(items(run[0])) >= 900 for run in alone)
+    return items(database) in [items(run[0]) for run in alone]
 
 
 # ---------------------------------------------------------------- the child process itself
