@@ -34,6 +34,7 @@ from adk.report.reviewed_markers import write_reviewed_markers
 from adk.report.waivers import load_waivers
 from adk.run.engine import Parallel, Progress, run_deck
 from adk.run.result import RuleOutcome, RunResult
+from adk.run.stepwise import TileProgress
 
 PathLike = str | os.PathLike[str]
 
@@ -72,6 +73,8 @@ def check(
     tile_size: float | None = None,
     dask: str | None = None,
     progress: Progress | None = None,
+    flat_markers: bool = False,
+    tile_progress: TileProgress | None = None,
 ) -> RunResult:
     """Check a layout (a GDS/OASIS file, plain or gzipped, or a layout read already)
     against a deck (a :class:`Deck`, a file or a shipped deck's name).
@@ -79,11 +82,19 @@ def check(
     ``top``: the top cell when the file has several; ``rules``: only these rule ids;
     ``jobs``, ``tile_size`` (µm) and ``dask`` (a scheduler address) split the run into
     tiles, with the same markers as a run in one piece; ``progress(done, total, label)``
-    is called as rules or tiles finish. Raises :class:`adk.errors.AdkError` on bad input."""
+    is called as rules or tiles finish. A marker found alike at every placement of a cell
+    is filed in that cell, with its placements (docs/checking.md); ``flat_markers`` files
+    every marker in the top cell, one per placement. With ``tile_progress`` (and no tiles
+    asked for), rules run one after another, local ones on tiles in this process, and
+    ``tile_progress(step)`` (an :class:`adk.run.stepwise.Step`) is called as each rule
+    starts and each of its tiles ends. Raises :class:`adk.errors.AdkError` on bad input."""
     if not isinstance(deck, Deck):
         deck = load_deck(deck)
     loaded = layout if isinstance(layout, LoadedLayout) else read_layout(os.fspath(layout), top)
-    return run_deck(deck, deck.layers, loaded, rules, progress, Parallel(jobs, tile_size, dask))
+    parallel = Parallel(jobs, tile_size, dask)
+    return run_deck(
+        deck, deck.layers, loaded, rules, progress, parallel, flat_markers, tile_progress
+    )
 
 
 def write_markers(result: RunResult, path: PathLike) -> None:

@@ -18,9 +18,10 @@ DECK = os.path.abspath("rules/focos_bridge.adk")
 
 
 def violations(path: str, parallel: Parallel | None = None) -> list[tuple]:
-    """Every marker, rule by rule, in order: rule id, geometry and text."""
+    """Every marker, rule by rule, in order: rule id, geometry and text; a marker filed in a
+    cell at each placement, as the hierarchy decides where markers are filed."""
     deck = load_deck(DECK)
-    result = run_deck(deck, deck.layers, read_layout(path), parallel=parallel)
+    result = run_deck(deck, deck.layers, read_layout(path), parallel=parallel).flat()
     return [
         (outcome.rule.id, shape_key(marker.shape), marker.text)
         for outcome in result.outcomes

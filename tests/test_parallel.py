@@ -51,6 +51,10 @@ rule P     : pitch(BUMP) >= 3 um
 rule AL.TO : align(BUMP, to PAD) <= 0.4 um
 rule AL.BO : align(BUMP, both PAD) <= 0.4 um
 rule DIST  : distance(B, A) >= 1 um
+rule A.WMAX : width(A) <= 3 um
+rule A.GRID : ongrid(A, grid 0.2 um)
+rule B.SIZE : size(B) { width >= 1 um  length <= 5 um }
+rule B.NONE : none(B)
 """
 
 GRID = 100  # dbu: 0.1 um

@@ -41,7 +41,8 @@ def check(
     exprs = tuple(LayerRef(x) if isinstance(x, str) else x for x in layers)
     built = []
     for prop, op, value, dim in constraints:
-        built.append(Constraint(prop or spec.default_prop.name, op, Quantity(value, dim), SPAN))
+        name = prop or (spec.default_prop.name if spec.default_prop else "")
+        built.append(Constraint(name, op, Quantity(value, dim), SPAN))
     fixed = []
     for name, value in (params or {}).items():
         param = spec.param(name)

@@ -18,16 +18,41 @@ _NEGATED = {">=": "<", ">": "<=", "<=": ">", "<": ">=", "==": "!="}
 
 @dataclass(frozen=True)
 class Marker:
-    """One violation: its geometry in µm, the measured value and a one-line text."""
+    """One violation: its geometry in µm in the top cell, the measured value and a one-line
+    text. ``filed``: None for a marker of the top cell; else the cell it is filed in, with
+    every placement (docs/checking.md, "Markers in cells"), and ``shape`` is then its
+    first placement's."""
 
     shape: Geometry
     measured: float | None
     text: str
+    filed: Filing | None = None
+
+    @property
+    def placements(self) -> int:
+        """How many violations the marker stands for: one per placement of its cell."""
+        return len(self.filed.placed) if self.filed else 1
+
+    def each_placement(self) -> tuple[Marker, ...]:
+        """The marker at each placement of its cell, in the top cell: the flat markers."""
+        return self.filed.placed if self.filed else (self,)
 
     def sort_key(self) -> tuple:
         """Position first; the exact geometry breaks ties, so the order is total."""
         box = self.shape.bbox()
         return (box.left, box.bottom, box.right, box.top, self.text, shape_key(self.shape))
+
+
+@dataclass(frozen=True)
+class Filing:
+    """Where a marker found alike at every placement of a cell is filed: the cell's name,
+    the marker's geometry in the cell's coordinates (µm), the cell's first placement
+    (cell to top, µm) and the flat marker at each placement, the first one first."""
+
+    cell: str
+    shape: Geometry
+    trans: kdb.DCplxTrans
+    placed: tuple[Marker, ...]
 
 
 def shape_key(shape: Geometry) -> tuple:
@@ -90,6 +115,10 @@ class CheckContext(Protocol):
     def bump_outlines(self, expr: LayerExpr) -> list:
         """Distinct bump outlines (:class:`adk.layout.bumps.Outline`) with their placements."""
 
+    def texts(self, expr: LayerExpr) -> tuple[np.ndarray, list[str]]:
+        """The texts of a drawn layer: positions (N, 2) in µm sorted by x then y, and their
+        strings in the same order; none for a derived layer (an operation drops texts)."""
+
     def to_dbu(self, microns: float) -> int:
         """A distance in µm as a whole number of database units."""
 
@@ -148,6 +177,7 @@ def failing(
 __all__ = [
     "Check",
     "CheckContext",
+    "Filing",
     "Geometry",
     "Marker",
     "failing",

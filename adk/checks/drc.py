@@ -6,8 +6,9 @@ It calls the helpers the script's prelude defines (:mod:`adk.export.lydrc`):
 ``adk_pairs`` makes markers of the edge pairs whose distance, rounded as adk rounds it,
 breaks a limit; ``adk_threshold`` is the distance below which KLayout must report a pair;
 ``adk_pieces`` and ``adk_named`` make markers of shapes with a fixed text, or one naming
-the layers each shape lies on; ``adk_area`` and ``adk_density`` measure as the area and
-density kinds do, ``adk_joined_windows`` joins density windows as the density kind does.
+the layers each shape lies on; ``adk_area``, ``adk_density``, ``adk_too_wide`` (a maximum
+width), ``adk_size`` and ``adk_off_grid`` measure as the area, density, width, size and
+ongrid kinds do, ``adk_joined_windows`` joins density windows as the density kind does.
 The texts are adk's: the prelude formats values in the deck's unit. Edge pairs of a rule
 that joins its markers are joined by the script around the expression, as
 :func:`adk.checks.finished` joins them.
@@ -59,9 +60,11 @@ def drc_text(*parts: str | LayerExpr) -> str:
     return f"{{{choices}}}[@adk_unit]"
 
 
-def drc_limits(check: Check, prop: str) -> str:
-    """A check's limits on ``prop`` as ``[[op, value in base units], ...]``."""
-    return "[" + ", ".join(f'["{c.op}", {c.limit.value!r}]' for c in check.constraint(prop)) + "]"
+def drc_limits(check: Check, prop: str, ops: tuple[str, ...] | None = None) -> str:
+    """A check's limits on ``prop`` (with ``ops``: those of these operators) as
+    ``[[op, value in base units], ...]``."""
+    constraints = [c for c in check.constraint(prop) if ops is None or c.op in ops]
+    return "[" + ", ".join(f'["{c.op}", {c.limit.value!r}]' for c in constraints) + "]"
 
 
 def drc_check(layer: str, method: str, limits: str, *others: str) -> str:

@@ -38,6 +38,7 @@ if TYPE_CHECKING:
 COMMAND_MODULES = (
     "deck_commands",
     "check_command",
+    "assembly_command",
     "waive_command",
     "example_command",
     "kit_commands",

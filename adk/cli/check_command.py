@@ -59,7 +59,7 @@ def register(sub: Subparsers) -> None:
         action="append",
         metavar="ID",
         dest="rules",
-        help="run only this rule (repeatable)",
+        help="run only this rule, or the rules of this category (repeatable)",
     )
     check.add_argument("--format", choices=("table", "json"), default="table")
     check.add_argument(
@@ -94,6 +94,13 @@ def register(sub: Subparsers) -> None:
         metavar="UM",
         help="how far in um a violation's box may lie from a baseline marker's, or a "
         f"waiver's that sets none, and still match (default {DEFAULT_TOLERANCE})",
+    )
+    check.add_argument(
+        "--flat-markers",
+        action="store_true",
+        help="file every marker in the top cell, in its coordinates, once per placement of "
+        "its cell (default: a violation found alike at every placement of a cell is one "
+        "marker in that cell; docs/checking.md)",
     )
     check.add_argument(
         "--strict",
@@ -184,6 +191,7 @@ def check_layout(args: argparse.Namespace) -> int:
         tile_size=args.tile_size,
         dask=args.dask,
         progress=progress,
+        flat_markers=args.flat_markers,
     )
     result, review = review_and_report(args, result, review_inputs, output)
     if args.format == "json":

@@ -9,7 +9,7 @@ import pkgutil
 from importlib import import_module
 from types import ModuleType
 
-_HELPERS = {"geometry", "writer", "planted"}
+_HELPERS = {"geometry", "writer", "planted", "assembly"}  # assembly: adk.examples.assembly
 
 PILLARS = tuple(sorted(m.name for m in pkgutil.iter_modules(__path__) if m.name not in _HELPERS))
 

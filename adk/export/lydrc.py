@@ -7,7 +7,9 @@ outside its enclosure, a forbidden shape inside a keep-out zone), the same densi
 Its markers are adk's, with adk's texts (``width 1.5 um < 2 um``): where a rule joins the
 markers of one defect (``markers areas``, the default), the script joins them as adk does.
 
-The script writes one category per rule id, in deck order, as ``adk check`` does. It reads
+The script writes one category per rule id, in deck order, as ``adk check`` does; rules
+that share a category (``category`` in the deck) write to one, their items tagged with
+their rules. It reads
 absent layers as ``adk check`` does: a drawn layer the layout lacks is empty, and a rule is
 not checked only when every drawn layer it reads is absent; absent layers are a warning, or
 a note when the deck marks them optional. Object rules (bumps, bridges, counts, distances
@@ -59,7 +61,7 @@ def export_deck(deck: Deck, layers: dict[str, Layer] | None = None) -> Exported:
             _PRELUDE,
             *_layer_lines(exported, layers),
             "adk_about_run\n",
-            *(_rule_lines(rule, layers, deck.units) for rule in deck.rules),
+            *(_rule_lines(rule, layers, deck.units, _shared(deck)) for rule in deck.rules),
             _EPILOGUE,
         ]
     )
@@ -180,7 +182,15 @@ def _layer_lines(rules: list[Rule], layers: dict[str, Layer]) -> list[str]:
 
 
 # ---------------------------------------------------------------- rules
-def _rule_lines(rule: Rule, layers: dict[str, Layer], unit: str) -> str:
+def _shared(deck: Deck) -> set[str]:
+    """The categories that several rules share, or that a rule is reported under instead
+    of its id: their descriptions name each rule, as adk check's do."""
+    return {
+        name for name, rules in deck.categories().items() if len(rules) > 1 or rules[0].id != name
+    }
+
+
+def _rule_lines(rule: Rule, layers: dict[str, Layer], unit: str, shared: set[str]) -> str:
     """A rule's category, after a comment saying what the rule checks."""
     from adk.report.rule_table import rule_row
 
@@ -194,6 +204,8 @@ def _rule_lines(rule: Rule, layers: dict[str, Layer], unit: str) -> str:
     names = [n for expr in rule_layers(rule) for n in layer_names(expr)]
     drawn = ", ".join(ruby_string(name) for name in drawn_layers(names, layers))
     joined = ", joined: true" if checks.joins_markers(rule.check) else ""
+    if rule.reported_under in shared:
+        joined += f", category: {ruby_string(rule.reported_under)}"
     call = f"adk_rule({ruby_string(rule.id)}, {texts}, [{drawn}]{joined}) do"
     return f"{comment}\n{call}\n  {_markers(rule.check)}\nend\n"
 
@@ -254,15 +266,29 @@ end
 
 # a rule's markers, unless every drawn layer it reads is absent: then there is nothing to
 # check it on. joined: the edge pairs of one defect joined into one marker (a kind joining
-# other markers, density windows, does so in its translation)
-def adk_rule(id, description, severity, drawn, joined: false)
-  category = @adk_rdb.create_category(id)
+# other markers, density windows, does so in its translation). category: the category it
+# is reported under when the deck names one that other rules share, or that is not its id
+def adk_rule(id, description, severity, drawn, joined: false, category: nil)
   absent = drawn.select { |name| @adk_absent.key?(name) }
-  category.description = "#{description} (#{severity})#{adk_absence(drawn, absent)}"
+  about = "#{description} (#{severity})#{adk_absence(drawn, absent)}"
+  target = adk_category(category || id, category ? "#{id}: #{about}" : about)
   return if !absent.empty? && absent.size == drawn.size
   markers = yield.flatten(1)
   markers = adk_joined_pairs(markers) if joined
-  adk_items(category, severity, markers)
+  adk_items(target, severity, markers, category && category != id ? "rule #{id}" : nil)
+end
+
+# the category named name, made by its first rule; each later rule adds its description
+def adk_category(name, about)
+  @adk_categories ||= {}
+  category = @adk_categories[name]
+  if category
+    category.description = "#{category.description}; #{about}"
+  else
+    category = @adk_categories[name] = @adk_rdb.create_category(name)
+    category.description = about
+  end
+  category
 end
 
 # what a rule's category says of its absent layers, as adk check's says it
@@ -281,14 +307,15 @@ def adk_not_exported(name, description, severity, reason)
   category.description = "#{description} (#{severity}) [not exported: #{reason}; #{advice}]"
 end
 
-# one item per marker, in adk's order, with its shape, its text and the rule's severity
-def adk_items(category, severity, markers)
-  tag = @adk_rdb.tag_id(severity)
+# one item per marker, in adk's order, with its shape, its text and the rule's severity;
+# rule: the tag naming the rule, in a category named otherwise
+def adk_items(category, severity, markers, rule = nil)
+  tags = [@adk_rdb.tag_id(severity)] + (rule ? [@adk_rdb.tag_id(rule)] : [])
   markers.sort_by { |marker| adk_position(marker) }.each do |shape, _, text|
     item = @adk_rdb.create_item(@adk_cell.rdb_id, category.rdb_id)
     item.add_value(shape.to_dtype(dbu))
     item.add_value(text)
-    item.add_tag(tag)
+    tags.each { |tag| item.add_tag(tag) }
   end
 end
 
@@ -450,6 +477,95 @@ def adk_area(layer, limits)
     markers << [polygon, measured, adk_violation("area", measured, op, limit, :area)]
   end
   markers
+end
+
+# markers for the vertices of a layer's merged shapes off a grid (um, a whole number of
+# database units), each point once
+def adk_off_grid(layer, grid)
+  units = (grid / dbu).round(6)
+  raise "ongrid: grid #{grid} um is not a whole number of the database unit #{dbu} um" \
+    if units != units.round
+  text = "vertex off the #{adk_quantity(grid, :length)} grid"
+  points = {}
+  layer.data.grid_check(units.round, units.round).each do |pair|
+    points[[pair.first.x1, pair.first.y1]] = true
+  end
+  points.keys.map do |x, y|
+    point = RBA::Edge.new(x, y, x, y)
+    [RBA::EdgePair.new(point, point), nil, text]
+  end
+end
+
+# the largest width maximum limits (um) allow, in whole database units
+def adk_largest_allowed(limits)
+  limits.map { |op, um| v = (um / dbu).round(6); op == "<=" ? v.floor : v.ceil - 1 }.min
+end
+
+# markers for the parts of a layer's merged shapes wider than a maximum: in quarter
+# database units, each shape shrunk by half the width allowed and a quarter unit, grown
+# back; each part with its width, the least whole W for which it shrunk by W / 2 and a
+# quarter unit keeps nothing
+def adk_too_wide(layer, limits)
+  allowed = adk_largest_allowed(limits)
+  quarters = layer.data.merged.transformed(RBA::ICplxTrans.new(4.0))
+  shrink = 2 * allowed + 1
+  core = quarters.sized(-shrink)
+  return [] if core.is_empty?
+  markers = []
+  (core.sized(shrink) & quarters).merged.each do |part|
+    width = adk_part_width(part, allowed)
+    next unless width
+    op, limit = adk_broken(width, limits, dbu)
+    next unless op
+    measured = (width * dbu).round(9)
+    shape = part.transformed(RBA::ICplxTrans.new(0.25))
+    markers << [shape, measured, adk_violation("width", measured, op, limit, :length)]
+  end
+  markers
+end
+
+def adk_part_width(part, allowed)
+  piece = RBA::Region.new(part)
+  kept = ->(width) { !piece.sized(-(2 * width + 1)).is_empty? }
+  return nil unless kept.call(allowed)
+  box = part.bbox
+  low, high = allowed, ([box.width, box.height].min / 4.0).ceil + 1
+  while high - low > 1
+    middle = (low + high) / 2
+    kept.call(middle) ? low = middle : high = middle
+  end
+  high
+end
+
+# markers for the merged shapes that are no rectangles, and for the rectangles with a side
+# breaking a limit ([[property, op, um], ...] in the deck's order: size bounds both sides,
+# width the shorter, length the longer)
+def adk_size(layer, limits)
+  markers = []
+  layer.data.merged.each do |polygon|
+    next markers << [polygon, nil, "size: not a rectangle"] unless polygon.is_box?
+    box = polygon.bbox
+    sides = { "width" => [box.width, box.height].min, "length" => [box.width, box.height].max }
+    found = adk_broken_side(sides, limits)
+    next unless found
+    side, op, limit = found
+    measured = (sides[side] * dbu).round(9)
+    size = sides.values.map { |v| adk_quantity((v * dbu).round(9), :length) }.join(" x ")
+    text = "#{adk_violation(side, measured, op, limit, :length)} (#{size})"
+    markers << [polygon, measured, text]
+  end
+  markers
+end
+
+# the first limit a side breaks, with the side's name
+def adk_broken_side(sides, limits)
+  limits.each do |prop, op, limit|
+    names = prop == "size" ? ["width", "length"] : [prop]
+    names.each do |side|
+      return [side, op, limit] if adk_broken(sides[side], [[op, limit]], dbu)
+    end
+  end
+  nil
 end
 
 # window starts along one axis: every step from low, the last one moved back to end at high

@@ -86,7 +86,8 @@ def run_self_tests(
     for path in paths:
         loaded = read_layout(path)
         labels = read_labels(loaded, deck, annotation)
-        result = run_deck(deck, deck.layers, loaded)
+        # every marker in the top cell, once per placement: each is matched to its labels
+        result = run_deck(deck, deck.layers, loaded, flat_markers=True)
         for outcome in result.outcomes:
             _tally(
                 tallies[outcome.rule.id],

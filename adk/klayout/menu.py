@@ -17,9 +17,12 @@ from pathlib import Path
 import pya
 
 from adk.errors import AdkError
-from adk.klayout import plugin
+from adk.klayout import plugin, progress, waiver_dialog
 from adk.klayout.pages import markdown_html
-from adk.klayout.summary import cancelled_summary, run_summary
+from adk.klayout.summary import cancelled_summary
+from adk.klayout.worker import Finished
+from adk.lang.model import Deck
+from adk.run.stepwise import Step
 
 MENU = "adk_menu"
 SUMMARY_TITLE = "ADK run summary"
@@ -48,6 +51,7 @@ def install_menu() -> None:
     _item(menu, f"{MENU}.end", "rerun", "Re-run Last Deck", rerun, "Ctrl+Shift+R")
     menu.insert_separator(f"{MENU}.end", "markers_group")
     _item(menu, f"{MENU}.end", "show_markers", "Show Last Markers", show_last_markers)
+    _item(menu, f"{MENU}.end", "save_waivers", "Save Waivers...", waiver_dialog.save_waivers)
     _item(menu, f"{MENU}.end", "manual", "Rule Manual...", show_manual)
     menu.insert_menu(f"{MENU}.end", "settings", "Settings")
     settings = f"{MENU}.settings.end"
@@ -62,6 +66,9 @@ def install_menu() -> None:
         "Output Beside the Layout",
         lambda: _update(output_folder=""),
     )
+    _item(menu, settings, "waivers", "Waiver File...", choose_waiver_file)
+    beside = "Waivers Beside the Layout"
+    _item(menu, settings, "waivers_beside", beside, lambda: _update(waivers=""))
     _watch_packages()
 
 
@@ -127,30 +134,66 @@ def _update(**changes: str) -> plugin.Settings:
 
 # ---------------------------------------------------------------- running
 def run_deck(deck: str) -> None:
-    """Check the current view's layout against ``deck``, open the markers on it, name the
-    deck's layers in the Layers panel and show a summary of the run."""
+    """Check the current view's layout against ``deck`` in a worker process, under KLayout's
+    progress bar (:mod:`adk.klayout.progress`), open the markers on it, name the deck's
+    layers in the Layers panel and show a summary of the run. A deck that seems not to be
+    the layout's asks first."""
+    import adk
+
     view = pya.LayoutView.current()
     if view is None:
         raise AdkError("open a layout first")
+    if not waiver_dialog.save_before_run(view, "the run replaces the markers"):
+        return
     settings = _update(deck=deck)
-    progress = _Progress(f"adk: {os.path.basename(deck)}")
+    checked = adk.load_deck(deck, settings.layer_map or None)  # its errors before any run
+    if not _fits_or_confirmed(view, checked):
+        return
+    report = plugin.report_path(
+        plugin.loaded_layout(view).path, checked.name, settings.output_folder
+    )
+    options = {"layer_map": settings.layer_map, "waivers": settings.waivers}
+    bar = progress.Bar(f"adk: {os.path.basename(deck)}")
     try:
-        run = plugin.check_on_view(
-            view, deck, settings.layer_map, output_folder=settings.output_folder, progress=progress
-        )
+        done = progress.check(view, deck, report, options, bar)
     except plugin.Cancelled:
         name = os.path.basename(deck)
-        _show_summary(name, cancelled_summary(name, *progress.reached))
+        _show_summary(name, _cancelled(name, bar.reached))
         return
     finally:
-        progress.close()
-    _update(last_report=run.report)
-    plugin.show_markers(view, run.report)
-    plugin.name_layers(view, run.result.deck)
-    _show_summary(run.result.deck.name, run_summary(run.result, run.report))
-    failed = sum(1 for outcome in run.result.outcomes if outcome.status == "fail")
+        bar.close()
+    _show_run(view, checked, done)
+
+
+def _show_run(view: pya.LayoutView, deck: Deck, done: Finished) -> None:
+    """The markers of a run in the marker browser, the deck's layers named, the summary."""
+    _update(last_report=done.report)
+    if not view._destroyed():  # closed while the run went on
+        plugin.show_markers(view, done.report)
+        plugin.name_layers(view, deck)
+    _show_summary(done.deck, done.summary)
     _app().main_window().message(
-        f"ADK: {run.result.deck.name}: {failed} of {len(run.result.outcomes)} rules failed", 10000
+        f"ADK: {done.deck}: {done.failed} of {done.rules} rules failed", 10000
+    )
+
+
+def _fits_or_confirmed(view: pya.LayoutView, deck: Deck) -> bool:
+    """Whether to run: the deck fits the layout, or the user says to run it anyway."""
+    question = plugin.fit_question(view, deck)
+    if question is None:
+        return True
+    buttons = pya.MessageBox.Yes | pya.MessageBox.No
+    return pya.MessageBox.warning("ADK", question, buttons) == pya.MessageBox.Yes
+
+
+def _cancelled(name: str, reached: Step | None) -> str:
+    """The summary of a run cancelled at ``reached`` (None: before its first rule)."""
+    if reached is None:
+        return cancelled_summary(name, 0, 0)
+    if reached.tiles_done == reached.tiles:  # between two rules
+        return cancelled_summary(name, reached.rule + 1, reached.rules)
+    return cancelled_summary(
+        name, reached.rule, reached.rules, reached.rule_id, reached.tiles_done, reached.tiles
     )
 
 
@@ -184,37 +227,14 @@ def rerun() -> None:
     run_deck(deck)
 
 
-class _Progress:
-    """KLayout's progress bar, one step per rule; its Cancel button stops the run."""
-
-    def __init__(self, title: str):
-        self._title = title
-        self._bar: pya.RelativeProgress | None = None
-        self.reached: tuple[int, int, str] = (0, 0, "")  # rules done, rules in all, next rule
-
-    def __call__(self, done: int, total: int, rule_id: str) -> None:
-        self.reached = (done, total, rule_id)
-        if self._bar is None:
-            self._bar = pya.RelativeProgress(self._title, max(total, 1), 1)
-        self._bar.desc = f"{self._title}: {rule_id}" if rule_id else self._title
-        try:
-            self._bar.set(done, True)  # runs the event loop; raises once Cancel is pressed
-        except Exception:
-            raise plugin.Cancelled() from None
-
-    def close(self) -> None:
-        if self._bar is not None:
-            self._bar._destroy()
-            self._bar = None
-
-
 # ---------------------------------------------------------------- markers and manual
 def show_last_markers() -> None:
     view = pya.LayoutView.current()
     report = plugin.load_settings(_app()).last_report
     if view is None or not report:
         raise AdkError("no markers yet: run a deck on an open layout first")
-    plugin.show_markers(view, report)
+    if waiver_dialog.save_before_run(view, "showing the last markers loads them anew"):
+        plugin.show_markers(view, report)
 
 
 def show_manual() -> None:
@@ -246,6 +266,16 @@ def choose_output_folder() -> None:
     )
     if folder:
         _update(output_folder=folder)
+
+
+def choose_waiver_file() -> None:
+    waivers = pya.FileDialog.ask_save_file_name(
+        "Waiver file (read by every run, written by Save Waivers)",
+        plugin.load_settings(_app()).waivers or ".",
+        "Waiver files (*.yaml *.yml);;All files (*)",
+    )
+    if waivers:
+        _update(waivers=waivers)
 
 
 def _ask_file(title: str, filters: str) -> str | None:

@@ -9,7 +9,7 @@ from __future__ import annotations
 import os
 import tempfile
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from adk.klayout.embedded import use_application_modules
@@ -22,7 +22,9 @@ import klayout.rdb as rdb  # noqa: E402
 from adk.errors import AdkError, DeckError  # noqa: E402
 from adk.lang.model import Deck  # noqa: E402
 from adk.layout.reader import LoadedLayout, choose_top  # noqa: E402
+from adk.report.review import Review  # noqa: E402
 from adk.run.result import RunResult  # noqa: E402
+from adk.run.stepwise import TileProgress  # noqa: E402
 
 Progress = Callable[[int, int, str], None]
 CONFIG_PREFIX = "adk-"  # KLayout keeps every set_config key in its configuration file
@@ -34,12 +36,14 @@ class Cancelled(Exception):
 
 @dataclass
 class Settings:
-    """What the menu remembers between sessions: the last deck, a layer map, where reports go."""
+    """What the menu remembers between sessions: the last deck, a layer map, where reports go,
+    the waiver file (empty: the layout's own, beside it)."""
 
     deck: str = ""
     layer_map: str = ""
     output_folder: str = ""
     last_report: str = ""
+    waivers: str = ""
 
 
 def load_settings(app: Any) -> Settings:
@@ -117,10 +121,12 @@ def report_path(layout_path: str, deck_name: str, folder: str = "") -> str:
 
 @dataclass
 class ViewRun:
-    """What a run on a view gives: the result and where its marker database is."""
+    """What a run on a view gives: the result, where its marker database is, and what the
+    waiver file said (an empty review without one)."""
 
     result: RunResult
     report: str
+    review: Review = field(default_factory=Review)
 
 
 def check_on_view(
@@ -131,22 +137,44 @@ def check_on_view(
     output_folder: str = "",
     top: str | None = None,
     progress: Progress | None = None,
+    waivers: str = "",
+    tile_progress: TileProgress | None = None,
 ) -> ViewRun:
     """Check ``target`` (see :func:`loaded_layout`) against a deck and write the marker
-    database. ``progress`` is called before each rule as ``run_deck`` does."""
+    database, its items waived by the waiver file (``waivers``, else the layout's own, see
+    :func:`adk.klayout.waiver_file.waiver_path`) tagged ``waived``. ``progress`` is called
+    before each rule as ``run_deck`` does; ``tile_progress`` as each rule starts and each of
+    its tiles ends (:func:`adk.check`)."""
     import adk
+    from adk.klayout.waiver_file import read_waivers, run_review, waiver_path
 
     loaded = loaded_layout(target, top)
     deck = adk.load_deck(deck_path, layer_map or None)
-    result = adk.check(loaded, deck, progress=progress)
+    waiver_file = waiver_path(loaded.path, waivers)
+    entries = read_waivers(waiver_file)  # before the run: a malformed file stops it at once
+    result = adk.check(loaded, deck, progress=progress, tile_progress=tile_progress)
     path = output or report_path(loaded.path, deck.name, output_folder)
-    adk.write_markers(result, path)
-    return ViewRun(result, path)
+    review = run_review(result, waiver_file, entries)
+    adk.write_report(result, path, "lyrdb", review)
+    return ViewRun(result, path, review)
 
 
 def run_on_view(target: Any, deck_path: str, layer_map: str = "", **options: Any) -> str:
     """:func:`check_on_view`, returning the marker database's path."""
     return check_on_view(target, deck_path, layer_map, **options).report
+
+
+def fit_question(target: Any, deck: Deck) -> str | None:
+    """What to ask before running ``deck`` on ``target`` when the deck seems not to be the
+    layout's (most of the layers its rules read absent, or most rules not checkable), so
+    that a wrong deck or layer map costs a click, not a run; None when it fits."""
+    from adk.run.engine import fit_before_run
+
+    warnings = fit_before_run(deck, deck.layers, loaded_layout(target))
+    if not warnings:
+        return None
+    listed = "\n".join(f"- {warning}" for warning in warnings)
+    return f"{deck_title(deck)} may not be the deck for this layout:\n\n{listed}\n\nRun it anyway?"
 
 
 def name_layers(view: Any, deck: Deck) -> int:

@@ -19,6 +19,7 @@ from typing import NoReturn
 from adk.errors import AdkError, DeckError, Diagnostic
 from adk.lang import syntax
 from adk.lang.model import (
+    SELECT_OPS,
     BoolOp,
     Check,
     Constraint,
@@ -35,6 +36,7 @@ from adk.lang.model import (
     Span,
 )
 from adk.lang.parser import ParsedFile, parse_text
+from adk.lang.parts import PartLayers, UnknownPartLayer, part_layer
 from adk.lang.signature import LAYER, LENGTH, CheckSpec, Param, Prop
 from adk.lang.units import (
     LENGTH_UNITS,
@@ -48,7 +50,6 @@ from adk.lang.units import (
 from adk.resources import data_folder
 
 _LAYER_OPS = {"and", "or", "not", "xor"}
-_SELECT_OPS = {"inside", "outside", "interacting"}
 _DIM_POWER = {Dim.NUMBER: 0, Dim.LENGTH: 1, Dim.AREA: 2, Dim.PER_AREA: -2}
 _POWER_DIM = {power: dim for dim, power in _DIM_POWER.items()}
 
@@ -74,15 +75,22 @@ class _Scope:
     broken: set[str] = field(default_factory=set)  # names whose definition had errors
     rules: list[Rule] = field(default_factory=list)
     rule_spans: dict[str, Span] = field(default_factory=dict)
+    category_spans: dict[str, Span] = field(default_factory=dict)  # by rule id, where given
     header: tuple[str, str, str] | None = None
     units: str = "um"
 
 
-def load_deck(path: str, kinds: Mapping[str, CheckSpec], roots: Iterable[str] = ()) -> Deck:
+def load_deck(
+    path: str,
+    kinds: Mapping[str, CheckSpec],
+    roots: Iterable[str] = (),
+    parts: PartLayers | None = None,
+) -> Deck:
     """Read, parse and validate the deck at ``path`` with its includes; raise DeckError.
     ``kinds``: the signature of every check kind the deck may call. Includes may read files
-    under the deck's folder, the shipped decks' folder and ``roots``, nothing else."""
-    builder = _Builder(kinds, os.path.dirname(path), roots)
+    under the deck's folder, the shipped decks' folder and ``roots``, nothing else.
+    ``parts``: the layers an assembly binds to ``PART.LAYER`` names (adk.lang.parts)."""
+    builder = _Builder(kinds, os.path.dirname(path), roots, parts)
     text = builder.read(path, None)
     deck = builder.build_root(path, text)
     if builder.diagnostics:
@@ -91,12 +99,16 @@ def load_deck(path: str, kinds: Mapping[str, CheckSpec], roots: Iterable[str] = 
 
 
 def load_text(
-    text: str, kinds: Mapping[str, CheckSpec], path: str = "<deck>", roots: Iterable[str] = ()
+    text: str,
+    kinds: Mapping[str, CheckSpec],
+    path: str = "<deck>",
+    roots: Iterable[str] = (),
+    parts: PartLayers | None = None,
 ) -> Deck:
     """Validate deck text that is not in a file. Includes resolve from the folder of
     ``path``, the working directory for a name without one such as ``<deck>``, and may
     read files under that folder, the shipped decks' folder and ``roots``."""
-    builder = _Builder(kinds, os.path.dirname(path), roots)
+    builder = _Builder(kinds, os.path.dirname(path), roots, parts)
     builder.sources[path] = text
     within_limit = not builder.take_from_budget(len(text.encode("utf-8", "surrogatepass")))
     if not within_limit:
@@ -136,8 +148,15 @@ def _read_bytes(path: str, limit: int, regular_only: bool) -> bytes:
 
 
 class _Builder:
-    def __init__(self, kinds: Mapping[str, CheckSpec], folder: str, roots: Iterable[str]) -> None:
+    def __init__(
+        self,
+        kinds: Mapping[str, CheckSpec],
+        folder: str,
+        roots: Iterable[str],
+        parts: PartLayers | None = None,
+    ) -> None:
         self.kinds = kinds
+        self.parts = parts
         self.diagnostics: list[Diagnostic] = []
         self.sources: dict[str, str] = {}
         self.scope = _Scope()
@@ -195,6 +214,7 @@ class _Builder:
     def build_root(self, path: str, text: str | None) -> Deck:
         if text is not None:
             self.build_file(path, text)
+        self._check_categories()
         name, title, version = self.scope.header or (
             os.path.splitext(os.path.basename(path))[0],
             "",
@@ -374,9 +394,34 @@ class _Builder:
             self._report(rule_id, f"duplicate rule id '{rule_id}' (first defined at {first})")
         span = self._span(statement)
         self.scope.rule_spans.setdefault(rule_id.text, span)
+        category = "" if statement.category is None else statement.category.text
+        if statement.category is not None:
+            self.scope.category_spans.setdefault(rule_id.text, self._span(statement.category))
         check = self.check(statement.check)
         if first is None:
-            self.scope.rules.append(Rule(rule_id.text, description, severity, check, span))
+            rule = Rule(rule_id.text, description, severity, check, span, category)
+            self.scope.rules.append(rule)
+
+    def _check_categories(self) -> None:
+        """A category naming another rule must be that rule's own category: else the
+        other rule's id would name two categories, or none of its markers."""
+        rules = {rule.id: rule for rule in self.scope.rules}
+        for rule in self.scope.rules:
+            other = rules.get(rule.category)
+            if other is None or other is rule or other.reported_under == rule.category:
+                continue
+            span = self.scope.category_spans[rule.id]
+            self.diagnostics.append(
+                Diagnostic(
+                    span.file,
+                    span.line,
+                    span.column,
+                    f"category '{rule.category}' is the id of the rule at {other.span}, "
+                    f"reported under '{other.reported_under}'; give that rule "
+                    f"'category {rule.category}' or choose another name",
+                    max(1, span.end_column - span.column),
+                )
+            )
 
     def _define(self, written: syntax.Lexeme) -> None:
         name = written.text
@@ -470,8 +515,8 @@ class _Builder:
             return (self._constraint(spec, written),)
         if written is not None and written.constraints:
             return tuple(self._constraint(spec, c) for c in written.constraints)
-        if spec.constraint_required:
-            prop = spec.default_prop
+        prop = spec.default_prop
+        if spec.constraint_required and prop is not None:
             self._report(
                 written or call,
                 f"{spec.kind} needs a constraint such as '{prop.ops[0]} {_example(prop.dim)}'",
@@ -479,7 +524,7 @@ class _Builder:
         return ()
 
     def _constraint(self, spec: CheckSpec, written: syntax.Constraint) -> Constraint:
-        prop = self._prop(spec, written.prop)
+        prop = self._prop(spec, written.prop, written)
         op, expr = written.op, written.value
         if op.text not in prop.ops:
             allowed = (
@@ -499,10 +544,14 @@ class _Builder:
             self._report(expr, f"{prop.name} limit must be at most 100 %")
         return Constraint(prop.name, op.text, value, self._span(written))
 
-    def _prop(self, spec: CheckSpec, name: syntax.Lexeme | None) -> Prop:
+    def _prop(
+        self, spec: CheckSpec, name: syntax.Lexeme | None, written: syntax.Constraint
+    ) -> Prop:
         """The property a constraint bounds: the kind's default one when none is named."""
+        if not spec.props:
+            self._report(name or written, f"{spec.kind} takes no constraint ({spec.signature()})")
         if name is None:
-            return spec.default_prop
+            return spec.props[0]
         prop = spec.prop(name.text)
         if prop is None:
             known = {p.name: p for p in spec.props}
@@ -562,7 +611,7 @@ class _Builder:
 
     def _binary(self, binary: syntax.Binary) -> Quantity | LayerExpr:
         op = binary.op.text
-        if op in _LAYER_OPS or op in _SELECT_OPS:
+        if op in _LAYER_OPS or op in SELECT_OPS:
             left, right = self.layer_expr(binary.left), self.layer_expr(binary.right)
             return BoolOp(op, left, right) if op in _LAYER_OPS else Select(op, left, right)
         left_value, right_value = self.value(binary.left), self.value(binary.right)
@@ -628,11 +677,21 @@ class _Builder:
             raise _Invalid()
         if name in self.scope.layers:
             return LayerRef(name)
+        if "." in name:
+            return self._part_layer(used)
         if name in self.scope.variables:
             return self._variable(used)
         if expect == "layer":
             self._report(used, f"unknown layer '{name}'" + _suggest(name, self.scope.layers))
         self._report(used, f"unknown variable '{name}'" + _suggest(name, self.scope.variables))
+
+    def _part_layer(self, used: syntax.Name) -> LayerRef:
+        """``PART.LAYER``: the part's layer the assembly binds, a drawn layer of the deck."""
+        try:
+            self.scope.layers[used.text] = part_layer(used.text, self.parts)
+        except UnknownPartLayer as exc:
+            self._report(used, str(exc))
+        return LayerRef(used.text)
 
     def _variable(self, used: syntax.Name) -> Quantity:
         value = self.scope.variables[used.text]

@@ -201,6 +201,8 @@ def _rule(rule: syntax.RuleStmt) -> list[str]:
         head += f" {rule.description}"
     if rule.severity is not None:
         head += f" {rule.severity}"
+    if rule.category is not None:
+        head += f" category {rule.category}"
     check = rule.check
     call = f"{check.kind}({', '.join(_arg(a) for a in check.args)})"
     constraints = check.constraints

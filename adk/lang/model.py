@@ -53,7 +53,8 @@ class Sizing:
 
 @dataclass(frozen=True)
 class Select:
-    """``left inside|outside|interacting right``: whole shapes of left."""
+    """``left inside|outside|interacting right`` and their negations (``not_inside``...):
+    whole shapes of left."""
 
     op: str
     left: LayerExpr
@@ -77,7 +78,8 @@ def layer_names(expr: LayerExpr) -> list[str]:
     return layer_names(expr.left) + layer_names(expr.right)
 
 
-_PRECEDENCE = {"or": 1, "xor": 1, "and": 2, "not": 2, "inside": 3, "outside": 3, "interacting": 3}
+SELECT_OPS = ("inside", "outside", "interacting", "not_inside", "not_outside", "not_interacting")
+_PRECEDENCE = {"or": 1, "xor": 1, "and": 2, "not": 2, **dict.fromkeys(SELECT_OPS, 3)}
 
 
 def layer_text(expr: LayerExpr, unit: str = "um", parent: int = 0) -> str:
@@ -178,13 +180,21 @@ SEVERITIES = ("error", "warning", "info")
 
 @dataclass(frozen=True)
 class Rule:
-    """A rule: id, description, severity and one check."""
+    """A rule: id, description, severity and one check. ``category``: the category its
+    markers are reported under, shared with other rules (a deck translated from one that
+    sends several checks to one category); "" for its own id."""
 
     id: str
     description: str
     severity: str
     check: Check
     span: Span = field(compare=False)
+    category: str = ""
+
+    @property
+    def reported_under(self) -> str:
+        """The category of the reports its markers go to: its category, else its id."""
+        return self.category or self.id
 
 
 @dataclass
@@ -207,6 +217,14 @@ class Deck:
     def drawn_layers(self) -> list[DrawnLayer]:
         return [layer for layer in self.layers.values() if isinstance(layer, DrawnLayer)]
 
+    def categories(self) -> dict[str, list[Rule]]:
+        """The rules by the category they are reported under, in the order of each
+        category's first rule."""
+        found: dict[str, list[Rule]] = {}
+        for rule in self.rules:
+            found.setdefault(rule.reported_under, []).append(rule)
+        return found
+
     def rule(self, rule_id: str) -> Rule:
         for rule in self.rules:
             if rule.id == rule_id:
@@ -215,6 +233,7 @@ class Deck:
 
 
 __all__ = [
+    "SELECT_OPS",
     "SEVERITIES",
     "BoolOp",
     "Check",

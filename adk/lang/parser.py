@@ -27,6 +27,7 @@ STATEMENT_START = re.compile(r"^[ \t]*(deck|units|include|layer|let|rule)\b", re
 
 _TERMINAL_NAMES = {
     "NAME": "a name",
+    "PART_LAYER": "a name",  # PART.LAYER: a name too, where a name may stand
     "NUMBER": "a number",
     "STRING": 'a "string"',
     "UNIT": "a unit",
@@ -58,6 +59,9 @@ _OPERATORS = {
     "'inside'",
     "'outside'",
     "'interacting'",
+    "'not_inside'",
+    "'not_outside'",
+    "'not_interacting'",
     "'+' or '-'",
     "'*' or '/'",
 }
@@ -231,7 +235,7 @@ def _incomplete(path: str, text: str, offset: int, expected: set[str]) -> Diagno
 
 
 def _describe_token(token: Token) -> str:
-    if token.type in ("NAME", "RULE_ID"):
+    if token.type in ("NAME", "RULE_ID", "PART_LAYER"):
         return f"name '{token}'"
     if token.type == "NUMBER":
         return f"number {token}"

@@ -70,8 +70,10 @@ class CheckSpec:
     validate: Validator | None = None
 
     @property
-    def default_prop(self) -> Prop:
-        return self.props[0]
+    def default_prop(self) -> Prop | None:
+        """What a constraint without a property name bounds; None for a kind that measures
+        nothing (it flags shapes as they are)."""
+        return self.props[0] if self.props else None
 
     def prop(self, name: str) -> Prop | None:
         return next((p for p in self.props if p.name == name), None)

@@ -207,13 +207,14 @@ class LetStmt:
 
 @dataclass(frozen=True)
 class RuleStmt:
-    """``rule ID "description" severity : check``."""
+    """``rule ID "description" severity category CATEGORY : check``."""
 
     rule_id: Lexeme
     description: Lexeme | None
     severity: Lexeme | None
     check: CheckCall
     position: Position
+    category: Lexeme | None = None
 
 
 Statement = DeckHeader | Units | Include | LayerStmt | LetStmt | RuleStmt
@@ -230,6 +231,11 @@ class _Version:
 @dataclass(frozen=True)
 class _Severity:
     word: Lexeme
+
+
+@dataclass(frozen=True)
+class _Category:
+    name: Lexeme
 
 
 @dataclass(frozen=True)
@@ -339,20 +345,25 @@ class SyntaxTransformer(Transformer[Token, tuple[Statement, ...]]):
         return LetStmt(_lexeme(name), _expr("let_stmt", value), _position(meta))
 
     def rule_stmt(
-        self, meta: Meta, rule_id: Token, *parts: Token | _Severity | CheckCall
+        self, meta: Meta, rule_id: Token, *parts: Token | _Severity | _Category | CheckCall
     ) -> RuleStmt:
         rest = _Children("rule_stmt", parts)
         description = rest.token("STRING")
         severity = rest.node(_Severity)
+        category = rest.node(_Category)
         check = rest.node(CheckCall)
         rest.done()
         if check is None:
             raise GrammarMismatch("rule_stmt: no check")
         word = None if severity is None else severity.word
-        return RuleStmt(_lexeme(rule_id), description, word, check, _position(meta))
+        name = None if category is None else category.name
+        return RuleStmt(_lexeme(rule_id), description, word, check, _position(meta), name)
 
     def severity(self, meta: Meta, word: Token) -> _Severity:
         return _Severity(_lexeme(word))
+
+    def category(self, meta: Meta, name: Token) -> _Category:
+        return _Category(_lexeme(name))
 
     # ------------------------------------------------------------ checks
     def check(self, meta: Meta, kind: Token, *parts: Arg | Constraint | Block) -> CheckCall:

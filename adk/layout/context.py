@@ -31,6 +31,7 @@ from adk.lang.model import (
 )
 from adk.layout import bumps as bump_extraction
 from adk.layout import merging
+from adk.layout import texts as text_extraction
 from adk.layout.reader import LoadedLayout
 
 
@@ -69,6 +70,7 @@ class LayoutContext:
         self._near: dict[tuple, kdb.Region] = {}
         self._bumps: dict[LayerExpr, np.ndarray] = {}
         self._outlines: dict[LayerExpr, list[bump_extraction.Outline]] = {}
+        self._texts: dict[LayerExpr, tuple[np.ndarray, list[str]]] = {}
 
     def to_dbu(self, microns: float) -> int:
         return round(microns / self.dbu)
@@ -129,6 +131,9 @@ class LayoutContext:
                 "inside": left.inside,
                 "outside": left.outside,
                 "interacting": left.interacting,
+                "not_inside": left.not_inside,
+                "not_outside": left.not_outside,
+                "not_interacting": left.not_interacting,
             }
             # a selection of merged polygons is merged
             return merging.as_drawn(select[expr.op](right))
@@ -204,6 +209,17 @@ class LayoutContext:
         if index is None:
             return []
         return bump_extraction.outlines(self.loaded.layout, self.loaded.top, index)
+
+    # ------------------------------------------------------------ texts
+    def texts(self, expr: LayerExpr) -> tuple[np.ndarray, list[str]]:
+        """The texts of a drawn layer, read once; a derived layer has none."""
+        name = self._drawn_name(expr)
+        index = None if name is None else self.drawn_index(name)
+        if index is None:
+            return np.empty((0, 2)), []
+        if expr not in self._texts:
+            self._texts[expr] = text_extraction.texts(self.loaded.layout, self.loaded.top, index)
+        return self._texts[expr]
 
 
 class WindowContext(LayoutContext):

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from adk.report.matching import BoxIndex, marker_box, run_markers
+from adk.report.matching import BoxIndex, placement_boxes, run_markers
 from adk.report.report_reader import ReportMarker, read_report
 from adk.run.result import RunResult
 
@@ -29,15 +29,16 @@ class BaselineMatch:
 
 def match_baseline(result: RunResult, baseline: Baseline, tolerance: float) -> BaselineMatch:
     """A marker exists in the baseline when a baseline marker of its rule has its box
-    within ``tolerance``; baseline markers of rules this run did not check are left out
-    of the resolved ones."""
+    within ``tolerance`` (a marker filed in a cell: its box at any placement, and every
+    baseline marker matching one of them is matched); baseline markers of rules this run
+    did not check are left out of the resolved ones."""
     index: BoxIndex[ReportMarker] = BoxIndex(tolerance)
     for old in baseline.markers:
         index.add(old.rule, old.box, old)
     existing = set()
     matched: set[tuple[str, int]] = set()
     for rule, position, marker in run_markers(result):
-        hits = index.find(rule, marker_box(marker), tolerance)
+        hits = [old for box in placement_boxes(marker) for old in index.find(rule, box, tolerance)]
         if hits:
             existing.add((rule, position))
             matched.update((old.rule, old.index) for old in hits)

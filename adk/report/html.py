@@ -24,6 +24,7 @@ import time
 from dataclasses import dataclass
 
 from adk import checks
+from adk.checks.base import Marker
 from adk.errors import AdkError
 from adk.lang.model import Rule
 from adk.layout.context import LayoutContext
@@ -149,15 +150,21 @@ def _rule_section(
     for index, marker in enumerate(outcome.markers[:limit]):
         name = f"{position + 1:03d}-{_file_safe(rule.id)}-{index + 1}.png"
         painter.draw(marker, os.path.join(staging, name))
-        figures.append(
-            Figure(f"{PICTURES}/{name}", marker.text, _standing(review.of(rule.id, index)))
-        )
+        detail = "; ".join(filter(None, (_filing(marker), _standing(review.of(rule.id, index)))))
+        figures.append(Figure(f"{PICTURES}/{name}", marker.text, detail))
     more = len(outcome.markers) - len(figures)
     return _rule_html(outcome, figures, more, unit)
 
 
 def _file_safe(text: str) -> str:
     return re.sub(r"[^A-Za-z0-9._-]", "_", text)
+
+
+def _filing(marker: Marker) -> str:
+    """Where a marker filed in a cell is: the picture shows its first placement."""
+    if marker.filed is None:
+        return ""
+    return f"in cell {marker.filed.cell}, shown at the first of {marker.placements} placements"
 
 
 def _standing(standing: MarkerReview) -> str:
@@ -235,13 +242,13 @@ def _heading(result: RunResult) -> str:
     outcomes = result.outcomes
     failed = sum(o.status == "fail" for o in outcomes)
     unchecked = sum(not o.checked for o in outcomes)
-    markers = sum(len(o.markers) for o in outcomes)
+    markers = _placed(sum(len(o.markers) for o in outcomes), sum(o.placed for o in outcomes))
     verdict = "fail" if failed else "pass"
     return (
         f"<header><h1>{_e(result.deck.title or result.deck.name)} on "
         f"{_e(os.path.basename(result.layout_path))}</h1>\n"
         f'<p class="verdict {verdict}">{len(outcomes)} rules, {failed} failed, '
-        f"{unchecked} not checked, {markers} markers</p></header>"
+        f"{unchecked} not checked, {markers}</p></header>"
     )
 
 
@@ -294,7 +301,7 @@ def _summary_row(outcome: RuleOutcome) -> str:
         f'<tr><td><a href="#{_anchor(rule.id)}">{_e(rule.id)}</a></td>'
         f'<td class="{_e(rule.severity)}">{_e(rule.severity)}</td>'
         f'<td class="{_status_class(outcome)}">{_e(outcome.status)}</td>'
-        f'<td class="count">{len(outcome.markers)}</td>'
+        f'<td class="count">{_placed(len(outcome.markers), outcome.placed, short=True)}</td>'
         f"<td>{_e(worst.text) if worst else ''}</td><td>{_e(rule.description)}</td></tr>"
     )
 
@@ -329,7 +336,7 @@ def _rule_html(outcome: RuleOutcome, figures: list[Figure], more: int, unit: str
         f"<h2>{_e(rule.id)} <small>{_e(rule.description)}</small></h2>",
         f'<p><span class="{_e(rule.severity)}">{_e(rule.severity)}</span> · '
         f'<span class="{_status_class(outcome)}">{_e(outcome.status)}</span> · '
-        f"{_markers(len(outcome.markers))} · <code>{_e(check)}</code> · "
+        f"{_placed(len(outcome.markers), outcome.placed)} · <code>{_e(check)}</code> · "
         f"{_e(os.path.basename(rule.span.file))}:{rule.span.line}</p>",
     ]
     if outcome.missing:
@@ -352,11 +359,18 @@ def _check_text(rule: Rule, unit: str) -> str:
     call = f"{check.kind}({rule_row(rule, unit)['layers']})"
     limits = [f"{c.prop} {c.op} {c.limit.format(unit)}" for c in check.constraints]
     spec = checks.specs().get(check.kind)
-    measures = spec.default_prop.name if spec else check.kind
+    default = spec.default_prop if spec else None
+    measures = default.name if default else check.kind
     if len(check.constraints) == 1 and check.constraints[0].prop == measures:
         only = check.constraints[0]
         return f"{call} {only.op} {only.limit.format(unit)}"
     return f"{call} {{ {'; '.join(limits)} }}" if limits else call
+
+
+def _placed(count: int, placed: int, short: bool = False) -> str:
+    """A count of markers, with the count once per placement when it differs."""
+    text = str(count) if short else _markers(count)
+    return text if placed == count else f"{text} ({placed} placed)"
 
 
 def _markers(count: int) -> str:

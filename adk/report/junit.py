@@ -4,7 +4,8 @@ One test suite for the run, one test case per rule. A rule fails when it fails t
 (markers that count, of an error rule, of any rule under --strict): its failure gives the
 count and the worst value, and lists the markers. A rule not checked is skipped, with the
 reason. Waived markers, and under --fail-on new the existing ones, do not fail a rule;
-they are listed in the case's output."""
+they are listed in the case's output. A marker filed in a cell is listed once, at its
+first placement, with the cell and how many times it is placed."""
 
 from __future__ import annotations
 
@@ -98,7 +99,11 @@ def _failure_message(outcome: RuleOutcome, review: Review) -> str:
     worst = replace(outcome, markers=counted).worst()
     plural = "s" if len(counted) != 1 else ""
     worst_text = worst.text if worst else ""
-    return f"{len(counted)} marker{plural} ({outcome.rule.severity}), worst: {worst_text}"
+    placed = sum(marker.placements for marker in counted)
+    placements = f", {placed} placed" if placed != len(counted) else ""
+    return (
+        f"{len(counted)} marker{plural} ({outcome.rule.severity}{placements}), worst: {worst_text}"
+    )
 
 
 def _marker_lines(outcome: RuleOutcome, review: Review) -> tuple[list[str], list[str]]:
@@ -108,6 +113,8 @@ def _marker_lines(outcome: RuleOutcome, review: Review) -> tuple[list[str], list
     for index, marker in enumerate(outcome.markers):
         standing = review.of(outcome.rule.id, index)
         line = f"{index + 1}: {marker.text} at {format_box(marker_box(marker))}"
+        if marker.filed is not None:
+            line += f" [cell {marker.filed.cell}, {marker.placements} placements]"
         if standing.baseline_state:
             line += f" [{standing.baseline_state}]"
         if standing.waiver is not None:

@@ -3,7 +3,8 @@ find the violations they name in a later run.
 
 A box is ``(left, bottom, right, top)`` in µm, in the top cell's coordinates: the same
 violation keeps its box when cells are renamed or the hierarchy is redrawn, which a
-cell name does not survive."""
+cell name does not survive. A marker filed in a cell has a box at each placement of the
+cell, and matches at any of them."""
 
 from __future__ import annotations
 
@@ -24,6 +25,12 @@ Payload = TypeVar("Payload")
 def marker_box(marker: Marker) -> Box:
     box = marker.shape.bbox()
     return (box.left, box.bottom, box.right, box.top)
+
+
+def placement_boxes(marker: Marker) -> list[Box]:
+    """The marker's box at each placement of the cell it is filed in, the first first;
+    one box for a marker of the top cell."""
+    return [marker_box(placed) for placed in marker.each_placement()]
 
 
 def boxes_match(first: Box, second: Box, tolerance: float) -> bool:

@@ -7,6 +7,7 @@ the file is stale.
 from __future__ import annotations
 
 from adk import checks
+from adk.lang.signature import Prop
 
 
 def reference_markdown() -> str:
@@ -20,17 +21,24 @@ def reference_markdown() -> str:
     for kind, spec in checks.specs().items():
         text = checks.doc(kind).strip()
         title, _, body = text.partition("\n")
-        props = ", ".join(f"`{p.name}` ({p.dim.value}; {' '.join(p.ops)})" for p in spec.props)
+        props = ", ".join(f"`{p.name}` ({_prop_text(p)})" for p in spec.props)
+        measures = f"Measures: {props}." if props else "Takes no constraint."
         params = "".join(
             f"\n- `{p.name}` ({p.kind}{', required' if p.required else ''}): {p.doc}"
             for p in spec.params
         )
         parts.append(
             f"## {kind}\n\n{title.split(': ', 1)[-1]}\n\n"
-            f"Signature: `{spec.signature()}`. Measures: {props}."
+            f"Signature: `{spec.signature()}`. {measures}"
             f"{chr(10) + params if params else ''}\n{_indented_to_fenced(body)}\n"
         )
     return "\n".join(parts)
+
+
+def _prop_text(prop: Prop) -> str:
+    """``length; >= >``, with what the property is where the kind says it."""
+    text = f"{prop.dim.value}; {' '.join(prop.ops)}"
+    return f"{prop.doc}, {text}" if prop.doc else text
 
 
 def _indented_to_fenced(body: str) -> str:

@@ -11,7 +11,7 @@ import datetime
 from dataclasses import dataclass, field, replace
 
 from adk.report.baseline import Baseline, match_baseline
-from adk.report.matching import BoxIndex, marker_box, run_markers
+from adk.report.matching import BoxIndex, placement_boxes, run_markers
 from adk.report.options import DEFAULT_TOLERANCE
 from adk.report.waivers import Waiver
 from adk.run.result import RuleOutcome, RunResult
@@ -176,10 +176,13 @@ def review_run(
 def _apply_waivers(
     review: Review, result: RunResult, waivers: list[Waiver], today: datetime.date
 ) -> None:
-    """The first waiver in file order that matches a marker waives it."""
+    """The first waiver in file order that matches a marker waives it. A marker filed in a
+    cell is one violation at every placement of the cell: a waiver matching it at any
+    placement waives it."""
     index: BoxIndex[MarkerKey] = BoxIndex(max(w.tolerance for w in waivers))
     for rule, position, marker in run_markers(result):
-        index.add(rule, marker_box(marker), (rule, position))
+        for box in placement_boxes(marker):
+            index.add(rule, box, (rule, position))
     checked = {outcome.rule.id for outcome in result.outcomes if outcome.checked}
     in_deck = {rule.id for rule in result.deck.rules}
     for waiver in waivers:
@@ -188,7 +191,7 @@ def _apply_waivers(
             continue
         if waiver.rule not in checked:
             continue
-        hits = index.find(waiver.rule, waiver.box, waiver.tolerance)
+        hits = list(dict.fromkeys(index.find(waiver.rule, waiver.box, waiver.tolerance)))
         if waiver.expired(today):
             review.expired.append((waiver, len(hits)))
             continue

@@ -1,47 +1,55 @@
 """The marker database with what waivers and a baseline say: a waived marker's item is
-tagged ``waived`` (the tag KLayout's marker browser counts as waived) with the waiver's
-reason as its comment; with a baseline every item is tagged ``new`` or ``existing``."""
+tagged ``waived`` (the tag KLayout's marker browser counts as waived) and
+``by_waiver_file``, with the waiver's reason as its comment; with a baseline every item is
+tagged ``new`` or ``existing``.
+
+The second tag tells a marker the waiver file waived from one a user waived in the marker
+browser since: the KLayout plugin saves only the latter to the file."""
 
 from __future__ import annotations
+
+from functools import partial
 
 import klayout.rdb as rdb
 
 from adk.report.atomic import save_atomically
 from adk.report.markers import marker_database, write_marker_database
+from adk.report.report_reader import BY_FILE_TAG, KLAYOUT_WAIVED_TAG
 from adk.report.review import Review
 from adk.report.waivers import Waiver
 from adk.run.result import RunResult
 
 TAGS = {
-    "waived": "waived by a waiver file (adk check --waivers)",
+    KLAYOUT_WAIVED_TAG: "waived by a waiver file or in the marker browser",
+    BY_FILE_TAG: "waived by an entry of the waiver file when the markers were made",
     "new": "not in the baseline (adk check --baseline)",
     "existing": "in the baseline (adk check --baseline)",
 }
 
 
 def reviewed_marker_database(result: RunResult, review: Review) -> rdb.ReportDatabase:
-    db = marker_database(result)
     if not review.active:
-        return db
-    # by name: a category path splits at dots, which rule ids have
-    categories = {category.name(): category for category in db.each_category()}
-    for outcome in result.outcomes:
-        category = categories[outcome.rule.id]
-        items = list(db.each_item_per_category(category.rdb_id()))
-        # the database holds one item per marker, made in the markers' order
-        assert len(items) == len(outcome.markers), outcome.rule.id
-        for index, item in enumerate(items):
-            _mark(db, item, review, outcome.rule.id, index)
-    return db
+        return marker_database(result)
+    return marker_database(result, partial(_mark, review))
 
 
-def _mark(db: rdb.ReportDatabase, item: rdb.RdbItem, review: Review, rule: str, index: int) -> None:
+def _mark(review: Review, db: rdb.ReportDatabase, item: rdb.RdbItem, rule: str, index: int) -> None:
     standing = review.of(rule, index)
     if standing.waiver is not None:
-        item.add_tag(_tag(db, "waived"))
-        item.comment = _comment(standing.waiver)
+        item.add_tag(_tag(db, KLAYOUT_WAIVED_TAG))
+        item.add_tag(_tag(db, BY_FILE_TAG))
+        _annotate(item, _comment(standing.waiver))
     if standing.baseline_state is not None:
         item.add_tag(_tag(db, standing.baseline_state))
+
+
+def _annotate(item: rdb.RdbItem, text: str) -> None:
+    """The item's comment; KLayout 0.28 has no item comments, and there the text
+    is a value of the item after the marker's own text, which the marker browser shows."""
+    if hasattr(rdb.RdbItem, "comment"):  # on the class: an instance takes any attribute
+        item.comment = text
+    else:
+        item.add_value(text)
 
 
 def _tag(db: rdb.ReportDatabase, name: str) -> int:

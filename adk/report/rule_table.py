@@ -27,6 +27,7 @@ def rule_row(rule: Rule, unit: str) -> dict[str, str]:
     value = "; ".join(f"{c.prop} {c.op} {c.limit.format(unit)}" for c in check.constraints)
     return {
         "id": rule.id,
+        "category": rule.reported_under,
         "check": check.kind,
         "layers": ", ".join(layers + params),
         "value": value,
@@ -43,8 +44,12 @@ def rules_json(deck: Deck) -> str:
 
 
 def rules_table(deck: Deck) -> str:
+    """The rules, with a column of the categories they are reported under when a rule
+    names one."""
     rows = [rule_row(rule, deck.units) for rule in deck.rules]
-    return text_table(COLUMNS, [[row[c] for c in COLUMNS] for row in rows])
+    categorised = any(rule.reported_under != rule.id for rule in deck.rules)
+    columns = COLUMNS[:1] + ("category",) + COLUMNS[1:] if categorised else COLUMNS
+    return text_table(columns, [[row[c] for c in columns] for row in rows])
 
 
 def text_table(headers: Sequence[str], rows: Sequence[Sequence[object]]) -> str:

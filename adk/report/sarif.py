@@ -4,7 +4,9 @@ SARIF locates results in text: lines and columns. A layout is binary, so a resul
 the layout as its artifact with ``region: {startLine: 1}`` (GitHub shows no alert
 without a start line) and gives the violation's place in the layout in its message and
 in ``properties.bbox_um`` (left, bottom, right, top in µm, top cell coordinates), with the
-top cell as its logical location. Since every result then has the same line, each
+top cell as its logical location. A marker filed in a cell (docs/checking.md) is one
+result at its first placement, its message and ``properties`` naming the cell and how
+many times it is placed. Since every result then has the same line, each
 carries a fingerprint of its rule and box, so code scanning tells them apart and follows
 them from run to run. Waived markers carry ``suppressions``; with a baseline, every
 result has a ``baselineState`` (``new`` or ``unchanged``). docs/reports.md has more.
@@ -117,7 +119,7 @@ def _result(
         "ruleId": rule.id,
         "level": LEVELS[rule.severity],
         "kind": "fail",
-        "message": {"text": f"{marker.text} at {format_box(box)} in {top_cell}"},
+        "message": {"text": f"{marker.text} at {format_box(box)} in {top_cell}{_cell(marker)}"},
         "locations": [
             {
                 "physicalLocation": {"artifactLocation": artifact, "region": {"startLine": 1}},
@@ -126,13 +128,26 @@ def _result(
         ],
         # every result has line 1: the box, not the line, tells the same violation again
         "partialFingerprints": {"primaryLocationLineHash": _fingerprint(rule.id, box)},
-        "properties": {"bbox_um": list(box), "measured": marker.measured, "index": index + 1},
+        "properties": {
+            "bbox_um": list(box),
+            "measured": marker.measured,
+            "index": index + 1,
+            "cell": marker.filed.cell if marker.filed else top_cell,
+            "placements": marker.placements,
+        },
     }
     if standing.waiver is not None:
         found["suppressions"] = [_suppression(standing.waiver)]
     if standing.existing is not None:
         found["baselineState"] = "unchanged" if standing.existing else "new"
     return found
+
+
+def _cell(marker: Marker) -> str:
+    """Where a marker filed in a cell is, beside its first placement's box."""
+    if marker.filed is None:
+        return ""
+    return f", cell {marker.filed.cell} at the first of its {marker.placements} placements"
 
 
 def _fingerprint(rule_id: str, box: tuple[float, ...]) -> str:
@@ -204,6 +219,7 @@ def _run_properties(result: RunResult, review: Review) -> dict:
         "layout": result.layout_path,
         "top_cell": result.top_cell,
         "markers": totals.markers,
+        "placed": sum(outcome.placed for outcome in result.outcomes),
         "waived": totals.waived,
         "counting": totals.counted,
         "new": totals.new if review.baseline_path else None,

@@ -1,5 +1,6 @@
 """Runs a plan on a layout: rules in deck order, each through its check kind; on the
-whole layout at once, or on tiles in local processes or on a Dask cluster."""
+whole layout at once, or on tiles in local processes or on a Dask cluster, or rule by rule
+on tiles in this process, to show how far a rule has got."""
 
 from __future__ import annotations
 
@@ -19,7 +20,7 @@ from adk.errors import AdkError
 from adk.lang.model import Deck, DrawnLayer, Layer
 from adk.layout.context import LayoutContext
 from adk.layout.reader import LoadedLayout
-from adk.run import fit, tiling
+from adk.run import cells, fit, stepwise, tiling
 from adk.run.guard import guarded
 from adk.run.plan import PlannedRule, plan
 from adk.run.result import RuleOutcome, RunResult
@@ -58,18 +59,21 @@ def run_deck(
     only: list[str] | None = None,
     progress: Progress | None = None,
     parallel: Parallel | None = None,
+    flat_markers: bool = False,
+    tile_progress: stepwise.TileProgress | None = None,
 ) -> RunResult:
     """Check ``loaded`` against ``deck`` (``layers``: the deck's layers, layer map applied).
 
     With ``parallel``, local rules run on tiles and the others as jobs of their own;
-    the markers are the same, in the same order, as those of a run in one piece."""
+    with ``tile_progress`` (and no ``parallel``), rules run one after another here, local
+    ones on tiles, and ``tile_progress(step)`` says how far the rule running has got
+    (:mod:`adk.run.stepwise`). Either way the markers are the same, in the same order, as
+    those of a run in one piece. A marker found alike at every placement of a cell is
+    filed in that cell, unless ``flat_markers`` (docs/checking.md, "Markers in cells")."""
     started = time.perf_counter()
     context = LayoutContext(loaded, layers, deck.units)
     planned = plan(deck, layers, only)
-    missing = sorted(
-        {name for item in planned for name in item.drawn if context.drawn_index(name) is None}
-    )
-    optional = [name for name in missing if _is_optional(layers[name])]
+    missing, optional = _absent(planned, context)
     outcomes = [_outcome(item, missing, optional) for item in planned]
     runnable = [
         _untiled_beyond_grid(item, loaded.dbu)
@@ -78,8 +82,11 @@ def run_deck(
     ]
     if parallel is not None and parallel.tiled:
         found = _run_jobs(deck, layers, loaded, runnable, parallel, progress)
+    elif tile_progress is not None:
+        found = stepwise.run_by_rule(runnable, context, tile_progress)
     else:
         found = _run_here(runnable, context, progress)
+    hierarchy = cells.Hierarchy(loaded.layout, loaded.top)  # walked only when needed
     for outcome in outcomes:
         if outcome.checked:
             markers, outcome.seconds, outcome.error = found[outcome.rule.id]
@@ -87,6 +94,8 @@ def run_deck(
                 continue
             markers = checks.finished(outcome.rule.check, markers, loaded.dbu)
             outcome.markers = sorted(markers, key=lambda m: m.sort_key())
+            if not flat_markers:
+                outcome.markers = cells.file_in_cells(outcome.markers, hierarchy)
     result = RunResult(
         deck, loaded.path, loaded.top.name, outcomes, missing, optional_missing=optional
     )
@@ -95,6 +104,28 @@ def run_deck(
     _judge_fit(result, fit.first_layer_shapes(context, evaluated=here))
     result.seconds = time.perf_counter() - started
     return result
+
+
+def fit_before_run(deck: Deck, layers: dict[str, Layer], loaded: LoadedLayout) -> list[str]:
+    """What a run would warn of before it checks anything, when the deck seems not to be the
+    layout's: most of the drawn layers its rules read absent, or most rules not checkable.
+    Quick: it looks only at the layout's layer list."""
+    context = LayoutContext(loaded, layers, deck.units)
+    planned = plan(deck, layers)
+    missing, optional = _absent(planned, context)
+    outcomes = [_outcome(item, missing, optional) for item in planned]
+    required = {name for item in planned for name in item.drawn if not _is_optional(layers[name])}
+    unchecked = [outcome for outcome in outcomes if not outcome.checked and not outcome.excused]
+    absent = [name for name in missing if name not in optional]
+    return fit.mostly_absent(sorted(required), absent) + fit.mostly_unchecked(outcomes, unchecked)
+
+
+def _absent(planned: list[PlannedRule], context: LayoutContext) -> tuple[list[str], list[str]]:
+    """The drawn layers the rules read that the layout lacks, and which of them are optional."""
+    missing = sorted(
+        {name for item in planned for name in item.drawn if context.drawn_index(name) is None}
+    )
+    return missing, [name for name in missing if _is_optional(context.layers[name])]
 
 
 def _untiled_beyond_grid(item: PlannedRule, dbu: float) -> PlannedRule:

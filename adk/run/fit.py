@@ -38,6 +38,16 @@ def _layers(names: Sequence[str]) -> str:
     return ("layer " if len(names) == 1 else "layers ") + ", ".join(names)
 
 
+def mostly_absent(required: Sequence[str], absent: Sequence[str], shown: int = 8) -> list[str]:
+    """A warning when more than half of the drawn layers the rules read (``required``, the
+    optional ones left out) are ``absent``: the deck, or its layer map, is likely not the
+    one for this layout, even where each rule still finds one layer to read."""
+    if 2 * len(absent) <= len(required):
+        return []
+    names = ", ".join(absent[:shown]) + (", ..." if len(absent) > shown else "")
+    return [f"{len(absent)} of the {len(required)} layers its rules read are absent: {names}"]
+
+
 def mostly_unchecked(
     outcomes: Sequence[RuleOutcome], unchecked: Sequence[RuleOutcome]
 ) -> list[str]:
@@ -54,10 +64,11 @@ def mostly_unchecked(
 
 def fires_everywhere(outcomes: Sequence[RuleOutcome], shapes: ShapeCount) -> list[str]:
     """A warning for each rule whose markers are nearly as many as the shapes of its first
-    layer. Shapes are counted only for rules with enough markers to qualify."""
+    layer. Shapes are counted only for rules with enough markers to qualify; markers are
+    counted once per placement of the cell they are filed in, as shapes are."""
     found = []
     for outcome in outcomes:
-        count = len(outcome.markers)
+        count = outcome.placed
         if count < EVERYWHERE_SHARE * EVERYWHERE_SHAPES:
             continue
         total = shapes(outcome.rule)

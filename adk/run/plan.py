@@ -76,13 +76,15 @@ def _planned(rule: Rule, layers: dict[str, Layer]) -> PlannedRule:
 
 
 def plan(deck: Deck, layers: dict[str, Layer], only: list[str] | None = None) -> list[PlannedRule]:
-    """The rules to run, in deck order (``only``: these rule ids)."""
+    """The rules to run, in deck order (``only``: these rule ids, or categories: the rules
+    reported under them)."""
     rules = deck.rules
     if only:
-        unknown = [rule_id for rule_id in only if rule_id not in {r.id for r in rules}]
+        known = {r.id for r in rules} | {r.reported_under for r in rules}
+        unknown = [rule_id for rule_id in only if rule_id not in known]
         if unknown:
             raise AdkError(
                 f"{deck.path}: no rule {', '.join(repr(u) for u in unknown)} in deck '{deck.name}'"
             )
-        rules = [rule for rule in rules if rule.id in only]
+        rules = [rule for rule in rules if rule.id in only or rule.reported_under in only]
     return [_planned(rule, layers) for rule in rules]

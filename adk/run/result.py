@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from adk.checks.base import Marker
 from adk.lang.model import Deck, Rule
@@ -39,6 +39,20 @@ class RuleOutcome:
     def required_missing(self) -> list[str]:
         """The absent drawn layers it reads that the deck does not mark optional."""
         return [name for name in self.missing if name not in self.optional_missing]
+
+    @property
+    def placed(self) -> int:
+        """The markers counted once per placement of the cells they are filed in: as many
+        as a run with ``--flat-markers`` gives."""
+        return sum(marker.placements for marker in self.markers)
+
+    def flat(self) -> RuleOutcome:
+        """The outcome with every marker at each of its placements, in the top cell, in
+        the order of a run with ``--flat-markers``."""
+        if not any(marker.filed for marker in self.markers):
+            return self
+        markers = [placed for marker in self.markers for placed in marker.each_placement()]
+        return replace(self, markers=sorted(markers, key=lambda m: m.sort_key()))
 
     @property
     def status(self) -> str:
@@ -94,6 +108,15 @@ class RunResult:
     def failed_to_run(self) -> list[RuleOutcome]:
         """The rules that raised an error: the run fails, whatever the others found."""
         return [outcome for outcome in self.outcomes if outcome.error is not None]
+
+    def filed_in_cells(self) -> bool:
+        """Whether a marker is filed in a cell other than the top."""
+        return any(marker.filed for outcome in self.outcomes for marker in outcome.markers)
+
+    def flat(self) -> RunResult:
+        """The run with every marker in the top cell, one per placement: what
+        ``--flat-markers`` gives."""
+        return replace(self, outcomes=[outcome.flat() for outcome in self.outcomes])
 
     def unchecked(self) -> list[RuleOutcome]:
         """The rules not checked for absent layers the deck does not mark optional: a run

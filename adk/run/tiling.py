@@ -177,6 +177,18 @@ def _job_markers(
     return _tile_markers(item, base, kdb.Box(*job.core), owner, windows)
 
 
+def owned_markers(
+    item: PlannedRule,
+    base: LayoutContext,
+    tile: tuple[tuple[int, int, int, int], Bounds],
+    windows: dict[tuple, WindowContext],
+) -> list[Marker]:
+    """The markers of ``item`` that a tile of :func:`grid` owns, in this process;
+    ``windows``: the windows read so far, which rules on the same window share."""
+    core, owner = tile
+    return _tile_markers(item, base, kdb.Box(*core), owner_in_microns(owner, base.dbu), windows)
+
+
 def _tile_markers(
     item: PlannedRule,
     base: LayoutContext,

@@ -199,7 +199,8 @@ def test_a_pads_point_depends_on_twice_its_distance():
         ),
         (
             "align(BALL, PAD) <= 1 um",
-            "align takes 1 layer argument (align(bumps, [to LAYER], [both LAYER])), got 2",
+            "align takes 1 layer argument "
+            "(align(bumps, [to LAYER], [both LAYER], [within LAYER])), got 2",
         ),
     ],
 )

@@ -29,7 +29,8 @@ Shapes, in µm on a 1 nm grid (dbu 0.001), snapped to it when inserted:
 - ``path WIDTH X1 Y1 X2 Y2 ...``: a path with flush ends;
 - ``octagon X Y D``: a regular octagon centred at (X, Y), D across the flats, sides
   horizontal, vertical and at 45°;
-- ``circle X Y D N``: N vertices on the circle of diameter D centred at (X, Y).
+- ``circle X Y D N``: N vertices on the circle of diameter D centred at (X, Y);
+- ``text X Y STRING``: a text at (X, Y), such as the net names of bump maps.
 
 A layer with an empty list (``P: []``) is in the layout with no shapes: its rules are
 checked, where a layer not drawn at all leaves them unchecked.
@@ -51,7 +52,9 @@ A label line whose text holds ``: `` is quoted whole in YAML (``- 'expect E "a: 
 The markers are those ``adk check`` reports: the edge pairs (density: the windows) of one
 defect joined into one marker unless the rule asks for ``markers pairs`` (``markers
 windows``), so the label of a joined marker carries its whole text
-(``expect W "width 0 um < 2 um (2 edge pairs)" at 10 10``).
+(``expect W "width 0 um < 2 um (2 edge pairs)" at 10 10``). A marker filed in a cell
+(found alike at every placement of an arrayed cell) is matched at each placement, and
+at each it must be the cell's marker placed there.
 
 Matching, per rule: a marker *covers* a label when the label's point lies in the
 marker's bounding box grown by 1 µm on every side (the boundary included). Markers
@@ -207,6 +210,8 @@ def points(values: list[float]) -> list[kdb.DPoint]:
 def shape(text: str):
     """A shape of the notation as a klayout.db object in µm."""
     word, *rest = text.split()
+    if word == "text" and len(rest) == 3:
+        return kdb.DText(rest[2], float(rest[0]), float(rest[1]))
     values = numbers(rest)
     if word == "box" and len(values) == 4:
         return kdb.DBox(*values)
@@ -426,8 +431,45 @@ def problems_of(case: Case, layout: kdb.Layout) -> list[str]:
         own = [label for label in labels if label.rule == outcome.rule.id]
         if own and not outcome.checked:
             problems.append(f"{outcome.rule.id}: not checked, missing {outcome.missing}")
-        problems += rule_problems(outcome.rule.id, outcome.markers, own)
+        placed = [flat for marker in outcome.markers for flat in marker.each_placement()]
+        problems += rule_problems(outcome.rule.id, placed, own)
+        problems += filing_problems(outcome.rule.id, outcome.markers, loaded)
     return problems
+
+
+def filing_problems(rule: str, markers: list[Marker], loaded: LoadedLayout) -> list[str]:
+    """A marker filed in a cell must be, at each placement of the cell (as KLayout's
+    instance iterator places it), the cell's marker there: the same box, to a nanometre."""
+    problems = []
+    for marker in markers:
+        if marker.filed is None:
+            continue
+        expected = sorted(
+            _box(marker.filed.shape.transformed(trans))
+            for trans in placements_of(loaded, marker.filed.cell)
+        )
+        found = sorted(_box(flat.shape) for flat in marker.each_placement())
+        if expected != found:
+            problems.append(f"{rule}: {marker.text!r} filed in {marker.filed.cell}: {found}")
+    return problems
+
+
+def placements_of(loaded: LoadedLayout, cell: str) -> list[kdb.DCplxTrans]:
+    """Every placement of ``cell`` in the top cell, arrays expanded, in µm."""
+    layout = loaded.layout
+    iterator = kdb.RecursiveInstanceIterator(layout, loaded.top)
+    iterator.targets = [layout.cell(cell).cell_index()]
+    found = []
+    while not iterator.at_end():
+        trans = iterator.trans() * iterator.inst_trans()
+        found.append(kdb.CplxTrans(layout.dbu) * trans * kdb.VCplxTrans(1 / layout.dbu))
+        iterator.next()
+    return found
+
+
+def _box(shape) -> tuple[float, ...]:
+    box = shape.bbox()
+    return tuple(round(value, 3) for value in (box.left, box.bottom, box.right, box.top))
 
 
 # ---------------------------------------------------------------- tests

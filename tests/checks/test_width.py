@@ -6,6 +6,8 @@ import math
 
 import klayout.db as kdb
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from adk.checks import runner
 from adk.lang.units import Dim
@@ -149,3 +151,127 @@ def test_markers_are_sorted_by_location():
 def test_empty_layer_passes():
     layout, top = new_layout()
     assert markers(layout, top) == []
+
+
+# ---------------------------------------------------------------- maximum
+def too_wide(*shapes, value: float = 10.0, op: str = "<="):
+    layout, top = layout_of(*shapes)
+    return markers(layout, top, value, op)
+
+
+def test_a_rectangle_fails_when_its_shorter_side_is_over_the_maximum():
+    assert too_wide(kdb.DBox(0, 0, 100, 10), kdb.DBox(0, 20, 10, 30)) == []
+    [marker] = too_wide(kdb.DBox(0, 0, 30, 20))
+    assert isinstance(marker.shape, kdb.DPolygon)
+    assert box_of(marker) == (0, 0, 30, 20)
+    assert marker.measured == 20
+    assert marker.text == "width 20 um > 10 um"
+
+
+def test_a_maximum_passes_at_the_limit_and_a_strict_one_fails_there():
+    assert [m.text for m in too_wide(kdb.DBox(0, 0, 100, 10.001))] == ["width 10.001 um > 10 um"]
+    assert [m.text for m in too_wide(kdb.DBox(0, 0, 100, 10), op="<")] == ["width 10 um >= 10 um"]
+    assert too_wide(kdb.DBox(0, 0, 100, 9.999), op="<") == []
+
+
+def test_a_maximum_not_exact_in_floating_point_is_met_exactly():
+    assert too_wide(kdb.DBox(0, 0, 10, 0.3), value=0.3) == []
+    assert [m.text for m in too_wide(kdb.DBox(0, 0, 10, 0.3), value=0.3, op="<")] == [
+        "width 0.3 um >= 0.3 um"
+    ]
+
+
+def test_an_odd_maximum_in_database_units_is_exact():
+    # 9.999 um is an odd number of units: its half is not a whole one
+    assert too_wide(kdb.DBox(0, 0, 100, 9.999), value=9.999) == []
+    assert [m.measured for m in too_wide(kdb.DBox(0, 0, 100, 10), value=9.999)] == [10]
+
+
+@pytest.mark.parametrize(
+    "arms",
+    [
+        [(0, 0, 100, 10), (0, 0, 10, 100)],  # L
+        [(0, 0, 100, 10), (45, 10, 55, 100)],  # T
+        [(0, 45, 100, 55), (45, 0, 55, 100)],  # cross
+        [(0, 0, 50, 10), (0, 40, 50, 50), (0, 0, 10, 50), (40, 0, 50, 50)],  # square ring
+    ],
+)
+def test_junctions_of_arms_within_the_maximum_pass(arms):
+    assert too_wide(*(kdb.DBox(*arm) for arm in arms)) == []
+
+
+def test_an_arm_over_the_maximum_is_marked_into_its_corner_only():
+    # an L of an 8 um and a 15 um arm: the 15 um arm, corner included
+    [marker] = too_wide(kdb.DBox(0, 0, 8, 100), kdb.DBox(0, 0, 100, 15))
+    assert box_of(marker) == (0, 0, 100, 15)
+    assert marker.text == "width 15 um > 10 um"
+
+
+def test_each_part_over_the_maximum_has_its_own_width():
+    found = too_wide(kdb.DBox(0, 0, 20, 30), kdb.DBox(20, 10, 60, 15), kdb.DBox(60, 0, 72, 12))
+    assert [(box_of(m), m.measured) for m in found] == [((0, 0, 20, 30), 20), ((60, 0, 72, 12), 12)]
+
+
+def test_the_width_of_a_part_is_its_widest_place():
+    # a 12 um line widening to a 16 um block: one part, 16 um
+    [marker] = too_wide(kdb.DBox(0, 0, 50, 12), kdb.DBox(50, 0, 70, 16))
+    assert marker.measured == 16
+
+
+def test_a_45_degree_line_is_measured_square_to_its_edges():
+    # sqrt(2) * 7.072 = 10.0013 um across once its corners are snapped to the grid
+    line = polygon((0, 0), (7.072, -7.072), (17.072, 2.928), (10, 10))
+    [marker] = too_wide(line)
+    assert marker.measured == 10.001
+    assert too_wide(line, value=10.002) == []
+
+
+def test_a_line_bent_by_45_degrees_within_the_maximum_passes():
+    def bend(width: float) -> kdb.Polygon:
+        points = [kdb.DPoint(x, y) for x, y in ((0, 0), (50, 0), (100, 50))]
+        return kdb.DPath(points, width).polygon()
+
+    assert too_wide(bend(9.99)) == []
+    assert [m.text for m in too_wide(bend(10.1))] == ["width 10.1 um > 10 um"]
+
+
+def test_minimum_and_maximum_together():
+    layout, top = layout_of(kdb.DBox(0, 0, 12, 12), kdb.DBox(12, 5, 30, 6.5))
+    limits = ((None, ">=", 2.0, Dim.LENGTH), (None, "<=", 10.0, Dim.LENGTH))
+    found = run(check("width", "M", constraints=limits), context(layout, top, {"M": M}))
+    assert [m.text for m in found] == ["width 12 um > 10 um", "width 1.5 um < 2 um"]
+
+
+def test_a_layout_too_large_for_quarter_units_is_refused():
+    from adk.errors import AdkError
+
+    with pytest.raises(AdkError, match="quarter database units"):
+        too_wide(kdb.DBox(0, 0, 600000, 20))
+
+
+# ---------------------------------------------------------------- maximum against KLayout
+manhattan = st.integers(0, 60).map(lambda v: v * 500)
+extent = st.integers(1, 40).map(lambda v: v * 500)
+boxes = st.lists(
+    st.builds(lambda x, y, w, h: kdb.Box(x, y, x + w, y + h), manhattan, manhattan, extent, extent),
+    max_size=8,
+)
+
+
+@settings(max_examples=80, deadline=None)
+@given(boxes, st.sampled_from([2000, 5000, 7500, 10000]))
+def test_maximum_matches_klayout_s_idiom_on_manhattan_layouts(drawn, limit):
+    """The parts over an even maximum are KLayout's ``sized(-max / 2).sized(max / 2)``
+    (the part of the shape kept), each with the width at which it vanishes."""
+    layout, top = layout_of(*drawn)
+    found = markers(layout, top, value=limit / 1000, op="<=")
+    region = kdb.Region(drawn).merged()
+    opened = (region.sized(-limit // 2).sized(limit // 2) & region).merged()
+    assert sorted(str(m.shape) for m in found) == sorted(
+        str(p.to_dtype(0.001)) for p in opened.each()
+    )
+    for marker in found:
+        units = round(marker.measured * 1000)
+        doubled = kdb.Region(marker.shape.to_itype(0.001)).transformed(kdb.ICplxTrans(2.0))
+        assert units > limit
+        assert not doubled.sized(-(units - 1)).is_empty() and doubled.sized(-units).is_empty()

@@ -1,9 +1,10 @@
 """The ADK menu in the KLayout application under Xvfb: the grain installed into a temporary
 KLayout home, KLayout started on the dirty example, the menu's "Run Deck > focos_bridge"
 triggered, the markers shown in the marker browser, the deck's layers named, the run's
-summary shown, a screenshot saved, the deck's manual opened, a cancelled run reported as
-such; then KLayout's own package manager shows the grain, offers the newer version a package
-index lists, and removes it, and the menu goes with it."""
+summary shown, a screenshot saved, the deck's manual opened; then KLayout's own package
+manager shows the grain, offers the newer version a package index lists, and removes it,
+and the menu goes with it. A run on a large layout, its progress and Cancel are
+test_klayout_app_responsive.py's."""
 
 from __future__ import annotations
 
@@ -157,17 +158,6 @@ try:
     found["windows"] = [w.windowTitle for w in pya.QApplication.topLevelWidgets() if w.isVisible()]
     found["manual"] = text_of("ADK rule manual")
 
-    # Cancel pressed after the third rule: KLayout's progress bar raises, the menu stops
-    reached = adk_menu._Progress.__call__
-    def cancel_after_three(progress, done, total, rule):
-        reached(progress, done, total, rule)
-        if done == 3:
-            raise adk_menu.plugin.Cancelled()
-    adk_menu._Progress.__call__ = cancel_after_three
-    menu.action("adk_menu.rerun").trigger()
-    adk_menu._Progress.__call__ = reached
-    settle(0.3)
-    found["cancelled"] = text_of("ADK run summary")
 
     found["menu before removal"] = menu.is_valid("adk_menu")
     menu.action("tools_menu.packages").trigger()  # modal: the timers drive it
@@ -258,8 +248,7 @@ def test_menu_runs_a_deck_and_the_package_manager_removes_it(
     assert summary[-1] == f"marker database: {found['report']}"
     assert "ADK rule manual: FOCoS-Bridge assembly rules (focos_bridge 1.0)" in found["windows"]
     assert "PKG.D2D.GAP" in found["manual"] and "|" not in found["manual"]  # a table, as HTML
-    assert found["cancelled"].startswith("focos_bridge.adk: cancelled after 3 of 22 rules")
-    assert found["modal boxes"] == []  # no error box, for the cancelled run nor elsewhere
+    assert found["modal boxes"] == []  # no error box
     settings = (home / "klayoutrc").read_text(encoding="utf-8")  # kept for the next time
     assert f"<adk-last-report>{found['report']}</adk-last-report>" in settings
     assert screenshot.is_file() and screenshot.stat().st_size > 10_000

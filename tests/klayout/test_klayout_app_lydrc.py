@@ -23,6 +23,7 @@ from adk.lang.units import LENGTH_UNITS, Dim, Quantity
 from adk.layout.reader import read_layout
 from adk.report.markers import write_marker_database
 from adk.run.engine import run_deck
+from tests.checks.test_cases import cases_of, deck_of, draw
 from tests.klayout.conftest import RULES, example_and_report
 
 DECKS = [pillar for pillar in PILLARS if (RULES / f"{pillar}.adk").is_file()]
@@ -210,3 +211,54 @@ def test_script_formats_values_as_adk_does(klayout_exe, unit, tmp_path):
     )
     expected = [Quantity(value, dim).format(unit) for dim in dims.values() for value in VALUES]
     assert done.stdout.splitlines() == expected, done.stderr
+
+
+# kinds whose translations are checked on their own cases, beside the examples' decks
+CASE_KINDS = ["ongrid", "size", "none", "width"]
+CASE_STEP = 2000.0  # um between the cases of a kind laid side by side
+
+
+def cases_side_by_side(kind: str, path: Path) -> None:
+    """Every case of ``kind`` as drawn, each in a cell of its own, CASE_STEP apart."""
+    layout = kdb.Layout()
+    top = layout.create_cell("CASES")
+    for number, case in enumerate(cases_of(kind)):
+        drawn = draw(case)
+        cell = layout.create_cell(f"CASE_{number}")
+        cell.copy_tree(drawn.cell("TOP"))
+        top.insert(kdb.DCellInstArray(cell.cell_index(), kdb.DTrans(number * CASE_STEP, 0)))
+    layout.write(str(path))
+
+
+@pytest.mark.parametrize("kind", CASE_KINDS)
+def test_exported_script_gives_the_markers_of_a_kind_s_cases(klayout_exe, kind, tmp_path):
+    deck = deck_of(kind)
+    layout = tmp_path / f"{kind}.gds"
+    cases_side_by_side(kind, layout)
+    adk = adk_report(deck, layout, tmp_path)
+    drc = run_script(klayout_exe, export_deck(deck).text, layout, tmp_path)
+    expected, found = categories(adk), categories(drc)
+    for name in ("about this run",):  # the run's own warnings are adk check's alone
+        expected.pop(name, None)
+        found.pop(name, None)
+    assert found == expected
+    expects = [
+        line for case in cases_of(kind) for line in case.labels() if line.startswith("expect")
+    ]
+    assert sum(len(items) for _, items in found.values()) == len(expects)
+
+
+def test_rules_sharing_a_category_write_to_one(klayout_exe, tmp_path):
+    from tests.report.test_categories import deck_and_layout
+
+    deck, loaded = deck_and_layout()
+    layout = tmp_path / "vias.gds"
+    loaded.layout.write(str(layout))
+    adk = adk_report(deck, layout, tmp_path)
+    drc = run_script(klayout_exe, export_deck(deck).text, layout, tmp_path)
+    expected, found = categories(adk), categories(drc)
+    expected.pop("about this run", None)
+    assert list(found) == ["V1.M1", "M1.W"]
+    assert found == expected
+    tags = sorted(tags for _, _, tags in found["V1.M1"][1])
+    assert tags == ["error,'rule V1.IN'", "warning,'rule V1.ENC'", "warning,'rule V1.ENC'"]

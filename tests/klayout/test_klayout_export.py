@@ -171,3 +171,29 @@ def test_absent_layers_are_read_as_adk_check_reads_them():
     assert script.index("\nadk_about_run\n") < script.index('\nadk_rule("A.W"')
     header = script.split("\n\n")[0].replace("\n# ", " ")
     assert "a rule is not checked only when every drawn layer it reads is absent" in header
+
+
+def test_grid_maximum_width_size_and_none_translate():
+    text = DECK + (
+        "rule A.GRID : ongrid(A, grid 5 nm)\n"
+        "rule A.WMAX : width(A) { width >= 1 um  width <= 10 um }\n"
+        "rule A.SIZE : size(A) { size == 0.2 um  length < 1 um }\n"
+        "rule A.IN : none(A not_inside grow(B, 1 um))\n"
+        "rule A.OUT : none(A not_outside B or A not_interacting C)\n"
+    )
+    script = script_of(export_deck(load_text(text, "demo.adk")).text)
+    assert "[adk_off_grid(l_A, 0.005)]" in script
+    assert (
+        '[adk_pairs(l_A.width(adk_threshold([[">=", 1.0]])), "width", [[">=", 1.0]]), '
+        'adk_too_wide(l_A, [["<=", 10.0]])]' in script
+    )
+    assert '[adk_size(l_A, [["size", "==", 0.2], ["length", "<", 1.0]])]' in script
+    assert (
+        "[adk_pieces(((l_A).not_inside((l_B).sized(1.0))).merged, "
+        '{"nm" => "shape of (A not_inside grow(B, 1000 nm))", ' in script
+    )
+    assert (
+        "[adk_pieces((((l_A).not_outside(l_B) | (l_A).not_interacting(l_C))).merged, "
+        '"shape of (A not_outside B or A not_interacting C)")]' in script
+    )
+    assert 'adk_rule("A.WMAX", "", "error", ["A"], joined: true) do' in script

@@ -61,9 +61,13 @@ def test_summary_counts_rules_and_names_the_unchecked_with_their_absent_layers()
 
 def test_a_cancelled_run_says_how_far_it_got():
     assert cancelled_summary("focos_bridge", 3, 22, "BR.M1.W") == (
-        "focos_bridge: cancelled after 3 of 22 rules, before BR.M1.W.\n"
+        "focos_bridge: cancelled after 3 of 22 rules, during BR.M1.W.\n"
         "No marker database was written; the markers of an earlier run are unchanged.\n"
     )
+    assert cancelled_summary("bench", 1, 11, "RDL1.S", 5, 16).startswith(
+        "bench: cancelled after 1 of 11 rules, during RDL1.S (5 of its 16 tiles done).\n"
+    )
+    assert cancelled_summary("bench", 0, 0).startswith("bench: cancelled before the first rule.\n")
 
 
 def test_lyp_names_each_drawn_layer_once_with_distinct_styles():

@@ -50,16 +50,20 @@ def write(path: Path, text: str) -> Path:
             (
                 1,
                 8,
-                "unexpected name 'width'; expected ':', 'error', 'info', 'warning' or a \"string\"",
+                "unexpected name 'width'; expected ':', 'category', 'error', 'info', 'warning' "
+                'or a "string"',
             ),
         ),
-        ('rule R "d" error warning : width(A) >= 1', (1, 18, "unexpected 'warning'; expected ':'")),
+        (
+            'rule R "d" error warning : width(A) >= 1',
+            (1, 18, "unexpected 'warning'; expected ':' or 'category'"),
+        ),
         ("let x = 2 ** 3", (1, 12, f"unexpected '*'; expected {EXPECT_VALUE}")),
         ("layer X = A and and B", (1, 17, f"unexpected 'and'; expected {EXPECT_VALUE}")),
         ('let x = "a"', (1, 9, f'unexpected string "a"; expected {EXPECT_VALUE}')),
         ("layer 1X = 1/0", (1, 7, "unexpected number 1; expected a name")),
         ('deck "x"', (1, 6, 'unexpected string "x"; expected a name')),
-        ("include x.adk", (1, 9, "unexpected name 'x'; expected a \"string\"")),
+        ("include x.adk", (1, 9, "unexpected name 'x.adk'; expected a \"string\"")),
         ("units 5", (1, 7, "unexpected number 5; expected a unit")),
         ("rule R : width(A) { width >= 1 ; ; }", (1, 34, "unexpected ';'; expected '}' or a name")),
         ("rule R : width(A) {{ width >= 1 }", (1, 20, "unexpected '{'; expected '}' or a name")),
@@ -339,7 +343,7 @@ def test_limits_and_distances_that_make_no_sense(text: str, expected: tuple):
 @pytest.mark.parametrize(
     "text, expected",
     [
-        ("rule R : width(A) <= 1", (1, 19, "width takes >= or >, not <=")),
+        ("rule R : space(A) <= 1", (1, 19, "space takes >= or >, not <=")),
         ("rule R : align(A, to B) >= 1", (1, 25, "offset takes <= or <, not >=")),
         ("rule R : distance(A, B) == 1", (1, 25, "distance takes >=, >, <= or <, not ==")),
         ("rule R : bridge(A, dies B) { overlap <= 1 }", (1, 38, "overlap takes >= or >, not <=")),
@@ -634,6 +638,7 @@ def test_cli_rules_json(tmp_path: Path, capsys: pytest.CaptureFixture):
         "rules": [
             {
                 "id": "A.W",
+                "category": "A.W",
                 "check": "width",
                 "layers": "A",
                 "value": "width >= 2 um",
@@ -643,6 +648,7 @@ def test_cli_rules_json(tmp_path: Path, capsys: pytest.CaptureFixture):
             },
             {
                 "id": "A.D",
+                "category": "A.D",
                 "check": "density",
                 "layers": "A, window 1 mm, within B",
                 "value": "density >= 20 %; density <= 80 %",

@@ -133,6 +133,9 @@ let c = 1 / (1 um * 1 um)
 layer A = 1/0
 layer B = 2/0
 layer X = (A or B) and (A xor B) not (A inside B) outside B
+layer Y = A not_inside   shrink(B,1 um) or (A not_outside B) not_interacting X
+rule Y.N : none(Y)
+rule Y.C "shared"   warning   category Y.N : ongrid(Y, grid 5 nm)
 """,
     "empty": "",
     "only comments": "# nothing\n   # but comments   \n",

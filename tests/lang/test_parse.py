@@ -270,6 +270,14 @@ def test_derived_layer_keeps_its_description():
         ("A interacting B or C", BoolOp("or", Select("interacting", ref("A"), ref("B")), ref("C"))),
         ("A inside B outside C", Select("outside", Select("inside", ref("A"), ref("B")), ref("C"))),
         ("A inside (B or C)", Select("inside", ref("A"), BoolOp("or", ref("B"), ref("C")))),
+        ("A not_inside B", Select("not_inside", ref("A"), ref("B"))),
+        ("A not_outside B", Select("not_outside", ref("A"), ref("B"))),
+        ("A not_interacting B", Select("not_interacting", ref("A"), ref("B"))),
+        ("A not B not_inside C", BoolOp("not", ref("A"), Select("not_inside", ref("B"), ref("C")))),
+        (
+            "A not_inside shrink(B, 1 um) or C",
+            BoolOp("or", Select("not_inside", ref("A"), Sizing("shrink", ref("B"), 1.0)), ref("C")),
+        ),
         # sizing
         ("grow(A, 2 um)", Sizing("grow", ref("A"), 2.0)),
         ("shrink(A, 500 nm)", Sizing("shrink", ref("A"), 0.5)),

@@ -1,8 +1,12 @@
 """Layouts, a deck and runs shared by the report tests.
 
-The layouts are small: a top cell holding instances of a cell with a metal line 1 um
+The layouts are small: a top cell holding instances of cells with a metal line 1 um
 wide (a violation of M1.W each, an error rule) and, in the top cell, two lines 1 um apart
-(a violation of M1.S, a warning rule). M2.W reads an optional layer the layouts lack."""
+(a violation of M1.S, a warning rule). M2.W reads an optional layer the layouts lack.
+
+Each line is a cell of its own, placed once, so that each is a marker of the top cell
+(a cell placed twice would be one marker in that cell: docs/checking.md); those with
+markers in cells are tests/report/test_filed_reports.py."""
 
 from __future__ import annotations
 
@@ -27,15 +31,17 @@ def write_layout(
     shift: float = 0.0,
 ) -> str:
     """A layout with a thin line (1 um wide) placed at each of ``lines``, moved right
-    by ``shift`` um, and one pair of lines 1 um apart."""
+    by ``shift`` um, each a cell of its own (``cell``, then ``cell_2``, ...), and one pair
+    of lines 1 um apart."""
     layout = kdb.Layout()
     layout.dbu = 0.001
     top_cell = layout.create_cell(top)
-    line = layout.create_cell(cell)
     metal = layout.layer(1, 0)
-    line.shapes(metal).insert(kdb.DBox(0, 0, 1, 20))
-    for x, y in lines:
-        top_cell.insert(kdb.DCellInstArray(line.cell_index(), kdb.DTrans(x + shift, y)))
+    for number, (x, y) in enumerate(lines or ((0.0, 0.0),), 1):
+        line = layout.create_cell(cell if number == 1 else f"{cell}_{number}")
+        line.shapes(metal).insert(kdb.DBox(0, 0, 1, 20))
+        if lines:
+            top_cell.insert(kdb.DCellInstArray(line.cell_index(), kdb.DTrans(x + shift, y)))
     top_cell.shapes(metal).insert(kdb.DBox(200, 0, 210, 20))
     top_cell.shapes(metal).insert(kdb.DBox(211, 0, 221, 20))
     layout.write(str(path))

@@ -2,6 +2,7 @@
 
     rule POP.ALIGN "top-package balls land on backside pads" : align(TOP_BALL, to TOP_PAD) <= 15 um
     rule UB.ALIGN "micro-bumps on interposer pads, a bump on every pad" : align(UBUMP, both IP_PAD) <= 1 um
+    rule HBM1.ALIGN "HBM1 on its interposer pads" : align(HBM1_BUMP, both IP_PAD, within HBM1_DIE) <= 1 um
 
 The direction is part of the call, and exactly one is given; below, BALL is
 the first layer and PAD the other. With ``to PAD`` every BALL has a PAD within
@@ -13,6 +14,11 @@ Every BALL is matched to the nearest PAD centre, its partner (among equally
 near ones, to 1e-12 relative, the first by x, then y), and every PAD to the
 nearest BALL; an offset exactly at the tolerance passes. Matching is not
 exclusive: two balls may land on one pad and both pass.
+
+With ``within R`` only the balls and pads whose centres lie inside R, or on
+its boundary, take part (R is merged first): the interface between a die and
+the pads of its carrier, whose other pads serve other dies. Without it, every
+shape of both layers does.
 
 Markers, with the texts of ``<= 1 um`` (``nearer than 1 um`` for ``< 1 um``):
 
@@ -40,6 +46,7 @@ import numpy as np
 from adk.checks.base import Check, CheckContext, Marker, layer_param
 from adk.checks.kinds.pitch import edge_markers, value_texts
 from adk.checks.polygon import largest_limit
+from adk.checks.within import restricted
 from adk.lang.model import Constraint, LayerExpr, ParamValue, layer_label
 from adk.lang.signature import LAYER, MAX, CheckSpec, Param, Prop
 from adk.lang.units import Dim
@@ -69,6 +76,7 @@ SPEC = CheckSpec(
     (
         Param("to", LAYER, doc="every bump has a centre of this layer within the tolerance"),
         Param("both", LAYER, doc="as `to`, and every shape of this layer has a bump within it"),
+        Param("within", LAYER, doc="only bumps and partners whose centres lie inside this layer"),
     ),
     polygon=False,
     validate=_one_direction,
@@ -119,6 +127,10 @@ def marker_reach(check: Check, marker: Marker) -> float:
 def run(check: Check, ctx: CheckContext) -> list[Marker]:
     partner_layer, both_ways = _partner(check)
     bumps, partners = ctx.bumps(check.layers[0]), ctx.bumps(partner_layer)
+    region = layer_param(check, "within")
+    if region is not None:
+        interface = ctx.region(region)
+        bumps, partners = (restricted(p, interface, ctx.dbu) for p in (bumps, partners))
     # named by their layers: the same check aligns balls, pads and alignment marks
     bump_name, partner_name = (
         layer_label(layer, ctx.length_unit) for layer in (check.layers[0], partner_layer)

@@ -1,0 +1,183 @@
+"""Bump maps: a part's bumps (or pads) with their nets, as CSV.
+
+    # HBM stack, micro-bumps as seen from its face (the layout's coordinates, um)
+    name,net,x,y
+    A1,VSS,40,40
+    A2,DQ0,80,40
+
+A header row names the columns ``name``, ``net``, ``x`` and ``y``, in any order; other
+columns are ignored, as are empty lines and lines starting with ``#``. Positions are in
+µm in the part's own layout, before it is placed. Every row is checked, so one reading
+reports every fault, each as ``file:line:col: error: ...``.
+"""
+
+from __future__ import annotations
+
+import csv
+import math
+import re
+from dataclasses import dataclass
+
+import numpy as np
+
+from adk.errors import AdkError, DeckError, Diagnostic
+
+COLUMNS = ("name", "net", "x", "y")
+MAX_BYTES = 256 * 1024 * 1024  # ten million bumps at some 25 bytes a row
+MAX_ERRORS = 100  # a file this broken is not worth listing row by row
+MAX_COORDINATE = 1e6  # µm: a metre
+
+
+@dataclass(frozen=True)
+class BumpMap:
+    """Bump names, their nets and positions (µm, part coordinates), in file order."""
+
+    path: str
+    names: list[str]
+    nets: list[str]
+    points: np.ndarray  # (N, 2)
+
+    def __len__(self) -> int:
+        return len(self.names)
+
+
+def load_bump_map(path: str) -> BumpMap:
+    """Read the bump map at ``path``; DeckError listing its faults."""
+    return parse_bump_map(_read_text(path), path)
+
+
+def _read_text(path: str) -> str:
+    try:
+        with open(path, "rb") as handle:
+            data = handle.read(MAX_BYTES + 1)
+    except OSError as exc:
+        raise AdkError(f"{path}: cannot read bump map: {exc.strerror}") from None
+    if len(data) > MAX_BYTES:
+        raise AdkError(f"{path}: bump map over the limit of {MAX_BYTES // 1024 // 1024} MB")
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        line = data.count(b"\n", 0, exc.start) + 1
+        raise DeckError([Diagnostic(path, line, 1, "bump map is not UTF-8 text")]) from None
+
+
+def parse_bump_map(text: str, path: str) -> BumpMap:
+    """The bump map ``text``, read as the file ``path``."""
+    numbered = [
+        (number, line)
+        for number, line in enumerate(text.split("\n"), 1)
+        if line.strip() and not line.lstrip().startswith("#")
+    ]
+    problems: list[Diagnostic] = []
+    header = _header(numbered[0] if numbered else None, path, problems)
+    if header is not None:
+        fast = _well_formed(numbered[1:], header, path)
+        if fast is not None:
+            return fast
+    names: list[str] = []
+    nets: list[str] = []
+    points: list[tuple[float, float]] = []
+    seen: dict[str, int] = {}
+    rows = csv.reader(line for _, line in numbered[1:])
+    for (line, _), row in zip(numbered[1:], rows):
+        if header is None or len(problems) >= MAX_ERRORS:
+            break
+        entry = _entry(row, header, line, path, problems)
+        if entry is None:
+            continue
+        name, net, x, y = entry
+        first = seen.setdefault(name, line)
+        if first != line:
+            problems.append(
+                Diagnostic(path, line, 1, f"bump '{name}' is listed twice (first on line {first})")
+            )
+            continue
+        names.append(name)
+        nets.append(net)
+        points.append((x, y))
+    if problems:
+        raise DeckError(problems, {path: text})
+    return BumpMap(path, names, nets, np.array(points, dtype=float).reshape(-1, 2))
+
+
+def _well_formed(
+    numbered: list[tuple[int, str]], header: dict[str, int], path: str
+) -> BumpMap | None:
+    """The bump map when every row is sound, read column by column (a million rows in a
+    second or two); None when a row is not, for the reading row by row that names it."""
+    rows = list(csv.reader(line for _, line in numbered))
+    width = max(header.values()) + 1
+    if any(len(row) < width for row in rows):
+        return None
+    names, nets = ([row[header[c]].strip() for row in rows] for c in ("name", "net"))
+    if len(set(names)) != len(names) or not all(_WORD.fullmatch(w) for w in names + nets):
+        return None
+    try:
+        points = np.array(
+            [[row[header["x"]] for row in rows], [row[header["y"]] for row in rows]], dtype=float
+        ).T.reshape(-1, 2)
+    except ValueError:
+        return None
+    if not (np.isfinite(points).all() and (np.abs(points) <= MAX_COORDINATE).all()):
+        return None
+    return BumpMap(path, names, nets, points + 0.0)
+
+
+def _header(
+    first: tuple[int, str] | None, path: str, problems: list[Diagnostic]
+) -> dict[str, int] | None:
+    """Column name -> its index, from the header row."""
+    if first is None:
+        problems.append(
+            Diagnostic(path, 1, 1, f"a bump map needs a header row: {','.join(COLUMNS)}")
+        )
+        return None
+    line, text = first
+    cells = [cell.strip().lower() for cell in next(csv.reader([text]), [])]
+    missing = [column for column in COLUMNS if column not in cells]
+    if missing:
+        message = (
+            f"the header row names no column {', '.join(missing)} "
+            f"(a bump map's columns: {','.join(COLUMNS)})"
+        )
+        problems.append(Diagnostic(path, line, 1, message))
+        return None
+    return {column: cells.index(column) for column in COLUMNS}
+
+
+def _entry(
+    row: list[str], header: dict[str, int], line: int, path: str, problems: list[Diagnostic]
+) -> tuple[str, str, float, float] | None:
+    """One row's bump, or None with its faults added to ``problems``."""
+    width = max(header.values()) + 1
+    if len(row) < width:
+        problems.append(Diagnostic(path, line, 1, f"expected {width} columns, found {len(row)}"))
+        return None
+    before = len(problems)
+    name, net = row[header["name"]].strip(), row[header["net"]].strip()
+    for column, value in (("name", name), ("net", net)):
+        if not _WORD.fullmatch(value):
+            message = f"'{column}' must be a word without spaces, not {value!r}"
+            problems.append(Diagnostic(path, line, 1, message))
+    x, y = (_coordinate(row[header[c]], c, line, path, problems) for c in ("x", "y"))
+    if len(problems) > before or x is None or y is None:
+        return None
+    return name, net, x, y
+
+
+def _coordinate(
+    text: str, column: str, line: int, path: str, problems: list[Diagnostic]
+) -> float | None:
+    try:
+        value = float(text)
+    except ValueError:
+        value = math.nan
+    if not math.isfinite(value) or abs(value) > MAX_COORDINATE:
+        message = f"'{column}' must be a number in um, not {text.strip()!r}"
+        problems.append(Diagnostic(path, line, 1, message))
+        return None
+    return value + 0.0
+
+
+# a name or a net: printable, no spaces
+_WORD = re.compile(r"[^\s\x00-\x1f\x7f]+")

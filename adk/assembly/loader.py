@@ -1,0 +1,420 @@
+"""Assembly files (YAML) to :class:`~adk.assembly.model.Assembly`, every fault with its line.
+
+    assembly: focos_bridge
+    parts:
+      FOM:
+        layout: fom.gds
+        layers: {outline: 1/0, pad: 20/0}
+      ASIC:
+        layout: asic.gds
+        on: FOM
+        at: [9000, 2000]
+        face: down
+        layers: {outline: 1/0, bump: 30/0}
+        bump_map: asic_bumps.csv
+
+docs/assembly.md lists every key. The file is read as layer maps are (YAML's safe
+loader only, up to 1 MB, nested at most 20 levels, at most 50 aliases); keys and values
+are taken from the document's nodes as written, so ``on`` is a key and not YAML 1.1's
+truth value, and ``rotation: 090`` is refused rather than read as octal. Every entry is
+checked, so one reading reports every fault. Relative paths are from the file's folder.
+"""
+
+from __future__ import annotations
+
+import math
+import os
+import re
+
+import yaml
+
+from adk.assembly.model import FACES, NET_LAYER, PACKAGE, ROTATIONS, Assembly, Part, Placement
+from adk.errors import AdkError, DeckError, Diagnostic
+from adk.lang.model import Span
+from adk.layout.layermap import LimitedSafeLoader, yaml_fault
+
+MAX_BYTES = 1024 * 1024
+FILE_KEYS = ("assembly", "dbu", "deck", "parts")
+PART_KEYS = (
+    "layout",
+    "top",
+    "on",
+    "at",
+    "rotation",
+    "mirror",
+    "magnification",
+    "face",
+    "layers",
+    "bump_map",
+    "deck",
+    "layer_map",
+)
+# offsets and database units in µm: a package is at most a metre, a grid at least 1e-6 um
+MAX_OFFSET = 1e6
+MAGNIFICATIONS = (1e-3, 1e3)
+
+_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
+_LAYER = re.compile(r"\s*([0-9]{1,5})\s*/\s*([0-9]{1,5})\s*")
+_NUMBER = re.compile(r"[-+]?([0-9]+\.?[0-9]*|\.[0-9]+)([eE][-+]?[0-9]+)?")
+
+
+def load_assembly(path: str) -> Assembly:
+    """Read and check the assembly file at ``path``; raises DeckError listing every fault."""
+    return parse_assembly(_read_text(path), path)
+
+
+def parse_assembly(text: str, path: str) -> Assembly:
+    """The assembly ``text``, read as the file ``path``."""
+    reader = _Reader(path, text)
+    assembly = reader.read()
+    if reader.problems:
+        raise DeckError(reader.problems, {path: text})
+    return assembly
+
+
+def _read_text(path: str) -> str:
+    try:
+        with open(path, "rb") as handle:
+            data = handle.read(MAX_BYTES + 1)
+    except OSError as exc:
+        raise AdkError(f"{path}: cannot read assembly: {exc.strerror}") from None
+    if len(data) > MAX_BYTES:
+        raise _fault(path, 1, 1, f"assembly over the limit of {MAX_BYTES // 1024 // 1024} MB")
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        line = data.count(b"\n", 0, exc.start) + 1
+        column = exc.start - (data.rfind(b"\n", 0, exc.start) + 1) + 1
+        raise _fault(path, line, column, "assembly is not UTF-8 text") from None
+
+
+def _fault(path: str, line: int, column: int, message: str) -> DeckError:
+    return DeckError([Diagnostic(path, line, column, message)])
+
+
+class _Reader:
+    """Turns the document's nodes into an assembly, collecting every problem on the way."""
+
+    def __init__(self, path: str, text: str):
+        self.path = path
+        self.text = text
+        self.folder = os.path.dirname(os.path.abspath(path))
+        self.problems: list[Diagnostic] = []
+        try:
+            self.root = LimitedSafeLoader(text).get_single_node()
+        except yaml.YAMLError as exc:
+            raise DeckError([Diagnostic(path, *yaml_fault(exc, text))], {path: text}) from None
+
+    def read(self) -> Assembly:
+        name = os.path.splitext(os.path.basename(self.path))[0]
+        if not isinstance(self.root, yaml.MappingNode):
+            span = self._span(self.root) if self.root is not None else None  # None: empty
+            self._problem_at(span, "an assembly is a mapping with a 'parts' mapping")
+            return Assembly(name, self.path, (), text=self.text)
+        fields = self._mapping(self.root, FILE_KEYS, "assembly")
+        if "assembly" in fields:
+            name = self._name(fields["assembly"], "assembly name") or name
+        dbu = self._dbu(fields["dbu"]) if "dbu" in fields else None
+        deck = self._path(fields["deck"], "deck") if "deck" in fields else None
+        parts = self._parts(fields.get("parts"), self.root)
+        return Assembly(name, self.path, tuple(parts), dbu, deck, self.text)
+
+    # ------------------------------------------------------------ parts
+    def _parts(self, node: yaml.Node | None, root: yaml.Node) -> list[Part]:
+        if node is None:
+            self._problem(root, "an assembly needs 'parts': a mapping of part names to parts")
+            return []
+        if not isinstance(node, yaml.MappingNode) or not node.value:
+            self._problem(node, "'parts' must be a mapping of part names to parts")
+            return []
+        parts: list[Part] = []
+        seen: dict[str, yaml.Node] = {}
+        for key, value in node.value:
+            name = self._name(key, "part name")
+            if name is None:
+                continue
+            if name == PACKAGE:
+                self._problem(key, f"'{PACKAGE}' is the carrier of the parts, not a part name")
+                continue
+            if name in seen:
+                self._problem(key, f"part '{name}' is given twice")
+                continue
+            seen[name] = key
+            part = self._part(name, key, value)
+            if part is not None:
+                parts.append(part)
+        self._check_carriers(parts, seen)
+        return parts
+
+    def _part(self, name: str, key: yaml.Node, node: yaml.Node) -> Part | None:
+        if not isinstance(node, yaml.MappingNode):
+            self._problem(node, f"part '{name}' must be a mapping of layout, layers, ...")
+            return None
+        before = len(self.problems)
+        fields = self._mapping(node, PART_KEYS, f"part '{name}'")
+        if "layout" not in fields:
+            self._problem(key, f"part '{name}' needs 'layout': its GDS or OASIS file")
+        layers, layer_spans = self._layers(fields.get("layers"), name)
+        bump_maps = self._bump_maps(fields.get("bump_map"), layers, layer_spans)
+        part = Part(
+            name=name,
+            layout=self._path(fields["layout"], "layout") if "layout" in fields else "",
+            top=self._text(fields["top"], "top") if "top" in fields else None,
+            carrier=self._text(fields["on"], "on") if "on" in fields else PACKAGE,
+            placement=self._placement(fields),
+            layers=layers,
+            layer_spans=layer_spans,
+            bump_maps=bump_maps,
+            deck=self._deck(fields["deck"]) if "deck" in fields else None,
+            layer_map=(
+                self._path(fields["layer_map"], "layer_map") if "layer_map" in fields else None
+            ),
+            spans={field: self._span(value) for field, value in fields.items()},
+            span=self._span(key),
+        )
+        if "layer_map" in fields and "deck" not in fields:
+            self._problem(fields["layer_map"], "'layer_map' is for the part's deck: give 'deck'")
+        return part if len(self.problems) == before else None
+
+    def _placement(self, fields: dict[str, yaml.Node]) -> Placement:
+        offset = self._offset(fields["at"]) if "at" in fields else (0.0, 0.0)
+        rotation = self._rotation(fields["rotation"]) if "rotation" in fields else 0
+        mirror = self._flag(fields["mirror"], "mirror") if "mirror" in fields else False
+        magnification = 1.0
+        if "magnification" in fields:
+            magnification = self._magnification(fields["magnification"])
+        face = "up"
+        if "face" in fields:
+            face = self._choice(fields["face"], "face", FACES)
+        return Placement(offset, rotation, mirror, magnification, face)
+
+    def _layers(
+        self, node: yaml.Node | None, part: str
+    ) -> tuple[dict[str, tuple[int, int]], dict[str, Span]]:
+        layers: dict[str, tuple[int, int]] = {}
+        spans: dict[str, Span] = {}
+        if node is None:
+            return layers, spans
+        if not isinstance(node, yaml.MappingNode):
+            self._problem(node, "'layers' must be a mapping of layer names to layer/datatype")
+            return layers, spans
+        for key, value in node.value:
+            name = self._name(key, "layer name")
+            if name is None:
+                continue
+            if name in layers:
+                self._problem(key, f"layer '{name}' of part '{part}' is given twice")
+                continue
+            numbers = self._layer_numbers(value, name)
+            if numbers is not None:
+                layers[name] = numbers
+                spans[name] = self._span(key)
+        return layers, spans
+
+    def _bump_maps(
+        self, node: yaml.Node | None, layers: dict[str, tuple[int, int]], spans: dict[str, Span]
+    ) -> dict[str, str]:
+        """Net layer -> bump map: one file (the layer ``net``), or one per named layer
+        (``LAYER_net``); each net layer's span is where its file is named."""
+        if node is None:
+            return {}
+        if isinstance(node, yaml.MappingNode):
+            entries = [(self._name(key, "layer name"), key, value) for key, value in node.value]
+        else:
+            entries = [(None, node, node)]
+        maps: dict[str, str] = {}
+        for layer, key, value in entries:
+            if key is not node and layer is None:
+                continue  # not a name: reported
+            if layer is not None and layer not in layers:
+                known = ", ".join(layers) or "none"
+                self._problem(key, f"bump map of '{layer}': the part names no such layer ({known})")
+                continue
+            net = NET_LAYER if layer is None else f"{layer}_{NET_LAYER}"
+            if net in layers:
+                self._problem(
+                    key, f"'{net}' is the layer its bump map makes: name the layer otherwise"
+                )
+                continue
+            maps[net] = self._path(value, "bump_map")
+            spans[net] = self._span(value)
+        return maps
+
+    def _check_carriers(self, parts: list[Part], written: dict[str, yaml.Node]) -> None:
+        """Every carrier is a part or the package, and no part sits on itself, however
+        far down the stack."""
+        carriers = {part.name: part.carrier for part in parts}
+        for part in parts:
+            at = part.spans.get("on")
+            if part.carrier == part.name:
+                self._problem_at(at, f"part '{part.name}' cannot sit on itself")
+                continue
+            if part.carrier != PACKAGE and part.carrier not in written:
+                known = ", ".join(written)
+                self._problem_at(
+                    at, f"unknown carrier '{part.carrier}': not {PACKAGE} nor a part ({known})"
+                )
+                continue
+            chain = [part.name]
+            below = part.carrier
+            while below in carriers and below not in chain:
+                chain.append(below)
+                below = carriers[below]
+            if below == part.name and part.name == min(chain):  # the loop, reported once
+                loop = " on ".join([*chain, part.name])
+                self._problem_at(at, f"the parts sit on each other in a loop: {loop}")
+
+    # ------------------------------------------------------------ values
+    def _mapping(
+        self, node: yaml.MappingNode, known: tuple[str, ...], what: str
+    ) -> dict[str, yaml.Node]:
+        fields: dict[str, yaml.Node] = {}
+        for key_node, value_node in node.value:
+            key = key_node.value if isinstance(key_node, yaml.ScalarNode) else None
+            if key not in known:
+                self._problem(
+                    key_node, f"unknown key {key!r} in {what}; expected one of {', '.join(known)}"
+                )
+            elif key in fields:
+                self._problem(key_node, f"'{key}' given twice")
+            else:
+                fields[key] = value_node
+        return fields
+
+    def _scalar(self, node: yaml.Node) -> str | None:
+        """A plain scalar's text as written; None for a mapping, a list, a null or a tag."""
+        if not isinstance(node, yaml.ScalarNode) or node.tag not in _PLAIN_TAGS:
+            return None
+        if node.style is None and node.value in ("", "~", "null", "Null", "NULL"):
+            return None
+        return node.value
+
+    def _text(self, node: yaml.Node, key: str) -> str:
+        text = self._scalar(node)
+        if text is None or not text.strip() or any(ord(c) < 32 for c in text):
+            self._problem(node, f"'{key}' must be a non-empty text on one line")
+            return ""
+        return text.strip()
+
+    def _name(self, node: yaml.Node, what: str) -> str | None:
+        text = self._scalar(node)
+        if text is None or not _NAME.fullmatch(text):
+            shown = text if text is not None else getattr(node, "value", "")
+            self._problem(
+                node,
+                f"{what} {shown!r} is not a name (letters, digits and '_', not a digit first)",
+            )
+            return None
+        return text
+
+    def _path(self, node: yaml.Node, key: str) -> str:
+        """A file the assembly names, relative to the assembly's folder."""
+        text = self._text(node, key)
+        if "\0" in text:
+            self._problem(node, f"'{key}' cannot hold a NUL character")
+        return os.path.normpath(os.path.join(self.folder, text)) if text else ""
+
+    def _deck(self, node: yaml.Node) -> str:
+        """A part's deck: a file relative to the assembly, or a shipped deck's name."""
+        text = self._text(node, "deck")
+        if _NAME.fullmatch(text) and not os.path.exists(os.path.join(self.folder, text)):
+            return text  # a shipped deck by name (adk.kit.decks)
+        return self._path(node, "deck")
+
+    def _number(self, node: yaml.Node, key: str) -> float | None:
+        text = self._scalar(node)
+        if text is None or not _NUMBER.fullmatch(text.strip()):
+            self._problem(node, f"'{key}' must be a number")
+            return None
+        value = float(text)
+        if not math.isfinite(value):
+            self._problem(node, f"'{key}' must be a finite number")
+            return None
+        return value
+
+    def _offset(self, node: yaml.Node) -> tuple[float, float]:
+        items = node.value if isinstance(node, yaml.SequenceNode) else None
+        if items is None or len(items) != 2:
+            self._problem(node, "'at' must be [x, y] in um")
+            return (0.0, 0.0)
+        x, y = (self._number(item, "at") for item in items)
+        if x is None or y is None:
+            return (0.0, 0.0)
+        if max(abs(x), abs(y)) > MAX_OFFSET:
+            self._problem(node, f"'at' must lie within {MAX_OFFSET:g} um (1 m) of the origin")
+        return (x + 0.0, y + 0.0)
+
+    def _rotation(self, node: yaml.Node) -> int:
+        text = self._scalar(node)
+        if text is None or text.strip() not in {str(r) for r in ROTATIONS}:
+            listed = ", ".join(str(r) for r in ROTATIONS)
+            self._problem(node, f"'rotation' must be one of {listed} (degrees, counter-clockwise)")
+            return 0
+        return int(text)
+
+    def _flag(self, node: yaml.Node, key: str) -> bool:
+        text = self._scalar(node)
+        if text not in ("true", "false", "True", "False"):
+            self._problem(node, f"'{key}' must be true or false")
+            return False
+        return text.lower() == "true"
+
+    def _choice(self, node: yaml.Node, key: str, choices: tuple[str, ...]) -> str:
+        text = self._scalar(node)
+        if text not in choices:
+            self._problem(node, f"'{key}' must be {' or '.join(choices)}")
+            return choices[0]
+        return text
+
+    def _magnification(self, node: yaml.Node) -> float:
+        value = self._number(node, "magnification")
+        low, high = MAGNIFICATIONS
+        if value is None:
+            return 1.0
+        if not low <= value <= high:
+            self._problem(node, f"'magnification' must be between {low:g} and {high:g}")
+            return 1.0
+        return value
+
+    def _dbu(self, node: yaml.Node) -> float | None:
+        value = self._number(node, "dbu")
+        if value is not None and not 1e-6 <= value <= 1.0:
+            self._problem(node, "'dbu' must be a database unit in um, from 1e-6 to 1")
+            return None
+        return value
+
+    def _layer_numbers(self, node: yaml.Node, name: str) -> tuple[int, int] | None:
+        text = self._scalar(node)
+        if isinstance(node, yaml.SequenceNode) and len(node.value) == 2:
+            text = "/".join(self._scalar(n) or "x" for n in node.value)
+        match = _LAYER.fullmatch(text) if text is not None else None
+        if match is None:
+            self._problem(node, f"layer '{name}': expected layer/datatype such as 30/0")
+            return None
+        numbers = (int(match.group(1)), int(match.group(2)))
+        if max(numbers) > 65535:
+            self._problem(node, f"layer '{name}': layer and datatype numbers must be 0..65535")
+            return None
+        return numbers
+
+    # ------------------------------------------------------------ positions
+    def _span(self, node: yaml.Node) -> Span:
+        start, end = node.start_mark, node.end_mark
+        return Span(self.path, start.line + 1, start.column + 1, end.line + 1, end.column + 1)
+
+    def _problem(self, node: yaml.Node, message: str) -> None:
+        self._problem_at(self._span(node), message)
+
+    def _problem_at(self, span: Span | None, message: str) -> None:
+        line, column = (span.line, span.column) if span else (1, 1)
+        length = span.end_column - span.column if span and span.end_line == span.line else 1
+        self.problems.append(Diagnostic(self.path, line, column, message, max(1, length)))
+
+
+_PLAIN_TAGS = {
+    "tag:yaml.org,2002:str",
+    "tag:yaml.org,2002:int",
+    "tag:yaml.org,2002:float",
+    "tag:yaml.org,2002:bool",
+    "tag:yaml.org,2002:null",
+}

@@ -1,0 +1,121 @@
+"""An assembly as its file describes it: the parts, where each sits, what its layers are.
+
+A part's coordinates map to its carrier's (the package, or the part it sits on) by its
+placement: face, then mirror, magnification and rotation, then the offset
+(docs/assembly.md, "Transforms"). The placements compose down the stack, so a part's
+transform into the package is its carrier's transform after its own.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import klayout.db as kdb
+
+from adk.errors import DeckError, Diagnostic
+from adk.lang.model import Span
+
+PACKAGE = "package"  # the carrier of a part placed on no other part
+ROTATIONS = (0, 90, 180, 270)
+FACES = ("up", "down")
+NET_LAYER = "net"  # the layer a part's bump map fills with net texts; LAYER_net for a layer's
+
+# face down turns the part over left to right: x -> -x about its own origin, which is
+# KLayout's mirror about the x axis followed by a half turn
+FACE_DOWN = kdb.DCplxTrans(1.0, 180.0, True, 0.0, 0.0)
+
+
+@dataclass(frozen=True)
+class Placement:
+    """Where a part sits on its carrier: ``offset`` in µm in the carrier's coordinates,
+    ``rotation`` counter-clockwise in degrees, ``mirror`` about the x axis, ``face``
+    ``up`` or ``down`` (flip-chip)."""
+
+    offset: tuple[float, float] = (0.0, 0.0)
+    rotation: int = 0
+    mirror: bool = False
+    magnification: float = 1.0
+    face: str = "up"
+
+    def trans(self) -> kdb.DCplxTrans:
+        """The part's coordinates to its carrier's, in µm."""
+        x, y = self.offset
+        placed = kdb.DCplxTrans(self.magnification, float(self.rotation), self.mirror, x, y)
+        return placed * FACE_DOWN if self.face == "down" else placed
+
+
+@dataclass(frozen=True)
+class Part:
+    """One layout of the assembly. ``layers``: the part's named layers, name -> (layer,
+    datatype) in its own layout, with ``layer_spans`` where the file names each (for the
+    deck's messages); ``spans``: where the file writes each key of the part, and ``span``
+    its name; ``bump_maps``: net layer name -> a CSV of bump name, net, x, y in the part's
+    coordinates (``net`` for the part's one bump map, ``LAYER_net`` for a layer's)."""
+
+    name: str
+    layout: str
+    top: str | None
+    carrier: str
+    placement: Placement
+    layers: dict[str, tuple[int, int]]
+    layer_spans: dict[str, Span] = field(default_factory=dict)
+    bump_maps: dict[str, str] = field(default_factory=dict)
+    deck: str | None = None
+    layer_map: str | None = None
+    spans: dict[str, Span] = field(default_factory=dict)
+    span: Span | None = None
+
+
+@dataclass(frozen=True)
+class Assembly:
+    """The whole assembly file: its parts in file order (every carrier before the parts
+    on it is not required; :meth:`stacked` gives that order)."""
+
+    name: str
+    path: str
+    parts: tuple[Part, ...]
+    dbu: float | None = None
+    deck: str | None = None
+    text: str = ""  # the file's text, to show the line of a fault found later
+
+    def fault(self, span: Span | None, message: str) -> DeckError:
+        """An error at ``span`` of the file (its start without one), shown with its line."""
+        line, column, length = (1, 1, 1) if span is None else (span.line, span.column, 1)
+        if span is not None and span.end_line == span.line:
+            length = max(1, span.end_column - span.column)
+        return DeckError(
+            [Diagnostic(self.path, line, column, message, length)], {self.path: self.text}
+        )
+
+    def part(self, name: str) -> Part:
+        return next(part for part in self.parts if part.name == name)
+
+    def stacked(self) -> list[Part]:
+        """The parts, each after its carrier, otherwise in file order."""
+        placed: list[Part] = []
+        done = {PACKAGE}
+        pending = list(self.parts)
+        while pending:
+            ready = [part for part in pending if part.carrier in done]
+            if not ready:
+                raise ValueError("the parts' carriers form a cycle")  # the loader refuses it
+            placed += ready
+            done |= {part.name for part in ready}
+            pending = [part for part in pending if part.name not in done]
+        return placed
+
+    def package_trans(self, name: str) -> kdb.DCplxTrans:
+        """A part's coordinates to the package's, in µm: its placement, then its carrier's."""
+        part = self.part(name)
+        trans = part.placement.trans()
+        while part.carrier != PACKAGE:
+            part = self.part(part.carrier)
+            trans = part.placement.trans() * trans
+        return trans
+
+    def stack(self, name: str) -> list[str]:
+        """The part and the parts under it, down to the package: ``[HBM1, IP, SUB]``."""
+        chain = [name]
+        while self.part(chain[-1]).carrier != PACKAGE:
+            chain.append(self.part(chain[-1]).carrier)
+        return chain

@@ -1,0 +1,151 @@
+"""Checking an assembly: its deck on the assembled layout, each part's own deck on the
+part, every marker in package coordinates naming the parts it involves.
+
+A part's deck is the one its team signs off with: it runs on the part's own layout file,
+as ``adk check PART.gds --deck DECK`` would, and its markers are moved into the package
+with the part's transform. Its rules are reported as ``PART:RULE``.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterable
+from dataclasses import dataclass, replace
+
+import klayout.db as kdb
+
+from adk import checks
+from adk.assembly.builder import Assembled, build, part_layers
+from adk.assembly.loader import load_assembly
+from adk.assembly.model import Assembly, Part
+from adk.checks.base import Marker
+from adk.errors import AdkError
+from adk.kit.decks import resolve_deck
+from adk.lang import builder
+from adk.lang.model import Deck, layer_names
+from adk.layout.layermap import apply_layer_map
+from adk.run.engine import Progress, run_deck
+from adk.run.plan import LAYER_EXPRS, drawn_layers
+from adk.run.result import RuleOutcome, RunResult
+
+
+@dataclass
+class AssemblyRun:
+    """What checking an assembly found: ``result`` holds the assembly's rules and then
+    each part's (``PART:RULE``), every marker in package coordinates."""
+
+    assembled: Assembled
+    result: RunResult
+
+
+def load_assembly_deck(assembly: Assembly, deck: str, deck_roots: Iterable[str] = ()) -> Deck:
+    """The assembly's deck, its ``PART.LAYER`` names bound to the assembled layers."""
+    return builder.load_deck(
+        resolve_deck(deck), checks.specs(), list(deck_roots), parts=part_layers(assembly)
+    )
+
+
+def check_assembly(
+    path: str,
+    deck: str | None = None,
+    *,
+    deck_roots: Iterable[str] = (),
+    rules: list[str] | None = None,
+    layout_path: str | None = None,
+    progress: Progress | None = None,
+) -> AssemblyRun:
+    """Check the assembly file at ``path`` against ``deck`` (default: the deck the file
+    names) and each part against its own deck. ``layout_path``: the file the assembled
+    layout is written to, named in the reports. Decks are read before any layout, so a
+    deck's fault is reported at once. Raises AdkError or DeckError on bad input."""
+    assembly = load_assembly(path)
+    deck_path = deck or assembly.deck
+    roots = list(deck_roots)
+    main = load_assembly_deck(assembly, deck_path, roots) if deck_path else None
+    part_decks = {p.name: _part_deck(p, roots) for p in assembly.parts if p.deck is not None}
+    if main is None and not part_decks:
+        raise AdkError(
+            f"{path}: nothing to check: give a deck (--deck, or 'deck:' in the assembly) "
+            "or a part's own deck"
+        )
+    assembled = build(assembly)
+    loaded = assembled.loaded(layout_path)
+    if main is not None:
+        result = run_deck(main, main.layers, loaded, rules, progress, flat_markers=True)
+        result.outcomes = [_named(outcome, main, assembled) for outcome in result.outcomes]
+    else:
+        result = RunResult(_empty_deck(assembly), loaded.path, loaded.top.name, [], [])
+    for name, part_deck in part_decks.items():
+        _add_part_run(result, assembled, assembly.part(name), part_deck)
+    return AssemblyRun(assembled, result)
+
+
+def _part_deck(part: Part, roots: list[str]) -> Deck:
+    assert part.deck is not None
+    deck = builder.load_deck(resolve_deck(part.deck), checks.specs(), roots)
+    if part.layer_map is None:
+        return deck
+    return replace(deck, layers=apply_layer_map(deck, part.layer_map))
+
+
+def _empty_deck(assembly: Assembly) -> Deck:
+    return Deck(assembly.name, f"assembly {assembly.name}", "", "um", {}, {}, [], assembly.path, [])
+
+
+# ---------------------------------------------------------------- parts in markers
+def _named(outcome: RuleOutcome, deck: Deck, assembled: Assembled) -> RuleOutcome:
+    """The outcome with each marker's text naming the parts it involves: those whose
+    layers the rule checks (its layers and parameters, not the region ``within`` keeps it
+    to) and whose extent in the package the marker touches (all of them for a marker
+    touching none)."""
+    check = outcome.rule.check
+    checked = list(check.layers) + [
+        value for key, value in check.params if key != "within" and isinstance(value, LAYER_EXPRS)
+    ]
+    names = [name for expr in checked for name in layer_names(expr)]
+    drawn = drawn_layers(names, deck.layers)
+    parts = list(dict.fromkeys(name.split(".", 1)[0] for name in drawn if "." in name))
+    if not parts:
+        return outcome
+    markers = []
+    for marker in outcome.markers:
+        box = marker.shape.bbox()
+        touched = [p for p in parts if assembled.extents[p].touches(box)] or parts
+        markers.append(replace(marker, text=f"{marker.text} [{', '.join(touched)}]"))
+    return replace(outcome, markers=markers)
+
+
+# ---------------------------------------------------------------- parts' own decks
+def _add_part_run(result: RunResult, assembled: Assembled, part: Part, deck: Deck) -> None:
+    """Run ``deck`` on the part's own layout and add its outcomes, warnings and notes to
+    ``result``, markers moved into the package."""
+    own = run_deck(deck, deck.layers, assembled.sources[part.name], flat_markers=True)
+    trans = assembled.trans[part.name]
+    for outcome in own.outcomes:
+        rule = replace(
+            outcome.rule,
+            id=f"{part.name}:{outcome.rule.id}",
+            description=f"{part.name}: {outcome.rule.description}",
+        )
+        markers = [_moved(marker, trans, part.name) for marker in outcome.markers]
+        result.outcomes.append(
+            replace(
+                outcome,
+                rule=rule,
+                markers=sorted(markers, key=Marker.sort_key),
+                missing=[f"{part.name}:{n}" for n in outcome.missing],
+                optional_missing=[f"{part.name}:{n}" for n in outcome.optional_missing],
+            )
+        )
+        result.deck = replace(result.deck, rules=[*result.deck.rules, rule])
+    result.missing_layers += [f"{part.name}:{n}" for n in own.missing_layers]
+    result.optional_missing += [f"{part.name}:{n}" for n in own.optional_missing]
+    result.warnings += [
+        f"part {part.name} ({os.path.basename(part.layout)}): {w}" for w in own.warnings
+    ]
+    result.notes += [f"part {part.name} ({os.path.basename(part.layout)}): {n}" for n in own.notes]
+
+
+def _moved(marker: Marker, trans: kdb.DCplxTrans, part: str) -> Marker:
+    """A marker of a part's own layout, in the package."""
+    return Marker(marker.shape.transformed(trans), marker.measured, f"{marker.text} [{part}]")
