@@ -18,8 +18,11 @@ import os
 from collections.abc import Iterable
 from dataclasses import replace
 
+import klayout.db as kdb
+
 from adk import checks
 from adk.checks.base import Marker
+from adk.errors import AdkError
 from adk.kit.decks import resolve_deck
 from adk.lang import builder
 from adk.lang.model import Deck
@@ -33,6 +36,7 @@ from adk.report.review import Review, review_run
 from adk.report.reviewed_markers import write_reviewed_markers
 from adk.report.waivers import load_waivers
 from adk.run.engine import Parallel, Progress, run_deck
+from adk.run.focus import context_top, markers_of_cell
 from adk.run.result import RuleOutcome, RunResult
 from adk.run.stepwise import TileProgress
 
@@ -75,6 +79,7 @@ def check(
     progress: Progress | None = None,
     flat_markers: bool = False,
     tile_progress: TileProgress | None = None,
+    cell: str | None = None,
 ) -> RunResult:
     """Check a layout (a GDS/OASIS file, plain or gzipped, or a layout read already)
     against a deck (a :class:`Deck`, a file or a shipped deck's name).
@@ -87,14 +92,42 @@ def check(
     every marker in the top cell, one per placement. With ``tile_progress`` (and no tiles
     asked for), rules run one after another, local ones on tiles in this process, and
     ``tile_progress(step)`` (an :class:`adk.run.stepwise.Step`) is called as each rule
-    starts and each of its tiles ends. Raises :class:`adk.errors.AdkError` on bad input."""
+    starts and each of its tiles ends. With ``cell``, the markers of that cell: the layout
+    checked from the top cell placing it, the markers overlapping the cell's placements
+    moved into its coordinates (docs/checking.md, "The markers of a cell"). Raises
+    :class:`adk.errors.AdkError` on bad input."""
     if not isinstance(deck, Deck):
         deck = load_deck(deck)
-    loaded = layout if isinstance(layout, LoadedLayout) else read_layout(os.fspath(layout), top)
+    if not isinstance(layout, LoadedLayout):
+        layout = read_layout(os.fspath(layout), top or cell)
     parallel = Parallel(jobs, tile_size, dask)
-    return run_deck(
-        deck, deck.layers, loaded, rules, progress, parallel, flat_markers, tile_progress
+    focus, loaded = _focus(layout, cell)
+    result = run_deck(
+        deck,
+        deck.layers,
+        loaded,
+        rules,
+        progress,
+        parallel,
+        flat_markers or focus is not None,
+        tile_progress,
     )
+    return result if focus is None else markers_of_cell(result, loaded.layout, loaded.top, focus)
+
+
+def _focus(loaded: LoadedLayout, cell: str | None) -> tuple[kdb.Cell | None, LoadedLayout]:
+    """The cell whose markers are asked for (None: the whole top cell's) and the layout
+    to check for it, from the top cell placing it."""
+    if cell is None:
+        return None, loaded
+    focus = loaded.layout.cell(cell)
+    if focus is None:
+        raise AdkError(f"{loaded.path}: no cell named '{cell}'")
+    within = focus.cell_index() in loaded.top.called_cells()  # the top read, if it places it
+    context = loaded.top if within else context_top(loaded.layout, focus)
+    if context.cell_index() == focus.cell_index():
+        return None, LoadedLayout(loaded.path, loaded.layout, focus)
+    return focus, LoadedLayout(loaded.path, loaded.layout, context)
 
 
 def write_markers(result: RunResult, path: PathLike) -> None:

@@ -49,6 +49,13 @@ def register(sub: Subparsers) -> None:
     add_deck_root_option(check)
     check.add_argument("--top", metavar="CELL", help="top cell (default: the only top cell)")
     check.add_argument(
+        "--cell",
+        metavar="CELL",
+        help="report the markers of this cell only: the layout checked from the top cell "
+        "placing it, the markers overlapping the cell moved into its coordinates "
+        "(docs/checking.md)",
+    )
+    check.add_argument(
         "-o",
         "--output",
         metavar="REPORT.lyrdb",
@@ -179,7 +186,7 @@ def check_layout(args: argparse.Namespace) -> int:
     from adk.report.text_report import text_summary
 
     deck = adk.load_deck(args.deck, args.layer_map, deck_roots=args.deck_roots)
-    loaded = adk.read_layout(args.layout, args.top)
+    loaded = adk.read_layout(args.layout, args.top or args.cell)
     output = args.output or default_report(args.layout)
     review_inputs = load_review_inputs(args, output)
     progress = None if args.quiet or not sys.stderr.isatty() else ProgressBar()
@@ -192,6 +199,7 @@ def check_layout(args: argparse.Namespace) -> int:
         dask=args.dask,
         progress=progress,
         flat_markers=args.flat_markers,
+        cell=args.cell,
     )
     result, review = review_and_report(args, result, review_inputs, output)
     if args.format == "json":

@@ -139,12 +139,14 @@ def check_on_view(
     progress: Progress | None = None,
     waivers: str = "",
     tile_progress: TileProgress | None = None,
+    cell: str = "",
 ) -> ViewRun:
     """Check ``target`` (see :func:`loaded_layout`) against a deck and write the marker
     database, its items waived by the waiver file (``waivers``, else the layout's own, see
     :func:`adk.klayout.waiver_file.waiver_path`) tagged ``waived``. ``progress`` is called
     before each rule as ``run_deck`` does; ``tile_progress`` as each rule starts and each of
-    its tiles ends (:func:`adk.check`)."""
+    its tiles ends (:func:`adk.check`). The markers are those of the view's current cell
+    (or ``cell``), checked in the context of the top cell placing it (docs/klayout.md)."""
     import adk
     from adk.klayout.waiver_file import read_waivers, run_review, waiver_path
 
@@ -152,7 +154,8 @@ def check_on_view(
     deck = adk.load_deck(deck_path, layer_map or None)
     waiver_file = waiver_path(loaded.path, waivers)
     entries = read_waivers(waiver_file)  # before the run: a malformed file stops it at once
-    result = adk.check(loaded, deck, progress=progress, tile_progress=tile_progress)
+    shown = cell or loaded.top.name
+    result = adk.check(loaded, deck, progress=progress, tile_progress=tile_progress, cell=shown)
     path = output or report_path(loaded.path, deck.name, output_folder)
     review = run_review(result, waiver_file, entries)
     adk.write_report(result, path, "lyrdb", review)

@@ -211,13 +211,19 @@ def move_into_place(source: str, target: str) -> None:
 
 
 def _job(loaded: LoadedLayout, deck: str, report: str, options: dict[str, Any], folder: str) -> Job:
+    """The job for the view's layout: the top cell placing the current cell is copied, as
+    its markers are checked in that context (:func:`adk.run.focus.markers_of_cell`)."""
+    from adk.run.focus import context_top
+
     copy = os.path.join(folder, "layout.oas")
-    _write_copy(loaded, copy)
     layout = loaded.layout
+    context = context_top(layout, loaded.top)
+    _write_copy(LoadedLayout(loaded.path, layout, context), copy)
+    options = {**options, "cell": options.get("cell") or loaded.top.name}
     return Job(
         layout=copy,
         shown_as=loaded.path,
-        top=loaded.top.name,
+        top=context.name,
         dbu=layout.dbu,
         layers=[
             (info.layer, info.datatype, info.name)

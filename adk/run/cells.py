@@ -86,6 +86,18 @@ class Placements:
             (turned + self.shifts[:, None, :]).reshape(-1, 2),
         )
 
+    def boxes(self, box: kdb.Box) -> tuple[np.ndarray, np.ndarray]:
+        """``box`` (database units) at every placement: (N, 2) lower-left and upper-right
+        corners."""
+        corners = np.array(
+            [[box.left, box.bottom], [box.right, box.bottom], [box.left, box.top],
+             [box.right, box.top]],
+            dtype=np.int64,
+        )  # fmt: skip
+        placed = np.einsum("nab,cb->nca", _MATRICES[self.codes], corners)
+        placed += self.shifts[:, None, :]
+        return placed.min(axis=1), placed.max(axis=1)
+
     def trans(self, k: int, dbu: float) -> kdb.DCplxTrans:
         """Placement ``k`` in µm."""
         x, y = (int(v) for v in self.shifts[k])
