@@ -19,7 +19,7 @@ import klayout.db as kdb
 import numpy as np
 
 from adk.assembly.bumpmap import load_bump_map
-from adk.assembly.model import Assembly, Part
+from adk.assembly.model import NET_LAYER, Assembly, Drawing, Part
 from adk.errors import AdkError
 from adk.lang.model import DrawnLayer
 from adk.lang.parts import PartLayers
@@ -59,7 +59,7 @@ def part_layers(assembly: Assembly) -> dict[str, dict[str, DrawnLayer]]:
     number = 0
     for part in assembly.parts:
         layers: dict[str, DrawnLayer] = {}
-        source = os.path.basename(part.layout)
+        source = os.path.basename(part.layout) or "its description"
         for name, (layer, datatype) in part.layers.items():
             number += 1
             description = f"{name} of part {part.name} ({layer}/{datatype} in {source})"
@@ -95,10 +95,37 @@ def build(assembly: Assembly) -> Assembled:
 
 
 def _read_part(assembly: Assembly, part: Part) -> LoadedLayout:
+    if part.drawing is not None:
+        return _drawn(part, part.drawing)
     try:
         return read_layout(part.layout, part.top)
     except AdkError as exc:
         raise assembly.fault(part.spans.get("layout"), f"part '{part.name}': {exc}") from None
+
+
+def _drawn(part: Part, drawing: Drawing) -> LoadedLayout:
+    """A part without a layout file, drawn from its description: its design area as a
+    box on its outline layer, each bump of a bump map of layer L (net layer ``L_net``) a
+    small square on L, so the bump checks see the bumps the maps describe."""
+    layout = kdb.Layout()
+    layout.dbu = drawing.dbu
+    top = layout.create_cell(part.name)
+    if "outline" in part.layers:
+        outline = layout.layer(*part.layers["outline"])
+        top.shapes(outline).insert(kdb.DBox(0, 0, drawing.width, drawing.height))
+    half = drawing.bump / 2
+    for net, path in part.bump_maps.items():
+        layer = net[: -len(NET_LAYER) - 1]
+        if layer not in part.layers:
+            continue
+        shapes = top.shapes(layout.layer(*part.layers[layer]))
+        units = np.rint(load_bump_map(path).points / drawing.dbu).astype(np.int64).tolist()
+        size = round(half / drawing.dbu)
+        boxes = kdb.Region()
+        for x, y in units:
+            boxes.insert(kdb.Box(x - size, y - size, x + size, y + size))
+        shapes.insert(boxes)
+    return LoadedLayout(f"{part.name} (drawn)", layout, top)
 
 
 def _database_unit(assembly: Assembly, sources: dict[str, LoadedLayout]) -> float:

@@ -9,6 +9,10 @@ A header row names the columns ``name``, ``net``, ``x`` and ``y``, in any order;
 columns are ignored, as are empty lines and lines starting with ``#``. Positions are in
 µm in the part's own layout, before it is placed. Every row is checked, so one reading
 reports every fault, each as ``file:line:col: error: ...``.
+
+A file ending ``.bmap`` is a 3Dblox bump map instead: one bump a line, six words
+separated by spaces, ``name cell x y port net`` (``-`` for no port or net; a bump
+without a net has the net ``-``), ``#`` comments, no header.
 """
 
 from __future__ import annotations
@@ -36,13 +40,18 @@ class BumpMap:
     names: list[str]
     nets: list[str]
     points: np.ndarray  # (N, 2)
+    cells: list[str] | None = None  # a 3Dblox bump map's bump cells and ports
+    ports: list[str] | None = None
 
     def __len__(self) -> int:
         return len(self.names)
 
 
 def load_bump_map(path: str) -> BumpMap:
-    """Read the bump map at ``path``; DeckError listing its faults."""
+    """Read the bump map at ``path`` (CSV, or 3Dblox for ``.bmap``); DeckError listing its
+    faults."""
+    if path.lower().endswith(".bmap"):
+        return parse_bmap(_read_text(path), path)
     return parse_bump_map(_read_text(path), path)
 
 
@@ -177,6 +186,87 @@ def _coordinate(
         problems.append(Diagnostic(path, line, 1, message))
         return None
     return value + 0.0
+
+
+BMAP_COLUMNS = ("name", "cell", "x", "y", "port", "net")
+
+
+def parse_bmap(text: str, path: str) -> BumpMap:
+    """The 3Dblox bump map ``text``, read as the file ``path``: ``name cell x y port net``."""
+    problems: list[Diagnostic] = []
+    rows: list[tuple[str, str, float, float, str, str]] = []
+    seen: dict[str, int] = {}
+    for line, raw in enumerate(text.split("\n"), 1):
+        if len(problems) >= MAX_ERRORS:
+            break
+        if not raw.strip() or raw.lstrip().startswith("#"):
+            continue
+        row = _bmap_row(raw, line, path, problems)
+        if row is None:
+            continue
+        first = seen.setdefault(row[0], line)
+        if first != line:
+            message = f"bump '{row[0]}' is listed twice (first on line {first})"
+            problems.append(Diagnostic(path, line, _column(raw, 0), message, len(row[0])))
+            continue
+        rows.append(row)
+    if problems:
+        raise DeckError(problems, {path: text})
+    points = np.array([(r[2], r[3]) for r in rows], dtype=float).reshape(-1, 2)
+    return BumpMap(
+        path, [r[0] for r in rows], [r[5] for r in rows], points,
+        [r[1] for r in rows], [r[4] for r in rows],
+    )  # fmt: skip
+
+
+def _bmap_row(
+    raw: str, line: int, path: str, problems: list[Diagnostic]
+) -> tuple[str, str, float, float, str, str] | None:
+    words = raw.split()
+    if len(words) != len(BMAP_COLUMNS):
+        message = (
+            f"expected {len(BMAP_COLUMNS)} columns ({' '.join(BMAP_COLUMNS)}), found {len(words)}"
+        )
+        problems.append(Diagnostic(path, line, _column(raw, 0), message))
+        return None
+    before = len(problems)
+    x, y = (_bmap_coordinate(raw, words, i, line, path, problems) for i in (2, 3))
+    if len(problems) > before or x is None or y is None:
+        return None
+    return words[0], words[1], x, y, words[4], words[5]
+
+
+def _bmap_coordinate(
+    raw: str, words: list[str], index: int, line: int, path: str, problems: list[Diagnostic]
+) -> float | None:
+    try:
+        value = float(words[index])
+    except ValueError:
+        value = math.nan
+    if not math.isfinite(value) or abs(value) > MAX_COORDINATE:
+        message = f"'{BMAP_COLUMNS[index]}' must be a number in um, not {words[index]!r}"
+        column = _column(raw, index)
+        problems.append(Diagnostic(path, line, column, message, len(words[index])))
+        return None
+    return value + 0.0
+
+
+def _column(raw: str, index: int) -> int:
+    """The 1-based column where the ``index``-th word of ``raw`` starts."""
+    return [m.start() for m in re.finditer(r"\S+", raw)][index] + 1
+
+
+def bmap_text(bumps: BumpMap) -> str:
+    """``bumps`` as a 3Dblox bump map; ports default to the nets, cells to ``BUMP``."""
+    cells = bumps.cells or ["BUMP"] * len(bumps)
+    ports = bumps.ports or bumps.nets
+    lines = [
+        f"{name} {cell} {x:.4f} {y:.4f} {port} {net}"
+        for name, cell, (x, y), port, net in zip(
+            bumps.names, cells, bumps.points.tolist(), ports, bumps.nets
+        )
+    ]
+    return "".join(line + "\n" for line in lines)
 
 
 # a name or a net: printable, no spaces

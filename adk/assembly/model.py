@@ -45,6 +45,39 @@ class Placement:
 
 
 @dataclass(frozen=True)
+class Drawing:
+    """A part described without a layout file (a 3Dblox chiplet naming none), drawn from
+    its description so that its bumps are checked all the same: its design area as a box
+    on its ``outline`` layer, and each entry of a bump map on layer ``L`` (net layer
+    ``L_net``) as a square of ``bump`` µm on ``L``."""
+
+    width: float
+    height: float
+    dbu: float
+    bump: float
+
+
+@dataclass(frozen=True)
+class Connection:
+    """A 3Dblox connection: the region ``top`` (``(part, region)``) bonded to ``bottom``
+    (None: to nothing, a virtual connection), with where the file writes it."""
+
+    name: str
+    top: tuple[str, str]
+    bottom: tuple[str, str] | None
+    span: Span | None = None
+
+
+@dataclass(frozen=True)
+class PathAssertion:
+    """A 3Dblox path: regions that must be connected (``negated`` False) or must not."""
+
+    name: str
+    entries: tuple[tuple[str, str, bool], ...]  # (part, region, negated)
+    span: Span | None = None
+
+
+@dataclass(frozen=True)
 class Part:
     """One layout of the assembly. ``layers``: the part's named layers, name -> (layer,
     datatype) in its own layout, with ``layer_spans`` where the file names each (for the
@@ -64,6 +97,7 @@ class Part:
     layer_map: str | None = None
     spans: dict[str, Span] = field(default_factory=dict)
     span: Span | None = None
+    drawing: Drawing | None = None  # drawn from its description when it names no layout
 
 
 @dataclass(frozen=True)
@@ -77,15 +111,18 @@ class Assembly:
     dbu: float | None = None
     deck: str | None = None
     text: str = ""  # the file's text, to show the line of a fault found later
+    connections: tuple[Connection, ...] = ()
+    paths: tuple[PathAssertion, ...] = ()
+    texts: dict[str, str] = field(default_factory=dict)  # other files' texts, for faults
 
     def fault(self, span: Span | None, message: str) -> DeckError:
         """An error at ``span`` of the file (its start without one), shown with its line."""
         line, column, length = (1, 1, 1) if span is None else (span.line, span.column, 1)
         if span is not None and span.end_line == span.line:
             length = max(1, span.end_column - span.column)
-        return DeckError(
-            [Diagnostic(self.path, line, column, message, length)], {self.path: self.text}
-        )
+        path = self.path if span is None else (span.file or self.path)
+        sources = {self.path: self.text, **self.texts}
+        return DeckError([Diagnostic(path, line, column, message, length)], sources)
 
     def part(self, name: str) -> Part:
         return next(part for part in self.parts if part.name == name)

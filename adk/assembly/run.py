@@ -18,6 +18,7 @@ from adk import checks
 from adk.assembly.builder import Assembled, build, part_layers
 from adk.assembly.loader import load_assembly
 from adk.assembly.model import Assembly, Part
+from adk.assembly.threedblox import is_3dblox, load_3dbx
 from adk.checks.base import Marker
 from adk.errors import AdkError
 from adk.kit.decks import resolve_deck
@@ -54,11 +55,12 @@ def check_assembly(
     layout_path: str | None = None,
     progress: Progress | None = None,
 ) -> AssemblyRun:
-    """Check the assembly file at ``path`` against ``deck`` (default: the deck the file
-    names) and each part against its own deck. ``layout_path``: the file the assembled
-    layout is written to, named in the reports. Decks are read before any layout, so a
-    deck's fault is reported at once. Raises AdkError or DeckError on bad input."""
-    assembly = load_assembly(path)
+    """Check the assembly file at ``path`` (YAML, or a 3Dblox ``.3dbx`` stack) against
+    ``deck`` (default: the deck the file names) and each part against its own deck.
+    ``layout_path``: the file the assembled layout is written to, named in the reports.
+    Decks are read before any layout, so a deck's fault is reported at once. Raises
+    AdkError or DeckError on bad input."""
+    assembly = load_3dbx(path) if is_3dblox(path) else load_assembly(path)
     deck_path = deck or assembly.deck
     roots = list(deck_roots)
     main = load_assembly_deck(assembly, deck_path, roots) if deck_path else None

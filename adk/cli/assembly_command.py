@@ -17,12 +17,13 @@ def register(sub: Subparsers) -> None:
     check = sub.add_parser(
         "check-assembly",
         help="check an assembly of several layouts against an assembly deck",
-        description="Assemble the parts an assembly file (YAML) names, each a GDS or "
+        description="Assemble the parts an assembly file (YAML, or a 3Dblox .3dbx stack) "
+        "names, each a GDS or "
         "OASIS layout, in package coordinates; check the assembly deck on the assembled "
         "package and each part's own deck on the part; write one marker database "
         "(docs/assembly.md).",
     )
-    check.add_argument("assembly", metavar="ASSEMBLY.yaml")
+    check.add_argument("assembly", metavar="ASSEMBLY.yaml|STACK.3dbx")
     check.add_argument(
         "--deck", metavar="DECK", help="the assembly deck (default: the one the file names)"
     )
@@ -67,6 +68,12 @@ def register(sub: Subparsers) -> None:
     example.add_argument("example", metavar="EXAMPLE", choices=EXAMPLES)
     example.add_argument("folder", metavar="FOLDER")
     example.add_argument("--broken", action="store_true", help="plant assembly errors")
+    example.add_argument(
+        "--3dblox",
+        action="store_true",
+        dest="threedblox",
+        help="write the stack as 3Dblox (stack.3dbx, stack.3dbv, .bmap bump maps)",
+    )
     example.set_defaults(func=write_example)
 
 
@@ -109,15 +116,27 @@ def check_assembly_command(args: argparse.Namespace) -> int:
 def _stem(path: str) -> str:
     """The assembly file's name without its YAML suffix, for the default report's name."""
     name = os.path.basename(path)
-    for suffix in (".yaml", ".yml"):
+    for suffix in (".yaml", ".yml", ".3dbx"):
         if name.lower().endswith(suffix):
             return name[: -len(suffix)]
     return name
 
 
 def write_example(args: argparse.Namespace) -> int:
-    from adk.examples.assembly import ASSEMBLY_FILE, write_assembly_example
+    from adk.examples.assembly import (
+        ASSEMBLY_FILE,
+        DECK_FILE,
+        write_3dblox_example,
+        write_assembly_example,
+    )
 
+    if args.threedblox:
+        written = write_3dblox_example(args.example, args.folder, args.broken)
+        stack = os.path.join(args.folder, "stack.3dbx")
+        deck = os.path.join(args.folder, DECK_FILE)
+        print(f"wrote {len(written)} files to {args.folder}")
+        print(f"check it: adk check-assembly {stack} --deck {deck}")
+        return EXIT_CLEAN
     written = write_assembly_example(args.example, args.folder, args.broken)
     print(f"wrote {len(written)} files to {args.folder}")
     print(f"check it: adk check-assembly {os.path.join(args.folder, ASSEMBLY_FILE)}")

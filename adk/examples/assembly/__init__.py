@@ -9,6 +9,7 @@ An example module defines ``NAME``, ``parts(broken) -> {name: PartDrawing}``, ``
 from __future__ import annotations
 
 import os
+import re
 from importlib import import_module
 from pathlib import Path
 from types import ModuleType
@@ -31,9 +32,13 @@ def deck_text(name: str) -> str:
     return (Path(__file__).parent / f"{example(name).NAME}.adk").read_text(encoding="utf-8")
 
 
-def write_assembly_example(name: str, folder: str, broken: bool = False) -> list[str]:
+def write_assembly_example(
+    name: str, folder: str, broken: bool = False, per_layer: bool = False
+) -> list[str]:
     """Write the example ``name`` into ``folder`` (made if need be): the part layouts, their
-    bump maps, ``assembly.yaml`` and ``assembly.adk``. Returns the files written."""
+    bump maps, ``assembly.yaml`` and ``assembly.adk``. Returns the files written.
+    ``per_layer``: each bump map given to its layer (net layers ``LAYER_net``), as a 3Dblox
+    region's, with the deck naming them so."""
     module = example(name)
     drawings = module.parts(broken)
     try:
@@ -49,9 +54,51 @@ def write_assembly_example(name: str, folder: str, broken: bool = False) -> list
         for layer, file in drawing.bump_maps.items():
             written.append(_write(folder, file, bump_map_text(drawing, layer)))
     title = f"{name} example assembly{' with planted errors' if broken else ''}"
-    written.append(_write(folder, ASSEMBLY_FILE, assembly_yaml(name, title, drawings)))
-    written.append(_write(folder, DECK_FILE, deck_text(name)))
+    yaml_text = assembly_yaml(name, title, drawings, per_layer)
+    written.append(_write(folder, ASSEMBLY_FILE, yaml_text))
+    deck = _per_layer_deck(deck_text(name), drawings) if per_layer else deck_text(name)
+    written.append(_write(folder, DECK_FILE, deck))
     return written
+
+
+def write_3dblox_example(name: str, folder: str, broken: bool = False) -> list[str]:
+    """Write the example ``name`` as a 3Dblox stack: ``stack.3dbx``, ``stack.3dbv``, a
+    ``.bmap`` per bump map, with the part layouts and the deck (naming each part's nets
+    ``PART.LAYER_net``). ``broken`` plants the errors of the broken example and one more:
+    HBM1, face down (``MZ``), with the bump map of its face-up placement: its entries
+    mirrored across the map's middle, so that its nets land mirrored."""
+    from adk.assembly.loader import load_assembly
+    from adk.assembly.threedblox import write_3dblox
+
+    written = write_assembly_example(name, folder, broken, per_layer=True)
+    written += write_3dblox(load_assembly(os.path.join(folder, ASSEMBLY_FILE)), folder, "stack")
+    if broken:
+        _mirror_bmap(os.path.join(folder, "HBM1_bump.bmap"))
+    return written
+
+
+def _mirror_bmap(path: str) -> None:
+    """The bump map at ``path`` with its x mirrored across the middle of its entries."""
+    rows = [line.split() for line in Path(path).read_text(encoding="utf-8").splitlines()]
+    xs = [float(row[2]) for row in rows]
+    middle = min(xs) + max(xs)
+    for row in rows:
+        row[2] = f"{middle - float(row[2]):.4f}"
+    _write(os.path.dirname(path), os.path.basename(path), "".join(" ".join(r) + "\n" for r in rows))
+
+
+def _per_layer_deck(deck: str, drawings: dict[str, PartDrawing]) -> str:
+    """The deck with each part's one net layer ``PART.net`` named ``PART.LAYER_net``."""
+    for drawing in drawings.values():
+        if list(drawing.bump_maps) == [""]:
+            layer = _map_layer(drawing)
+            deck = re.sub(rf"\b{drawing.name}\.net\b", f"{drawing.name}.{layer}_net", deck)
+    return deck
+
+
+def _map_layer(drawing: PartDrawing) -> str:
+    """The layer a part's one bump map describes: its bumps, or else its pads."""
+    return "bump" if drawing.bumps else "pad"
 
 
 def _layout_files(drawings: dict[str, PartDrawing]) -> dict[str, PartDrawing]:
@@ -70,7 +117,9 @@ def _write(folder: str, file: str, text: str) -> str:
     return path
 
 
-def assembly_yaml(name: str, title: str, drawings: dict[str, PartDrawing]) -> str:
+def assembly_yaml(
+    name: str, title: str, drawings: dict[str, PartDrawing], per_layer: bool = False
+) -> str:
     """The assembly file: every part with its layout, placement, layers and bump map."""
     lines = [f"# {title}", f"assembly: {name}", f"deck: {DECK_FILE}", "parts:"]
     for drawing in drawings.values():
@@ -87,7 +136,9 @@ def assembly_yaml(name: str, title: str, drawings: dict[str, PartDrawing]) -> st
         layers = ["outline"] + [n for n in ("bump", "c4", "pad") if _has(drawing, n)]
         entries = ", ".join(f"{n}: {LAYERS[n][0]}/{LAYERS[n][1]}" for n in layers)
         lines.append(f"    layers: {{{entries}}}")
-        if list(drawing.bump_maps) == [""]:
+        if list(drawing.bump_maps) == [""] and per_layer:
+            lines.append(f"    bump_map: {{{_map_layer(drawing)}: {drawing.bump_maps['']}}}")
+        elif list(drawing.bump_maps) == [""]:
             lines.append(f"    bump_map: {drawing.bump_maps['']}")
         elif drawing.bump_maps:
             maps = ", ".join(f"{layer}: {file}" for layer, file in drawing.bump_maps.items())
