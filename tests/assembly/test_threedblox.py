@@ -389,13 +389,13 @@ def test_3dblox_and_yaml_give_identical_markers(tmp_path: Path, name: str, broke
 
 def test_example_with_a_mirrored_bump_map(tmp_path: Path) -> None:
     """The broken 3Dblox example adds HBM1's bump map unmirrored under MZ: only HBM1's
-    net rules differ from the broken assembly file's."""
+    net rules and its bump map's rule differ from the broken assembly file's."""
     write_3dblox_example("focos_bridge", str(tmp_path), broken=True)
     deck = str(tmp_path / "assembly.adk")
     stack = _markers(check_assembly(str(tmp_path / "stack.3dbx"), deck))
     plain = _markers(check_assembly(str(tmp_path / "assembly.yaml"), deck))
     differ = {rule for rule, *_ in set(stack) ^ set(plain)}
-    assert differ == {"HBM1.BR1.NET", "HBM1.FOM.NET"}
+    assert differ == {"HBM1.BR1.NET", "HBM1.FOM.NET", "HBM1.MAP"}
     assert "orient: MZ" in (tmp_path / "stack.3dbx").read_text()
     clean = tmp_path / "clean"
     write_3dblox_example("focos_bridge", str(clean))
