@@ -322,7 +322,12 @@ def _check_responsive(found: dict) -> None:
         f"{max(b - a for a, b in pairwise(whole)):.2f} s)"
     )
     assert len(ticks) >= 0.5 * (steps[-1] - steps[0]) / 0.1
-    assert max(gaps) < 0.5
+    # the timer keeps its 100 ms beat; a shared machine may stall it now and then, but a
+    # frozen window would stall it for a whole rule (seconds each)
+    gaps.sort()
+    assert gaps[len(gaps) // 2] < 0.15
+    assert gaps[int(0.95 * len(gaps))] < 0.3
+    assert gaps[-1] < 1.5
 
 
 def _check_progress(found: dict, rules: list[str]) -> None:
