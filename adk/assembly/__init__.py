@@ -5,6 +5,7 @@ substrate), each from its own team, placed in one package and checked together
 - :mod:`~adk.assembly.model`: the parts, their placements and how placements compose;
 - :mod:`~adk.assembly.loader`: the assembly file (YAML), every fault with its line;
 - :mod:`~adk.assembly.bumpmap`: bump maps (CSV of bump name, net, x, y; 3Dblox ``.bmap``);
+- :mod:`~adk.assembly.cdx`: CDX pin maps (OCP's CDXML pin list), read and written;
 - :mod:`~adk.assembly.threedblox`: 3Dblox stacks (``.3dbx``, ``.3dbv``) read and written;
 - :mod:`~adk.assembly.builder`: the assembled layout, one KLayout layout in package
   coordinates, with each part's layers bound to the deck's ``PART.LAYER`` names;

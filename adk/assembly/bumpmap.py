@@ -12,7 +12,8 @@ reports every fault, each as ``file:line:col: error: ...``.
 
 A file ending ``.bmap`` is a 3Dblox bump map instead: one bump a line, six words
 separated by spaces, ``name cell x y port net`` (``-`` for no port or net; a bump
-without a net has the net ``-``), ``#`` comments, no header.
+without a net has the net ``-``), ``#`` comments, no header. A file ending ``.xml`` or
+``.cdx`` is a CDX pin map (:mod:`adk.assembly.cdx`).
 """
 
 from __future__ import annotations
@@ -48,10 +49,14 @@ class BumpMap:
 
 
 def load_bump_map(path: str) -> BumpMap:
-    """Read the bump map at ``path`` (CSV, or 3Dblox for ``.bmap``); DeckError listing its
-    faults."""
+    """Read the bump map at ``path`` (CSV, 3Dblox for ``.bmap``, CDX for ``.xml`` and
+    ``.cdx``); DeckError listing its faults."""
+    from adk.assembly import cdx  # it builds on this module's BumpMap
+
     if path.lower().endswith(".bmap"):
         return parse_bmap(_read_text(path), path)
+    if cdx.is_cdx(path):
+        return cdx.parse_cdx(_read_text(path), path)
     return parse_bump_map(_read_text(path), path)
 
 
@@ -119,7 +124,7 @@ def _well_formed(
     if any(len(row) < width for row in rows):
         return None
     names, nets = ([row[header[c]].strip() for row in rows] for c in ("name", "net"))
-    if len(set(names)) != len(names) or not all(_WORD.fullmatch(w) for w in names + nets):
+    if len(set(names)) != len(names) or not all(WORD.fullmatch(w) for w in names + nets):
         return None
     try:
         points = np.array(
@@ -165,7 +170,7 @@ def _entry(
     before = len(problems)
     name, net = row[header["name"]].strip(), row[header["net"]].strip()
     for column, value in (("name", name), ("net", net)):
-        if not _WORD.fullmatch(value):
+        if not WORD.fullmatch(value):
             message = f"'{column}' must be a word without spaces, not {value!r}"
             problems.append(Diagnostic(path, line, 1, message))
     x, y = (_coordinate(row[header[c]], c, line, path, problems) for c in ("x", "y"))
@@ -269,5 +274,5 @@ def bmap_text(bumps: BumpMap) -> str:
     return "".join(line + "\n" for line in lines)
 
 
-# a name or a net: printable, no spaces
-_WORD = re.compile(r"[^\s\x00-\x1f\x7f]+")
+# a name or a net: printable, no spaces (a CDX pin map's too)
+WORD = re.compile(r"[^\s\x00-\x1f\x7f]+")
