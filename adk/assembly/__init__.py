@@ -9,6 +9,9 @@ substrate), each from its own team, placed in one package and checked together
 - :mod:`~adk.assembly.threedblox`: 3Dblox stacks (``.3dbx``, ``.3dbv``) read and written;
 - :mod:`~adk.assembly.builder`: the assembled layout, one KLayout layout in package
   coordinates, with each part's layers bound to the deck's ``PART.LAYER`` names;
+- :mod:`~adk.assembly.stack_checks`: a 3Dblox stack's connections and path assertions;
+- :mod:`~adk.assembly.verilog`: a package's structural Verilog netlist, read;
+- :mod:`~adk.assembly.netlist_check`: the netlist against the nets across the stack;
 - :mod:`~adk.assembly.run`: the assembly's deck on it and each part's own deck.
 """
 

@@ -78,6 +78,17 @@ class PathAssertion:
 
 
 @dataclass(frozen=True)
+class Chiplet:
+    """What a 3Dblox chiplet definition says of the connectivity inside a part: its
+    ``kind`` (die, rdl, ip, substrate), whether a die has through-silicon vias (``tsv``),
+    and each region's side (front, back, internal, internal_ext)."""
+
+    kind: str
+    tsv: bool
+    sides: dict[str, str]
+
+
+@dataclass(frozen=True)
 class Part:
     """One layout of the assembly. ``layers``: the part's named layers, name -> (layer,
     datatype) in its own layout, with ``layer_spans`` where the file names each (for the
@@ -114,6 +125,7 @@ class Assembly:
     connections: tuple[Connection, ...] = ()
     paths: tuple[PathAssertion, ...] = ()
     texts: dict[str, str] = field(default_factory=dict)  # other files' texts, for faults
+    chiplets: dict[str, Chiplet] = field(default_factory=dict)  # part -> its 3Dblox chiplet
 
     def fault(self, span: Span | None, message: str) -> DeckError:
         """An error at ``span`` of the file (its start without one), shown with its line."""

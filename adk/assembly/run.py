@@ -3,7 +3,9 @@ part, every marker in package coordinates naming the parts it involves.
 
 A part's deck is the one its team signs off with: it runs on the part's own layout file,
 as ``adk check PART.gds --deck DECK`` would, and its markers are moved into the package
-with the part's transform. Its rules are reported as ``PART:RULE``.
+with the part's transform. Its rules are reported as ``PART:RULE``. A 3Dblox stack's own
+connections and path assertions are checked too, as rules ``3DBLOX.CONN.NAME`` and
+``3DBLOX.PATH.NAME`` after the deck's (:mod:`~adk.assembly.stack_checks`).
 """
 
 from __future__ import annotations
@@ -18,7 +20,10 @@ from adk import checks
 from adk.assembly.builder import Assembled, build, part_layers
 from adk.assembly.loader import load_assembly
 from adk.assembly.model import Assembly, Part
+from adk.assembly.netlist_check import NETLIST_RULE, check_netlist
+from adk.assembly.stack_checks import PREFIX, check_stack, stack_rule_ids
 from adk.assembly.threedblox import is_3dblox, load_3dbx
+from adk.assembly.verilog import Netlist, load_netlist
 from adk.checks.base import Marker
 from adk.errors import AdkError
 from adk.kit.decks import resolve_deck
@@ -54,32 +59,86 @@ def check_assembly(
     rules: list[str] | None = None,
     layout_path: str | None = None,
     progress: Progress | None = None,
+    netlist: str | None = None,
 ) -> AssemblyRun:
     """Check the assembly file at ``path`` (YAML, or a 3Dblox ``.3dbx`` stack) against
     ``deck`` (default: the deck the file names) and each part against its own deck.
     ``layout_path``: the file the assembled layout is written to, named in the reports.
-    Decks are read before any layout, so a deck's fault is reported at once. Raises
-    AdkError or DeckError on bad input."""
+    ``rules``: the deck's rules to run, and the stack's own (``3DBLOX.*``); ``netlist``: a
+    structural Verilog netlist compared with the nets across a stack's connections.
+    Decks (and the netlist) are read before any layout, so a fault is reported at once.
+    Raises AdkError or DeckError on bad input."""
     assembly = load_3dbx(path) if is_3dblox(path) else load_assembly(path)
     deck_path = deck or assembly.deck
     roots = list(deck_roots)
     main = load_assembly_deck(assembly, deck_path, roots) if deck_path else None
     part_decks = {p.name: _part_deck(p, roots) for p in assembly.parts if p.deck is not None}
-    if main is None and not part_decks:
+    read_netlist = _netlist(assembly, netlist)
+    stack_rules = _stack_rules(assembly, rules, read_netlist is not None)
+    if main is None and not part_decks and not stack_rules:
         raise AdkError(
             f"{path}: nothing to check: give a deck (--deck, or 'deck:' in the assembly) "
             "or a part's own deck"
         )
+    deck_rules = None if rules is None else [r for r in rules if not r.startswith(PREFIX)]
     assembled = build(assembly)
     loaded = assembled.loaded(layout_path)
-    if main is not None:
-        result = run_deck(main, main.layers, loaded, rules, progress, flat_markers=True)
+    if main is not None and (not rules or deck_rules):
+        result = run_deck(main, main.layers, loaded, deck_rules, progress, flat_markers=True)
         result.outcomes = [_named(outcome, main, assembled) for outcome in result.outcomes]
     else:
-        result = RunResult(_empty_deck(assembly), loaded.path, loaded.top.name, [], [])
+        deck_run = _empty_deck(assembly) if main is None else replace(main, rules=[])
+        result = RunResult(deck_run, loaded.path, loaded.top.name, [], [])
+    _add_stack_checks(result, assembly, assembled, stack_rules, read_netlist)
     for name, part_deck in part_decks.items():
         _add_part_run(result, assembled, assembly.part(name), part_deck)
     return AssemblyRun(assembled, result)
+
+
+def _netlist(assembly: Assembly, path: str | None) -> Netlist | None:
+    """The netlist to compare, read; it needs a stack's connections to compare across."""
+    if path is None:
+        return None
+    if not any(connection.bottom is not None for connection in assembly.connections):
+        raise AdkError(
+            f"{assembly.path}: a netlist is compared with the nets across a 3Dblox stack's "
+            "connections, and this assembly declares none"
+        )
+    return load_netlist(path)
+
+
+def _stack_rules(assembly: Assembly, rules: list[str] | None, netlist: bool) -> list[str]:
+    """The stack's own assertions to check (3DBLOX.*): all of them, or those ``rules``
+    names; a 3DBLOX id the stack has not is an error."""
+    known = stack_rule_ids(assembly) + ([NETLIST_RULE] if netlist else [])
+    if not rules:
+        return known
+    asked = [rule for rule in rules if rule.startswith(PREFIX)]
+    unknown = [rule for rule in asked if rule not in known]
+    if unknown:
+        listed = ", ".join(known) or "none"
+        raise AdkError(
+            f"{assembly.path}: no rule {', '.join(map(repr, unknown))} in the stack ({listed})"
+        )
+    return asked
+
+
+def _add_stack_checks(
+    result: RunResult,
+    assembly: Assembly,
+    assembled: Assembled,
+    rules: list[str],
+    netlist: Netlist | None,
+) -> None:
+    """The stack's connections and path assertions, and the netlist, as rules after the
+    deck's."""
+    outcomes = check_stack(assembly, assembled, rules) if rules else []
+    if netlist is not None and NETLIST_RULE in rules:
+        compared, warnings = check_netlist(assembly, assembled, netlist)
+        outcomes.append(compared)
+        result.warnings += warnings
+    result.outcomes += outcomes
+    result.deck = replace(result.deck, rules=[*result.deck.rules, *(o.rule for o in outcomes)])
 
 
 def _part_deck(part: Part, roots: list[str]) -> Deck:
@@ -150,4 +209,5 @@ def _add_part_run(result: RunResult, assembled: Assembled, part: Part, deck: Dec
 
 def _moved(marker: Marker, trans: kdb.DCplxTrans, part: str) -> Marker:
     """A marker of a part's own layout, in the package."""
-    return Marker(marker.shape.transformed(trans), marker.measured, f"{marker.text} [{part}]")
+    shape = marker.shape.transformed(trans)
+    return Marker(shape, marker.measured, f"{marker.text} [{part}]", nets=marker.nets)

@@ -37,6 +37,7 @@ from adk.assembly.model import (
     NET_LAYER,
     PACKAGE,
     Assembly,
+    Chiplet,
     Connection,
     Drawing,
     Part,
@@ -148,6 +149,8 @@ class _Chiplet:
     top: str | None
     span: Span
     spans: dict[str, Span] = field(default_factory=dict)
+    kind: str = "die"
+    tsv: bool = False
 
 
 class _Reader:
@@ -161,6 +164,7 @@ class _Reader:
         self.precision: int | None = None
         self.instances: set[str] = set()  # every instance named, a faulty one too
         self.faulty: set[str] = set()  # chiplets defined with faults, reported
+        self.placed_chiplets: dict[str, Chiplet] = {}  # instance -> its chiplet's connectivity
 
     # ------------------------------------------------------------ files
     def _document(self, path: str, at: Span | None) -> yaml.Node | None:
@@ -223,6 +227,7 @@ class _Reader:
             tuple(connections),
             tuple(paths),
             self.texts,
+            {part.name: self.placed_chiplets[part.name] for part in parts},
         )
 
     def _header(self, node: yaml.Node, path: str, stack: bool) -> None:
@@ -299,10 +304,11 @@ class _Reader:
             return None
         before = len(self.problems)
         fields = self._mapping(node, CHIPLET_KEYS, f"chiplet '{name}'")
+        kind = CHIPLET_TYPES[0]
         if "type" not in fields:
             self._problem(key, f"chiplet '{name}' needs 'type': {', '.join(CHIPLET_TYPES)}")
         else:
-            self._choice(fields["type"], "type", CHIPLET_TYPES)
+            kind = self._choice(fields["type"], "type", CHIPLET_TYPES)
         area = self._pair(fields["design_area"], "design_area") if "design_area" in fields else None
         for key_name, count in (("seal_ring_width", 4), ("scribe_line_remaining_width", 4)):
             if key_name in fields:
@@ -323,6 +329,7 @@ class _Reader:
         chiplet = _Chiplet(
             name, area, shrink, layers, spans, regions, layout, top, self._span(key),
             {k: self._span(v) for k, v in fields.items()},
+            kind, "tsv" in fields and self._scalar(fields["tsv"]) == "true",
         )  # fmt: skip
         if layout is None and area is None:
             self._problem(key, f"chiplet '{name}' names no GDS_file: it needs 'design_area'")
@@ -527,6 +534,8 @@ class _Reader:
     def _made_part(
         self, name: str, key: yaml.Node, chiplet: _Chiplet, placement: Placement, at: yaml.Node
     ) -> Part:
+        sides = {region.name: region.side for region in chiplet.regions.values()}
+        self.placed_chiplets[name] = Chiplet(chiplet.kind, chiplet.tsv, sides)
         layers = dict(chiplet.layers)
         spans = dict(chiplet.layer_spans)
         drawing = None

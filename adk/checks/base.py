@@ -21,12 +21,14 @@ class Marker:
     """One violation: its geometry in µm in the top cell, the measured value and a one-line
     text. ``filed``: None for a marker of the top cell; else the cell it is filed in, with
     every placement (docs/checking.md, "Markers in cells"), and ``shape`` is then its
-    first placement's."""
+    first placement's. ``nets``: the nets the violation involves, for the checks that
+    read nets (a waiver may name one, docs/reports.md)."""
 
     shape: Geometry
     measured: float | None
     text: str
     filed: Filing | None = None
+    nets: tuple[str, ...] = ()
 
     @property
     def placements(self) -> int:

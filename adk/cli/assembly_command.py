@@ -44,9 +44,22 @@ def register(sub: Subparsers) -> None:
         action="append",
         metavar="ID",
         dest="rules",
-        help="run only this rule of the assembly deck (repeatable)",
+        help="run only this rule of the assembly deck, or of the stack's own (3DBLOX.*) "
+        "(repeatable)",
     )
     check.add_argument("--format", choices=("table", "json"), default="table")
+    check.add_argument(
+        "--netlist",
+        metavar="FILE.v",
+        help="a structural Verilog netlist of the package, compared with the nets across "
+        "a 3Dblox stack's connections (rule 3DBLOX.NETLIST)",
+    )
+    check.add_argument(
+        "--waivers",
+        metavar="FILE.yaml",
+        help="waiver file: the violations it names (by rule and box, or rule and net) are "
+        "reported as waived and do not fail",
+    )
     check.add_argument(
         "--strict", action="store_true", help="fail on violations of warning and info rules too"
     )
@@ -81,23 +94,27 @@ def check_assembly_command(args: argparse.Namespace) -> int:
     from adk.assembly import check_assembly, write_assembled
     from adk.cli.check_command import exit_code, rule_error_line, unchecked_message
     from adk.report.json_report import report_json
-    from adk.report.markers import default_report, write_marker_database
-    from adk.report.review import Review
+    from adk.report.markers import default_report
+    from adk.report.review import review_run
+    from adk.report.reviewed_markers import write_reviewed_markers
     from adk.report.text_report import text_summary
+    from adk.report.waivers import load_waivers
 
     output = args.output or default_report(_stem(args.assembly))
+    waivers = load_waivers(args.waivers) if args.waivers else None  # bad input fails first
     run = check_assembly(
         args.assembly,
         args.deck,
         deck_roots=args.deck_roots,
         rules=args.rules,
         layout_path=args.write_assembled,
+        netlist=args.netlist,
     )
     if args.write_assembled:
         write_assembled(run.assembled, args.write_assembled)
-    result = run.result
-    write_marker_database(result, output)
-    review = Review()
+    review = review_run(run.result, waivers, waivers_path=args.waivers, strict=args.strict)
+    result = review.with_warnings(run.result)
+    write_reviewed_markers(result, output, review)
     if args.format == "json":
         print(report_json(result, review, report_path=output))
     elif not args.quiet:
@@ -110,7 +127,7 @@ def check_assembly_command(args: argparse.Namespace) -> int:
         print(unchecked_message(result, unchecked), file=sys.stderr)
     for outcome in result.failed_to_run():
         print(rule_error_line(outcome), file=sys.stderr)
-    return exit_code(result, args.strict, unchecked)
+    return exit_code(review.counted(result), args.strict, unchecked)
 
 
 def _stem(path: str) -> str:

@@ -39,9 +39,12 @@ def compare_waivers(
     markers: Iterable[ReportMarker], waivers: list[Waiver], today: datetime.date
 ) -> BrowserWaivers:
     """Sort ``markers`` (read from the browser's database) against the file's ``waivers``;
-    each entry matches as a run matches it, with its own tolerance."""
-    index: BoxIndex[Waiver] = BoxIndex(max([DEFAULT_TOLERANCE] + [w.tolerance for w in waivers]))
-    for waiver in waivers:
+    each entry matches as a run matches it, with its own tolerance. Entries naming a net
+    match none: a report's markers carry no nets."""
+    boxed = [w for w in waivers if w.box is not None and not w.net]
+    index: BoxIndex[Waiver] = BoxIndex(max([DEFAULT_TOLERANCE] + [w.tolerance for w in boxed]))
+    for waiver in boxed:
+        assert waiver.box is not None
         index.add(waiver.rule, waiver.box, waiver)
     reach = index.cell
     found = BrowserWaivers()
@@ -49,7 +52,7 @@ def compare_waivers(
         hits = [
             w
             for w in index.find(marker.rule, marker.box, reach)
-            if boxes_match(marker.box, w.box, w.tolerance)
+            if w.box is not None and boxes_match(marker.box, w.box, w.tolerance)
         ]
         live = [w for w in hits if not w.expired(today)]
         _sort(found, marker, live, [w for w in hits if w.expired(today)])

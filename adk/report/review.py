@@ -8,10 +8,11 @@ whether the marker fails the run."""
 from __future__ import annotations
 
 import datetime
+from collections import defaultdict
 from dataclasses import dataclass, field, replace
 
 from adk.report.baseline import Baseline, match_baseline
-from adk.report.matching import BoxIndex, placement_boxes, run_markers
+from adk.report.matching import Box, BoxIndex, boxes_match, placement_boxes, run_markers
 from adk.report.options import DEFAULT_TOLERANCE
 from adk.report.waivers import Waiver
 from adk.run.result import RuleOutcome, RunResult
@@ -178,11 +179,16 @@ def _apply_waivers(
 ) -> None:
     """The first waiver in file order that matches a marker waives it. A marker filed in a
     cell is one violation at every placement of the cell: a waiver matching it at any
-    placement waives it."""
+    placement waives it. A waiver naming a net matches the markers involving the net
+    (and, with a box too, at that box)."""
     index: BoxIndex[MarkerKey] = BoxIndex(max(w.tolerance for w in waivers))
+    by_net: dict[tuple[str, str], list[tuple[MarkerKey, list[Box]]]] = defaultdict(list)
     for rule, position, marker in run_markers(result):
-        for box in placement_boxes(marker):
+        boxes = placement_boxes(marker)
+        for box in boxes:
             index.add(rule, box, (rule, position))
+        for net in marker.nets:
+            by_net[(rule, net)].append(((rule, position), boxes))
     checked = {outcome.rule.id for outcome in result.outcomes if outcome.checked}
     in_deck = {rule.id for rule in result.deck.rules}
     for waiver in waivers:
@@ -191,7 +197,7 @@ def _apply_waivers(
             continue
         if waiver.rule not in checked:
             continue
-        hits = list(dict.fromkeys(index.find(waiver.rule, waiver.box, waiver.tolerance)))
+        hits = _hits(waiver, index, by_net)
         if waiver.expired(today):
             review.expired.append((waiver, len(hits)))
             continue
@@ -201,12 +207,32 @@ def _apply_waivers(
             review.waived.setdefault(key, waiver)
 
 
+def _hits(
+    waiver: Waiver,
+    index: BoxIndex[MarkerKey],
+    by_net: dict[tuple[str, str], list[tuple[MarkerKey, list[Box]]]],
+) -> list[MarkerKey]:
+    """The markers a waiver matches, in the run's order."""
+    if not waiver.net:
+        assert waiver.box is not None  # the reader requires a box or a net
+        return list(dict.fromkeys(index.find(waiver.rule, waiver.box, waiver.tolerance)))
+    box = waiver.box
+    return [
+        key
+        for key, boxes in by_net.get((waiver.rule, waiver.net), [])
+        if box is None or any(boxes_match(box, placed, waiver.tolerance) for placed in boxes)
+    ]
+
+
 def describe_waiver(waiver: Waiver) -> dict[str, object]:
-    """A waiver as the JSON and SARIF reports give it."""
-    return {
+    """A waiver as the JSON and SARIF reports give it (``net`` only for one naming a net)."""
+    described: dict[str, object] = {
         "reason": waiver.reason,
         "owner": waiver.owner,
         "expires": waiver.expires.isoformat() if waiver.expires else None,
         "waiver": waiver.where,
-        "box_um": list(waiver.box),
+        "box_um": None if waiver.box is None else list(waiver.box),
     }
+    if waiver.net:
+        described["net"] = waiver.net
+    return described

@@ -3,7 +3,9 @@ optional expiry date (docs/reports.md).
 
 A waiver names a rule and the violation's bounding box in µm, in the top cell's
 coordinates, and waives every marker of that rule whose box matches within a tolerance.
-KLayout's own waivers match on cell name and values; a box survives a renamed cell.
+KLayout's own waivers match on cell name and values; a box survives a renamed cell. A
+waiver may name a net instead of a box (or beside it): it then waives every marker of its
+rule that involves the net (the net checks' markers: an intentional short or open).
 
     tolerance: 0.01            # µm, optional: the default for every entry
     waivers:
@@ -14,6 +16,10 @@ KLayout's own waivers match on cell name and values; a box survives a renamed ce
       expires: 2030-06-30      # optional: from the day after, it no longer waives
       text: pitch 30 um < 40 um  # optional: what the marker said, for the reader
       tolerance: 0.05          # optional: this entry's own
+    - rule: HBM.OS
+      net: VDD_SENSE           # instead of box: every marker of the rule involving the net
+      reason: Kelvin sense line joined to VDD on the interposer, on purpose
+      owner: pi-team
 
 The file is read with YAML's safe loader only, up to 10 MB; every malformed entry is
 reported as ``file:line:col: error: ...``.
@@ -33,15 +39,18 @@ from adk.report.matching import Box, format_box
 from adk.report.options import DEFAULT_TOLERANCE
 
 MAX_BYTES = 10 * 1024 * 1024
-ENTRY_KEYS = ("rule", "box", "reason", "owner", "expires", "text", "tolerance")
-REQUIRED_KEYS = ("rule", "box", "reason", "owner")
+ENTRY_KEYS = ("rule", "box", "net", "reason", "owner", "expires", "text", "tolerance")
+REQUIRED_KEYS = ("rule", "reason", "owner")
 FILE_KEYS = ("waivers", "tolerance")
 
 
 @dataclass(frozen=True)
 class Waiver:
+    """One entry: it waives the markers of ``rule`` at ``box`` (None: anywhere) that
+    involve ``net`` ("": whatever their nets)."""
+
     rule: str
-    box: Box
+    box: Box | None
     reason: str
     owner: str
     expires: datetime.date | None
@@ -49,6 +58,7 @@ class Waiver:
     text: str = ""
     file: str = ""  # where the entry is written
     line: int = 0
+    net: str = ""
 
     @property
     def where(self) -> str:
@@ -59,7 +69,9 @@ class Waiver:
         return self.expires is not None and today > self.expires
 
     def describe(self) -> str:
-        return f"{self.where}: waiver of {self.rule} at {format_box(self.box)}"
+        at = "" if self.box is None else f" at {format_box(self.box)}"
+        on = f" on net {self.net}" if self.net else ""
+        return f"{self.where}: waiver of {self.rule}{at}{on}"
 
 
 class WaiverFileError(DeckError):
@@ -152,11 +164,13 @@ class _EntryReader:
         for key in REQUIRED_KEYS:
             if key not in fields:
                 self._problem(node, f"waiver without '{key}'")
+        if "box" not in fields and "net" not in fields:
+            self._problem(node, "waiver without 'box' or 'net': it must say what it waives")
 
         def text(key: str, empty: bool = False) -> str:
             return self._text(fields[key], key, empty) if key in fields else ""
 
-        box = self._box(fields["box"]) if "box" in fields else (0.0, 0.0, 0.0, 0.0)
+        box = self._box(fields["box"]) if "box" in fields else None
         expires = self._date(fields["expires"]) if "expires" in fields else None
         if "tolerance" in fields:
             tolerance = self._tolerance(fields["tolerance"], tolerance)
@@ -170,6 +184,7 @@ class _EntryReader:
             text=text("text", empty=True),
             file=self.path,
             line=node.start_mark.line + 1,
+            net=self._net(fields["net"]) if "net" in fields else "",
         )
         return waiver if len(self.problems) == before else None
 
@@ -200,6 +215,13 @@ class _EntryReader:
             self._problem(node, f"'{key}' must be {'a' if empty else 'a non-empty'} text")
             return ""
         return text.strip()
+
+    def _net(self, node: yaml.Node) -> str:
+        """A net as the bump maps write it: a word without spaces."""
+        net = self._text(node, "net")
+        if net and any(c.isspace() for c in net):
+            self._problem(node, "'net' must be a net's name, without spaces")
+        return net
 
     def _box(self, node: yaml.Node) -> Box:
         values = self._value(node) if isinstance(node, yaml.SequenceNode) else None

@@ -110,9 +110,11 @@ def _existing_text(path: str) -> str | None:
 def _not_yet_waived(waivers: list[Waiver], old: list[Waiver]) -> list[Waiver]:
     index: BoxIndex[Waiver] = BoxIndex(max([DEFAULT_TOLERANCE] + [w.tolerance for w in old]))
     for waiver in old:
-        index.add(waiver.rule, waiver.box, waiver)
+        if waiver.box is not None:  # an entry naming a net only holds no box of a report
+            index.add(waiver.rule, waiver.box, waiver)
     fresh: list[Waiver] = []
     for waiver in waivers:
+        assert waiver.box is not None  # made from a report's marker
         held = index.find(waiver.rule, waiver.box, DEFAULT_TOLERANCE)
         if not held and not any(_same(waiver, other) for other in fresh):
             fresh.append(waiver)
@@ -120,6 +122,8 @@ def _not_yet_waived(waivers: list[Waiver], old: list[Waiver]) -> list[Waiver]:
 
 
 def _same(first: Waiver, second: Waiver) -> bool:
+    if first.box is None or second.box is None:
+        return False
     return first.rule == second.rule and boxes_match(first.box, second.box, DEFAULT_TOLERANCE)
 
 
@@ -162,9 +166,8 @@ def _check_appended(path: str, text: str, old: list[Waiver], added: list[Waiver]
 
 
 def _essence(waiver: Waiver) -> tuple:
-    return (waiver.rule, waiver.reason, waiver.owner, waiver.expires) + tuple(
-        round(value, 6) for value in waiver.box
-    )
+    box = tuple(round(value, 6) for value in waiver.box) if waiver.box is not None else ()
+    return (waiver.rule, waiver.net, waiver.reason, waiver.owner, waiver.expires) + box
 
 
 def entries_yaml(waivers: Iterable[Waiver], column: int) -> str:
@@ -175,13 +178,13 @@ def entries_yaml(waivers: Iterable[Waiver], column: int) -> str:
 
 
 def _entry_yaml(waiver: Waiver) -> str:
-    entry: dict[str, object] = {
-        "rule": waiver.rule,
+    entry: dict[str, object] = {"rule": waiver.rule}
+    if waiver.box is not None:
         # rounded to a picometre: a box read from a report carries float noise below that
-        "box": [round(value, 6) for value in waiver.box],
-        "reason": waiver.reason,
-        "owner": waiver.owner,
-    }
+        entry["box"] = [round(value, 6) for value in waiver.box]
+    if waiver.net:
+        entry["net"] = waiver.net
+    entry.update(reason=waiver.reason, owner=waiver.owner)
     if waiver.expires is not None:
         entry["expires"] = waiver.expires
     if waiver.text:

@@ -64,7 +64,7 @@ def _outcome(outcome: RuleOutcome, placements: Placements, box: kdb.Box, dbu: fl
     for marker in outcome.markers:
         for k in _overlapping(marker.shape.bbox(), lows, highs):
             moved = marker.shape.transformed(placements.trans(int(k), dbu).inverted())
-            local = Marker(moved, marker.measured, marker.text)
+            local = Marker(moved, marker.measured, marker.text, nets=marker.nets)
             seen[(marker.text, _identity(moved))].append(local)
     markers = [_counted(found, len(placements)) for found in seen.values()]
     return replace(outcome, markers=sorted(markers, key=Marker.sort_key))

@@ -34,7 +34,7 @@ from adk.run.guard import guarded
 from adk.run.plan import PlannedRule, plan
 
 Bounds = tuple[float, float, float, float]  # left, bottom, right, top (µm; may be infinite)
-Packed = tuple[tuple, float | None, str]
+Packed = tuple[tuple, float | None, str, tuple[str, ...]]
 LayerNumbers = tuple[tuple[str, int, int], ...]  # drawn layer name, layer, datatype
 
 # database units a trusted marker keeps from the window's border
@@ -73,12 +73,12 @@ def drawn_numbers(layers: dict[str, Layer]) -> LayerNumbers:
 
 
 def pack(marker: Marker) -> Packed:
-    return shape_key(marker.shape), marker.measured, marker.text
+    return shape_key(marker.shape), marker.measured, marker.text, marker.nets
 
 
 def unpack(packed: Packed) -> Marker:
-    key, measured, text = packed
-    return Marker(shape_from_key(key), measured, text)
+    key, measured, text, nets = packed
+    return Marker(shape_from_key(key), measured, text, nets=nets)
 
 
 # ---------------------------------------------------------------- the grid

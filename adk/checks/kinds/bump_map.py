@@ -76,6 +76,7 @@ def run(check: Check, ctx: CheckContext) -> list[Marker]:
             _point(entries[k]),
             distance,
             f"map entry {nets[k]} ({map_name}) has no {bump_name} {within}",
+            nets=(nets[k],),
         )
         for k, distance in _unmatched(entries, bumps, check.constraints)
     ]
@@ -121,7 +122,8 @@ def _disagreeing(
         entry = int(partner[k])
         (x1, y1), (x2, y2) = labels[k].tolist(), entries[entry].tolist()
         text = f"label {label_nets[k]} ({names[0]}) disagrees with map entry {nets[entry]} ({names[1]})"
-        markers.append(Marker(kdb.DEdge(x1, y1, x2, y2), float(distance[k]), text))
+        pair = tuple(dict.fromkeys((label_nets[k], nets[entry])))
+        markers.append(Marker(kdb.DEdge(x1, y1, x2, y2), float(distance[k]), text, nets=pair))
     return markers
 
 

@@ -146,8 +146,11 @@ def _wrong_nets(
         if (own, partner) in shown:
             continue
         (x1, y1), (x2, y2) = texts.points[own].tolist(), others.points[partner].tolist()
-        text = f"net {texts.nets[own]} ({texts.name}) on net {others.nets[partner]} ({others.name})"
-        markers.append(Marker(kdb.DEdge(x1, y1, x2, y2), float(np.hypot(x2 - x1, y2 - y1)), text))
+        own_net, other_net = str(texts.nets[own]), str(others.nets[partner])
+        text = f"net {own_net} ({texts.name}) on net {other_net} ({others.name})"
+        edge = kdb.DEdge(x1, y1, x2, y2)
+        length = float(np.hypot(x2 - x1, y2 - y1))
+        markers.append(Marker(edge, length, text, nets=(own_net, other_net)))
     return markers
 
 
@@ -166,5 +169,5 @@ def _unlanded(texts: _Side, others: _Side, landing: np.ndarray) -> list[Marker]:
             else kdb.DBox(left, bottom, right, top)
         )
         text = f"net {net} of {texts.name} lands on no {others.name} of its net"
-        markers.append(Marker(shape, None, text))
+        markers.append(Marker(shape, None, text, nets=(net,)))
     return markers
