@@ -29,6 +29,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import klayout.db as kdb
+import numpy as np
 
 LAYERS = {
     "DIE": (1, 0),
@@ -47,6 +48,8 @@ UM = 1000  # database units per µm (1 nm grid)
 PITCH = 40 * UM  # bump pitch
 STAGGER = (20 * UM, 35 * UM)  # offset of the second array of a staggered field
 SPARSE = 55 * UM  # pitch of a sparse field: 330 bumps/mm2 < 400
+DENSITY_WINDOW = 1000 * UM  # UB.DEN.W: windows of 1 mm over each die
+DENSITY_MIN = 400  # bumps per mm2
 BUMP = 20 * UM  # bump octagon, across the flats
 FIELD_GAP, DIE_MARGIN = 300 * UM, 500 * UM
 DIE_GAP_X, DIE_GAP_Y = 100 * UM, 400 * UM
@@ -349,7 +352,41 @@ def generate(bumps: int, variant: Variant | None = None) -> Package:
     _rdl_violations(package, top, layers, bundles, zone_slots, len(placed))
     if variant.orient != "r0":
         top.transform(variant.transform())  # shapes and instances: the package as a whole
+    package.plant("UB.DEN.W", _sparse_windows(layout, top, layers))
     return package
+
+
+def _window_starts(low: int, high: int, size: int) -> list[int]:
+    """Where windows of ``size`` start along an extent: every window side from ``low``,
+    the last one at ``high - size`` (adk's grid, ``adk/checks/windows.py``)."""
+    if high - low <= size:
+        return [low]
+    return [*range(low, high - size, size), high - size]
+
+
+def _sparse_windows(layout: kdb.Layout, top: kdb.Cell, layers: dict[str, int]) -> int:
+    """The 1 mm windows over the dies holding fewer bumps than 400 /mm2 ask for, counted
+    from every bump's centre as placed (boundaries included). Counted after the package
+    is turned: the windows start at each die's lower-left corner, so a turned package
+    lays another grid over its bumps and fails another number of windows."""
+    centres = []
+    shapes = top.begin_shapes_rec(layers["UBUMP"])
+    while not shapes.at_end():
+        centres.append(shapes.shape().bbox().transformed(shapes.trans()).center())
+        shapes.next()
+    xs = np.array([c.x for c in centres], dtype=np.int64)
+    ys = np.array([c.y for c in centres], dtype=np.int64)
+    failing, size = 0, DENSITY_WINDOW
+    for die in kdb.Region(top.begin_shapes_rec(layers["DIE"])).each_merged():
+        box = die.bbox()
+        columns = [(x, min(x + size, box.right)) for x in _window_starts(box.left, box.right, size)]
+        rows = [(y, min(y + size, box.top)) for y in _window_starts(box.bottom, box.top, size)]
+        in_columns = np.array([(xs >= low) & (xs <= high) for low, high in columns], dtype=np.int64)
+        in_rows = np.array([(ys >= low) & (ys <= high) for low, high in rows], dtype=np.int64)
+        counts = in_columns @ in_rows.T  # bumps per window, column by row
+        areas = np.outer([h - lo for lo, h in columns], [h - lo for lo, h in rows]) / UM**2
+        failing += int((counts / areas * 1e6 < DENSITY_MIN).sum())
+    return failing
 
 
 def _bridges(package: Package, top: kdb.Cell, layers: dict[str, int], dies: int, side: int) -> None:

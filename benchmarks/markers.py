@@ -4,7 +4,8 @@
 
 Each marker of VARIANT is mapped back by the inverse of ``--orient`` (the package's
 transformation, :data:`generate.ORIENTATIONS`) and compared with REFERENCE's markers,
-rule by rule, as sets of geometry and text. Edges count as undirected segments and an
+rule by rule, as sets of geometry and text (a marker filed in a cell, in that cell's
+coordinates, unmapped). Edges count as undirected segments and an
 edge pair as an unordered pair: a mirror reverses the direction of a polygon's edges,
 and the order in which a check meets the two edges of a pair is not part of a marker's
 meaning.
@@ -16,6 +17,7 @@ import argparse
 import os
 import sys
 from collections import Counter
+from collections.abc import Collection
 
 import klayout.db as kdb
 import klayout.rdb as rdb
@@ -58,26 +60,45 @@ def value_key(value: rdb.RdbItemValue, back: kdb.DCplxTrans) -> Key:
     return ("value", value.to_s())
 
 
-def markers(path: str, back: kdb.DCplxTrans) -> dict[str, Counter[Key]]:
-    """Per rule id, the markers of the database at ``path`` mapped by ``back``."""
+def markers(path: str, back: kdb.DCplxTrans, texts: bool = True) -> dict[str, Counter[Key]]:
+    """Per rule id, the markers of the database at ``path`` mapped by ``back``; without
+    ``texts``, their geometry alone (another engine's markers carry no adk texts). A
+    marker filed in a cell other than the top cell is in that cell's coordinates, which
+    turning the package leaves as they are: it is compared unmapped, with its cell."""
     database = rdb.ReportDatabase("")
     database.load(path)
     found: dict[str, Counter[Key]] = {}
     for category in database.each_category():
         keys: Counter[Key] = Counter()
         for item in database.each_item_per_category(category.rdb_id()):
-            values = tuple(sorted(value_key(v, back) for v in item.each_value()))
-            keys[(values, item.comment)] += 1
+            cell = database.cell_by_id(item.cell_id()).name()
+            local = bool(database.top_cell_name) and cell != database.top_cell_name
+            mapping = kdb.DCplxTrans() if local else back
+            values = tuple(sorted(value_key(v, mapping) for v in item.each_value()))
+            if not texts:
+                values = tuple(v for v in values if v[0] != "value")
+            keys[(cell if local else "", values, item.comment if texts else "")] += 1
         found[category.name()] = keys
     return found
 
 
-def differences(variant: str, reference: str, orient: str = "r0") -> list[str]:
-    """What differs between the two databases, rule by rule; empty when they agree."""
+def differences(
+    variant: str,
+    reference: str,
+    orient: str = "r0",
+    rules: Collection[str] | None = None,
+    ignore: Collection[str] = (),
+    texts: bool = True,
+) -> list[str]:
+    """What differs between the two databases, rule by rule; empty when they agree.
+    ``rules``: compare only these (default: every rule of either); ``ignore``: leave
+    these out; without ``texts``, geometry alone."""
     back = kdb.DCplxTrans(kdb.DTrans(ORIENTATIONS[orient])).inverted()
-    mapped, expected = markers(variant, back), markers(reference, kdb.DCplxTrans())
+    mapped = markers(variant, back, texts)
+    expected = markers(reference, kdb.DCplxTrans(), texts)
     found = []
-    for rule in sorted(set(mapped) | set(expected)):
+    compared = set(mapped) | set(expected) if rules is None else set(rules)
+    for rule in sorted(compared - set(ignore)):
         extra = mapped.get(rule, Counter()) - expected.get(rule, Counter())
         missing = expected.get(rule, Counter()) - mapped.get(rule, Counter())
         if extra or missing:
