@@ -12,6 +12,11 @@
         face: down
         layers: {outline: 1/0, bump: 30/0}
         bump_map: asic_bumps.csv
+        type: die
+    connections:
+      asic_fom: {top: ASIC.bump, bottom: FOM.pad}
+    paths:
+      Path1: [ASIC.bump, FOM.pad]
 
 docs/assembly.md lists every key. The file is read as layer maps are (YAML's safe
 loader only, up to 1 MB, nested at most 20 levels, at most 50 aliases); keys and values
@@ -28,13 +33,28 @@ import re
 
 import yaml
 
-from adk.assembly.model import FACES, NET_LAYER, PACKAGE, ROTATIONS, Assembly, Part, Placement
+from adk.assembly.model import (
+    CAD_LAYERS,
+    CHIPLET_TYPES,
+    FACES,
+    NET_LAYER,
+    PACKAGE,
+    ROTATIONS,
+    SIDES,
+    Assembly,
+    Chiplet,
+    Connection,
+    Part,
+    PathAssertion,
+    Placement,
+    regions,
+)
 from adk.errors import AdkError, DeckError, Diagnostic
 from adk.lang.model import Span
 from adk.layout.layermap import LimitedSafeLoader, yaml_fault
 
 MAX_BYTES = 1024 * 1024
-FILE_KEYS = ("assembly", "dbu", "deck", "parts")
+FILE_KEYS = ("assembly", "dbu", "deck", "netlist", "parts", "connections", "paths")
 PART_KEYS = (
     "layout",
     "top",
@@ -48,7 +68,11 @@ PART_KEYS = (
     "bump_map",
     "deck",
     "layer_map",
+    "type",
+    "tsv",
+    "sides",
 )
+CONNECTION_KEYS = ("top", "bottom")
 # offsets and database units in µm: a package is at most a metre, a grid at least 1e-6 um
 MAX_OFFSET = 1e6
 MAGNIFICATIONS = (1e-3, 1e3)
@@ -56,6 +80,8 @@ MAGNIFICATIONS = (1e-3, 1e3)
 _NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 _LAYER = re.compile(r"\s*([0-9]{1,5})\s*/\s*([0-9]{1,5})\s*")
 _NUMBER = re.compile(r"[-+]?([0-9]+\.?[0-9]*|\.[0-9]+)([eE][-+]?[0-9]+)?")
+_REGION = re.compile(r"([A-Za-z_][A-Za-z0-9_]*)\.([A-Za-z_][A-Za-z0-9_]*)")
+_PATH_NAME = re.compile(r"Path[1-9][0-9]*")  # 3Dblox's, so that a stack written keeps the ids
 
 
 def load_assembly(path: str) -> Assembly:
@@ -100,6 +126,8 @@ class _Reader:
         self.text = text
         self.folder = os.path.dirname(os.path.abspath(path))
         self.problems: list[Diagnostic] = []
+        self.part_names: dict[str, None] = {}  # every part named in file order, faulty too
+        self.chiplets: dict[str, Chiplet] = {}
         try:
             self.root = LimitedSafeLoader(text).get_single_node()
         except yaml.YAMLError as exc:
@@ -117,7 +145,23 @@ class _Reader:
         dbu = self._dbu(fields["dbu"]) if "dbu" in fields else None
         deck = self._path(fields["deck"], "deck") if "deck" in fields else None
         parts = self._parts(fields.get("parts"), self.root)
-        return Assembly(name, self.path, tuple(parts), dbu, deck, self.text)
+        by_name = {part.name: part for part in parts}
+        connections = self._connections(fields.get("connections"), by_name)
+        paths = self._paths(fields.get("paths"), by_name)
+        netlist = self._path(fields["netlist"], "netlist") if "netlist" in fields else None
+        return Assembly(
+            name,
+            self.path,
+            tuple(parts),
+            dbu,
+            deck,
+            self.text,
+            tuple(connections),
+            tuple(paths),
+            chiplets={p: chiplet for p, chiplet in self.chiplets.items() if p in by_name},
+            netlist=netlist or None,
+            netlist_span=self._span(fields["netlist"]) if "netlist" in fields else None,
+        )
 
     # ------------------------------------------------------------ parts
     def _parts(self, node: yaml.Node | None, root: yaml.Node) -> list[Part]:
@@ -140,6 +184,7 @@ class _Reader:
                 self._problem(key, f"part '{name}' is given twice")
                 continue
             seen[name] = key
+            self.part_names[name] = None
             part = self._part(name, key, value)
             if part is not None:
                 parts.append(part)
@@ -174,7 +219,48 @@ class _Reader:
         )
         if "layer_map" in fields and "deck" not in fields:
             self._problem(fields["layer_map"], "'layer_map' is for the part's deck: give 'deck'")
+        chiplet = self._chiplet(part, fields)
+        if chiplet is not None:
+            self.chiplets[name] = chiplet
         return part if len(self.problems) == before else None
+
+    def _chiplet(self, part: Part, fields: dict[str, yaml.Node]) -> Chiplet | None:
+        """What the part joins inside it, for the paths: its ``type``, ``tsv`` and the
+        ``sides`` of its regions (front unless given); None without a type."""
+        if "type" not in fields:
+            for given in ("tsv", "sides"):
+                if given in fields:
+                    self._problem(
+                        fields[given],
+                        f"'{given}' describes the part's type: give 'type' "
+                        f"({', '.join(CHIPLET_TYPES)})",
+                    )
+            return None
+        kind = self._choice(fields["type"], "type", CHIPLET_TYPES)
+        tsv = self._flag(fields["tsv"], "tsv") if "tsv" in fields else False
+        sides = dict.fromkeys(regions(part), "front")
+        sides.update(self._sides(fields.get("sides"), part))
+        return Chiplet(kind, tsv, sides)
+
+    def _sides(self, node: yaml.Node | None, part: Part) -> dict[str, str]:
+        if node is None:
+            return {}
+        if not isinstance(node, yaml.MappingNode):
+            self._problem(node, f"'sides' must map the part's layers to {', '.join(SIDES)}")
+            return {}
+        known = regions(part)
+        sides: dict[str, str] = {}
+        for key, value in node.value:
+            name = self._name(key, "layer name")
+            if name is None:
+                continue
+            if name in sides:
+                self._problem(key, f"the side of '{name}' is given twice")
+            elif name not in known:
+                self._problem(key, _no_region(part.name, name, known))
+            else:
+                sides[name] = self._choice(value, "side", SIDES)
+        return sides
 
     def _placement(self, fields: dict[str, yaml.Node]) -> Placement:
         offset = self._offset(fields["at"]) if "at" in fields else (0.0, 0.0)
@@ -263,6 +349,102 @@ class _Reader:
             if below == part.name and part.name == min(chain):  # the loop, reported once
                 loop = " on ".join([*chain, part.name])
                 self._problem_at(at, f"the parts sit on each other in a loop: {loop}")
+
+    # ------------------------------------------------------------ connections and paths
+    def _connections(self, node: yaml.Node | None, parts: dict[str, Part]) -> list[Connection]:
+        if node is None:
+            return []
+        if not isinstance(node, yaml.MappingNode):
+            self._problem(node, "'connections' must be a mapping of connection names")
+            return []
+        connections: list[Connection] = []
+        seen: set[str] = set()
+        for key, value in node.value:
+            name = self._name(key, "connection name")
+            if name is None:
+                continue
+            if name in seen:
+                self._problem(key, f"connection '{name}' is given twice")
+                continue
+            seen.add(name)
+            connection = self._connection(name, key, value, parts)
+            if connection is not None:
+                connections.append(connection)
+        return connections
+
+    def _connection(
+        self, name: str, key: yaml.Node, node: yaml.Node, parts: dict[str, Part]
+    ) -> Connection | None:
+        if not isinstance(node, yaml.MappingNode):
+            self._problem(node, f"connection '{name}' must be a mapping of top and bottom")
+            return None
+        fields = self._mapping(node, CONNECTION_KEYS, f"connection '{name}'")
+        if "top" not in fields or "bottom" not in fields:
+            self._problem(key, f"connection '{name}' needs 'top' and 'bottom' (~: to nothing)")
+            return None
+        top = self._region(fields["top"], parts)
+        if _is_null(fields["bottom"]):  # bonded to nothing: a virtual connection
+            return None if top is None else Connection(name, top, None, self._span(key))
+        bottom = self._region(fields["bottom"], parts)
+        if top is None or bottom is None:
+            return None
+        return Connection(name, top, bottom, self._span(key))
+
+    def _region(self, node: yaml.Node, parts: dict[str, Part]) -> tuple[str, str] | None:
+        """``(part, layer)`` of a ``PART.LAYER`` text; None after a fault (reported)."""
+        text = self._scalar(node)
+        match = _REGION.fullmatch(text.strip()) if text is not None else None
+        if match is None:
+            shown = text if text is not None else getattr(node, "value", "")
+            self._problem(node, f"expected PART.LAYER, a layer of a part, not {shown!r}")
+            return None
+        part, layer = match.groups()
+        if part not in parts:
+            if part not in self.part_names:  # else the part's own fault is reported
+                listed = ", ".join(self.part_names) or "none"
+                self._problem(node, f"unknown part '{part}' ({listed})")
+            return None
+        known = regions(parts[part])
+        if layer not in known:
+            self._problem(node, _no_region(part, layer, known))
+            return None
+        return part, layer
+
+    def _paths(self, node: yaml.Node | None, parts: dict[str, Part]) -> list[PathAssertion]:
+        if node is None:
+            return []
+        if not isinstance(node, yaml.MappingNode):
+            self._problem(node, "'paths' must be a mapping of Path1, Path2, ...")
+            return []
+        paths: list[PathAssertion] = []
+        seen: set[str] = set()
+        for key, value in node.value:
+            name = self._scalar(key) or ""
+            if not _PATH_NAME.fullmatch(name):
+                self._problem(key, f"path {name!r} must be named PathN (Path1, Path2, ...)")
+            elif name in seen:
+                self._problem(key, f"path '{name}' is given twice")
+            elif not isinstance(value, yaml.SequenceNode) or not value.value:
+                self._problem(value, f"path '{name}' must be a list of PART.LAYER, NOT PART.LAYER")
+            else:
+                seen.add(name)
+                entries = [self._path_entry(item, parts) for item in value.value]
+                found = tuple(entry for entry in entries if entry is not None)
+                paths.append(PathAssertion(name, found, self._span(key)))
+        return paths
+
+    def _path_entry(self, node: yaml.Node, parts: dict[str, Part]) -> tuple[str, str, bool] | None:
+        """``(part, layer, negated)`` of ``PART.LAYER`` or ``NOT PART.LAYER``."""
+        written = self._scalar(node) or ""
+        negated = written.strip().startswith("NOT ")
+        if negated:  # the region's text alone, at its own place, for its faults
+            text = written.strip()[4:].strip()
+            skip = written.index(text) + (getattr(node, "style", None) in ("'", '"'))
+            start = node.start_mark
+            at = yaml.Mark(start.name, start.index + skip, start.line, start.column + skip, "", 0)
+            node = yaml.ScalarNode(node.tag, text, at, node.end_mark)
+        region = self._region(node, parts)
+        return None if region is None else (*region, negated)
 
     # ------------------------------------------------------------ values
     def _mapping(
@@ -409,6 +591,16 @@ class _Reader:
         line, column = (span.line, span.column) if span else (1, 1)
         length = span.end_column - span.column if span and span.end_line == span.line else 1
         self.problems.append(Diagnostic(self.path, line, column, message, max(1, length)))
+
+
+def _no_region(part: str, layer: str, known: list[str]) -> str:
+    if layer in CAD_LAYERS:
+        return f"'{part}.{layer}' is the part's extent, not a layer that connects"
+    return f"part '{part}' has no layer '{layer}' ({', '.join(known) or 'none'})"
+
+
+def _is_null(node: yaml.Node) -> bool:
+    return isinstance(node, yaml.ScalarNode) and node.tag == "tag:yaml.org,2002:null"
 
 
 _PLAIN_TAGS = {

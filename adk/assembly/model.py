@@ -19,6 +19,10 @@ PACKAGE = "package"  # the carrier of a part placed on no other part
 ROTATIONS = (0, 90, 180, 270)
 FACES = ("up", "down")
 NET_LAYER = "net"  # the layer a part's bump map fills with net texts; LAYER_net for a layer's
+# 3Dblox's CAD layers: a part's extent and its rings, never a region that connects
+CAD_LAYERS = ("outline", "seal_ring", "scribe_line")
+CHIPLET_TYPES = ("die", "rdl", "ip", "substrate")
+SIDES = ("front", "back", "internal", "internal_ext")
 
 # face down turns the part over left to right: x -> -x about its own origin, which is
 # KLayout's mirror about the x axis followed by a half turn
@@ -59,8 +63,9 @@ class Drawing:
 
 @dataclass(frozen=True)
 class Connection:
-    """A 3Dblox connection: the region ``top`` (``(part, region)``) bonded to ``bottom``
-    (None: to nothing, a virtual connection), with where the file writes it."""
+    """A connection of a 3Dblox stack or an assembly file: the region ``top`` (``(part,
+    region)``) bonded to ``bottom`` (None: to nothing, a virtual connection), with where
+    the file writes it."""
 
     name: str
     top: tuple[str, str]
@@ -70,7 +75,8 @@ class Connection:
 
 @dataclass(frozen=True)
 class PathAssertion:
-    """A 3Dblox path: regions that must be connected (``negated`` False) or must not."""
+    """A path assertion (of a 3Dblox stack or an assembly file): regions that must be
+    connected (``negated`` False) and regions the route must avoid (``negated`` True)."""
 
     name: str
     entries: tuple[tuple[str, str, bool], ...]  # (part, region, negated)
@@ -79,13 +85,23 @@ class PathAssertion:
 
 @dataclass(frozen=True)
 class Chiplet:
-    """What a 3Dblox chiplet definition says of the connectivity inside a part: its
-    ``kind`` (die, rdl, ip, substrate), whether a die has through-silicon vias (``tsv``),
-    and each region's side (front, back, internal, internal_ext)."""
+    """What a 3Dblox chiplet definition, or an assembly file's part, says of the
+    connectivity inside a part: its ``kind`` (die, rdl, ip, substrate), whether a die has
+    through-silicon vias (``tsv``), and each region's side (front, back, internal,
+    internal_ext)."""
 
     kind: str
     tsv: bool
     sides: dict[str, str]
+
+
+def regions(part: Part) -> list[str]:
+    """The regions of a part that connections and paths name: its named layers but the
+    CAD layers, then the layers only its bump maps name (``REGION_net``)."""
+    named = [name for name in part.layers if name not in CAD_LAYERS]
+    suffix = f"_{NET_LAYER}"
+    mapped = [net[: -len(suffix)] for net in part.bump_maps if net.endswith(suffix)]
+    return list(dict.fromkeys(named + mapped))
 
 
 @dataclass(frozen=True)
@@ -125,7 +141,9 @@ class Assembly:
     connections: tuple[Connection, ...] = ()
     paths: tuple[PathAssertion, ...] = ()
     texts: dict[str, str] = field(default_factory=dict)  # other files' texts, for faults
-    chiplets: dict[str, Chiplet] = field(default_factory=dict)  # part -> its 3Dblox chiplet
+    chiplets: dict[str, Chiplet] = field(default_factory=dict)  # part -> its connectivity
+    netlist: str | None = None  # the Verilog netlist the file names, compared by default
+    netlist_span: Span | None = None  # where the file names it
 
     def fault(self, span: Span | None, message: str) -> DeckError:
         """An error at ``span`` of the file (its start without one), shown with its line."""

@@ -1,5 +1,5 @@
-"""A package's structural netlist against the nets its bump maps build across a 3Dblox
-stack's connections (docs/assembly.md, "A netlist").
+"""A package's structural netlist against the nets its bump maps build across the
+connections of a 3Dblox stack or an assembly file (docs/assembly.md, "A netlist").
 
 A part's ports are the nets of its bump maps: the netlist's instance named after a part
 connects its ports to the package's wires. Across each connection with a bottom region,
@@ -11,6 +11,8 @@ node whichever region carries it. Then
 - a bump joining two nets the netlist puts on different wires is a short;
 - a bump joining a net the netlist leaves unconnected (its instance has no such port, or
   ``.PORT()``) is extra;
+- a bump-map entry of net ``-`` (a 3Dblox bump map's "none") carries no net: it joins
+  nothing;
 - a wire whose ports the joined nets do not all connect is open: a marker per group of
   its ports cut off from its first port's (joined through any net, on the wire or not);
 - a port on a wire whose part carries no such net in its bump maps is missing.
@@ -36,6 +38,7 @@ from adk.run.result import RuleOutcome
 NETLIST_RULE = "3DBLOX.NETLIST"
 
 Net = tuple[str, str]  # (part, net)
+NO_NET = "-"  # a .bmap entry's net when it has none
 
 
 def check_netlist(
@@ -90,7 +93,9 @@ def _joins(assembly: Assembly, regions: RegionShapes) -> dict[tuple[Net, Net], _
             continue
         box = pads[nearest_pads(bumps, pads)]
         entry = _nearest(bumps, entries)
-        landed = np.flatnonzero(within(bumps, box) & within(entries[entry], box))
+        carries = np.array([net != NO_NET for net in bump_nets], bool)
+        carries &= np.array([net != NO_NET for net in entry_nets], bool)[entry]
+        landed = np.flatnonzero(within(bumps, box) & within(entries[entry], box) & carries)
         codes: dict[tuple[str, str], int] = {}
         partners = entry[landed].tolist()
         pairs = [(bump_nets[k], entry_nets[e]) for k, e in zip(landed.tolist(), partners)]
@@ -138,7 +143,8 @@ def _carried(assembly: Assembly, regions: RegionShapes) -> dict[Net, np.ndarray]
         for layer in part.bump_maps:
             points, nets = regions.layer_texts((part.name, layer))
             for point, net in zip(points, nets):
-                carried.setdefault((part.name, net), point)
+                if net != NO_NET:
+                    carried.setdefault((part.name, net), point)
     return carried
 
 

@@ -3,9 +3,10 @@ part, every marker in package coordinates naming the parts it involves.
 
 A part's deck is the one its team signs off with: it runs on the part's own layout file,
 as ``adk check PART.gds --deck DECK`` would, and its markers are moved into the package
-with the part's transform. Its rules are reported as ``PART:RULE``. A 3Dblox stack's own
-connections and path assertions are checked too, as rules ``3DBLOX.CONN.NAME`` and
-``3DBLOX.PATH.NAME`` after the deck's (:mod:`~adk.assembly.stack_checks`).
+with the part's transform. Its rules are reported as ``PART:RULE``. The connections and
+path assertions the file declares (a 3Dblox stack's, or an assembly file's) are checked
+too, as rules ``3DBLOX.CONN.NAME`` and ``3DBLOX.PATH.NAME`` after the deck's
+(:mod:`~adk.assembly.stack_checks`), the same ids whichever file declares them.
 """
 
 from __future__ import annotations
@@ -65,7 +66,8 @@ def check_assembly(
     ``deck`` (default: the deck the file names) and each part against its own deck.
     ``layout_path``: the file the assembled layout is written to, named in the reports.
     ``rules``: the deck's rules to run, and the stack's own (``3DBLOX.*``); ``netlist``: a
-    structural Verilog netlist compared with the nets across a stack's connections.
+    structural Verilog netlist compared with the nets across the connections (default:
+    the one the file names).
     Decks (and the netlist) are read before any layout, so a fault is reported at once.
     Raises AdkError or DeckError on bad input."""
     assembly = load_3dbx(path) if is_3dblox(path) else load_assembly(path)
@@ -73,7 +75,7 @@ def check_assembly(
     roots = list(deck_roots)
     main = load_assembly_deck(assembly, deck_path, roots) if deck_path else None
     part_decks = {p.name: _part_deck(p, roots) for p in assembly.parts if p.deck is not None}
-    read_netlist = _netlist(assembly, netlist)
+    read_netlist, netlist_warnings = _netlist(assembly, netlist)
     stack_rules = _stack_rules(assembly, rules, read_netlist is not None)
     if main is None and not part_decks and not stack_rules:
         raise AdkError(
@@ -89,22 +91,33 @@ def check_assembly(
     else:
         deck_run = _empty_deck(assembly) if main is None else replace(main, rules=[])
         result = RunResult(deck_run, loaded.path, loaded.top.name, [], [])
+    result.warnings += netlist_warnings
     _add_stack_checks(result, assembly, assembled, stack_rules, read_netlist)
     for name, part_deck in part_decks.items():
         _add_part_run(result, assembled, assembly.part(name), part_deck)
     return AssemblyRun(assembled, result)
 
 
-def _netlist(assembly: Assembly, path: str | None) -> Netlist | None:
-    """The netlist to compare, read; it needs a stack's connections to compare across."""
+def _netlist(assembly: Assembly, given: str | None) -> tuple[Netlist | None, list[str]]:
+    """The netlist to compare, read: ``given``, else the one the file names; and a warning
+    when the file names one but declares no connections to compare it across (given,
+    that is an error)."""
+    path = given or assembly.netlist
     if path is None:
-        return None
+        return None, []
     if not any(connection.bottom is not None for connection in assembly.connections):
+        if given is None:
+            return None, [f"netlist {path}: not compared, the assembly declares no connections"]
         raise AdkError(
-            f"{assembly.path}: a netlist is compared with the nets across a 3Dblox stack's "
-            "connections, and this assembly declares none"
+            f"{assembly.path}: a netlist is compared with the nets across the connections "
+            "(an assembly file's 'connections', a 3Dblox stack's 'Connection'), and this "
+            "assembly declares none"
         )
-    return load_netlist(path)
+    if given is None and not os.path.isfile(path):
+        span = assembly.netlist_span
+        where = f"{span.file}:{span.line}:{span.column}" if span else assembly.path
+        raise AdkError(f"{where}: no such netlist file {path}")
+    return load_netlist(path), []
 
 
 def _stack_rules(assembly: Assembly, rules: list[str] | None, netlist: bool) -> list[str]:

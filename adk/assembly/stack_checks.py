@@ -1,6 +1,7 @@
-"""A 3Dblox stack's own assertions, checked on the assembled package: each ``Connection``
-bonds bumps to pads, each ``Path`` assertion holds (docs/assembly.md, "Connections and
-paths").
+"""The connections and path assertions of a 3Dblox stack (``Connection``, ``Path``) or an
+assembly file (``connections``, ``paths``), checked on the assembled package: each
+connection bonds bumps to pads, each path assertion holds (docs/assembly.md,
+"Connections and paths"). Their rule ids are ``3DBLOX.*`` whichever file declares them.
 
 The semantics are those of OpenROAD's 3Dblox checker. The stack's regions are the
 nodes of a graph whose edges are
@@ -151,9 +152,14 @@ class RegionShapes:
         return np.concatenate(found) * self.assembled.layout.dbu
 
     def texts(self, region: Region) -> tuple[np.ndarray, list[str]]:
-        """The net texts of the region's bump map (its layer ``REGION_net``), (N, 2) µm
-        and their nets."""
-        return self.layer_texts((region[0], f"{region[1]}_{NET_LAYER}"))
+        """The net texts of the region's bump map (its layer ``REGION_net``, else the
+        part's one bump map, ``net``), (N, 2) µm and their nets."""
+        part, name = region
+        own = f"{name}_{NET_LAYER}"
+        bound = self.assembled.layers.get(part, {})
+        return self.layer_texts(
+            (part, own if own in bound or NET_LAYER not in bound else NET_LAYER)
+        )
 
     def layer_texts(self, layer: tuple[str, str]) -> tuple[np.ndarray, list[str]]:
         """The texts of a part's layer ``(part, layer)``: (N, 2) µm and their strings."""

@@ -33,9 +33,11 @@ from dataclasses import dataclass, field
 import yaml
 
 from adk.assembly.model import (
+    CHIPLET_TYPES,
     FACE_DOWN,
     NET_LAYER,
     PACKAGE,
+    SIDES,
     Assembly,
     Chiplet,
     Connection,
@@ -44,6 +46,7 @@ from adk.assembly.model import (
     PathAssertion,
     Placement,
 )
+from adk.assembly.model import regions as part_regions
 from adk.errors import AdkError, DeckError, Diagnostic
 from adk.lang.model import Span
 from adk.layout.layermap import LimitedSafeLoader, yaml_fault
@@ -70,10 +73,8 @@ CHIPLET_KEYS = (
     "regions",
     "external",
 )
-CHIPLET_TYPES = ("die", "rdl", "ip", "substrate")
 CAD_TYPES = {"design_area": "outline", "seal_ring": "seal_ring", "scribe_line": "scribe_line"}
 REGION_KEYS = ("side", "coords", "bmap", "pmap", "layer", "gds_layer")
-SIDES = ("front", "back", "internal", "internal_ext")
 EXTERNAL_KEYS = (
     "LEF_file",
     "APR_tech_file",
@@ -86,6 +87,8 @@ EXTERNAL_KEYS = (
 UNITS = ("micron", "um")
 DRAWN_BUMP = 2  # database units: the side of a bump drawn from a bump map
 FIRST_DRAWN_LAYER = 1000  # layer numbers for a drawn chiplet's regions without gds_layer
+# written for a part of no type (an assembly file's): an ip, which joins none of its regions
+UNJOINED = Chiplet("ip", False, {})
 
 # orientation (upper case) -> (rotation, mirror about x) in KLayout's order: mirror, then
 # rotation; MY is the mirror about the y axis
@@ -210,8 +213,9 @@ class _Reader:
         if "Header" in fields:
             self._header(fields["Header"], path, stack=True)
         self.path = path
+        netlist: tuple[str, Span] | None = None
         if "Design" in fields:
-            name = self._design(fields["Design"]) or name
+            name, netlist = self._design(fields["Design"], name)
         parts = self._parts(fields.get("ChipletInst"), fields.get("Stack"), root)
         names = {part.name: part for part in parts}
         connections = self._connections(fields.get("Connection"), names)
@@ -228,6 +232,8 @@ class _Reader:
             tuple(paths),
             self.texts,
             {part.name: self.placed_chiplets[part.name] for part in parts},
+            netlist=netlist[0] if netlist else None,
+            netlist_span=netlist[1] if netlist else None,
         )
 
     def _header(self, node: yaml.Node, path: str, stack: bool) -> None:
@@ -258,14 +264,26 @@ class _Reader:
         if self.precision is None or int(text) > self.precision:
             self.precision = int(text)
 
-    def _design(self, node: yaml.Node) -> str | None:
+    def _design(self, node: yaml.Node, name: str) -> tuple[str, tuple[str, Span] | None]:
+        """The design's name (``name`` without one) and the netlist it names, with where."""
         fields = self._mapping(node, DESIGN_KEYS, "Design")
+        netlist = None
         if "external" in fields:
-            self._mapping(fields["external"], ("verilog_file",), "Design external")
+            external = self._mapping(fields["external"], ("verilog_file",), "Design external")
+            if "verilog_file" in external:
+                netlist = self._file(external["verilog_file"], "verilog_file")
         if "name" not in fields:
             self._problem(node, "Design needs 'name'")
+            return name, netlist
+        return self._name(fields["name"], "design name") or name, netlist
+
+    def _file(self, node: yaml.Node, key: str) -> tuple[str, Span] | None:
+        """A file named at ``node``, relative to the file naming it, with where."""
+        text = self._text(node, key)
+        if not text:
             return None
-        return self._name(fields["name"], "design name")
+        folder = os.path.dirname(os.path.abspath(self.path))
+        return os.path.normpath(os.path.join(folder, text)), self._span(node)
 
     # ------------------------------------------------------------ chiplet definitions
     def _chiplet_file(self, path: str, at: Span) -> None:
@@ -578,8 +596,13 @@ class _Reader:
             self._problem(node, "'Connection' must be a mapping of connection names")
             return []
         connections = []
+        seen: set[str] = set()
         for key, value in node.value:
             name = self._name(key, "connection name")
+            if name is not None and name in seen:
+                self._problem(key, f"connection '{name}' is given twice")
+                continue
+            seen.add(name or "")
             if name is None or not isinstance(value, yaml.MappingNode):
                 if name is not None:
                     self._problem(value, f"connection '{name}' must be a mapping of top, bot")
@@ -614,16 +637,12 @@ class _Reader:
         if part not in parts:
             self._problem(node, f"unknown chiplet instance '{part}' ({', '.join(parts)})")
             return ()
-        known = [n for n in parts[part].layers if n in self._region_names(parts[part])]
-        if region not in self._region_names(parts[part]):
+        known = part_regions(parts[part])
+        if region not in known:
             listed = ", ".join(known) or "none"
             self._problem(node, f"chiplet instance '{part}' has no region '{region}' ({listed})")
             return ()
         return part, region
-
-    def _region_names(self, part: Part) -> set[str]:
-        names = {n for n in part.layers if n not in CAD_TYPES.values()}
-        return names | {n[: -len(NET_LAYER) - 1] for n in part.bump_maps}
 
     def _paths(self, node: yaml.Node | None, parts: dict[str, Part]) -> list[PathAssertion]:
         if node is None:
@@ -632,11 +651,16 @@ class _Reader:
             self._problem(node, "'Path' must be a mapping of Path1, Path2, ...")
             return []
         paths = []
+        seen: set[str] = set()
         for key, value in node.value:
             name = self._scalar(key) or ""
             if not re.fullmatch(r"Path[1-9][0-9]*", name):
                 self._problem(key, f"path assertion {name!r} must be named PathN (Path1, Path2)")
                 continue
+            if name in seen:
+                self._problem(key, f"path assertion '{name}' is given twice")
+                continue
+            seen.add(name)
             if not isinstance(value, yaml.SequenceNode) or not value.value:
                 self._problem(value, f"path assertion '{name}' must be a list of regions")
                 continue
@@ -776,7 +800,8 @@ def write_3dblox(
 ) -> list[str]:
     """Write ``assembly`` as a 3Dblox stack ``NAME.3dbx``, its chiplets ``NAME.3dbv`` and
     a ``.bmap`` per bump map, in ``folder``; the files written. Each part is a chiplet of
-    its own, placed on the package with its transform into it. A part's one bump map
+    its own (its type and sides, :data:`UNJOINED` without), placed on the package with its
+    transform into it; the connections, paths and netlist follow. A part's one bump map
     (net layer ``net``) is given to the region ``regions[PART]``, by default its one named
     layer other than ``outline``; the deck then names its nets ``PART.REGION_net``."""
     os.makedirs(folder, exist_ok=True)
@@ -785,20 +810,31 @@ def write_3dblox(
     stack: list[str] = []
     for part in assembly.parts:
         region_of = _region_names_for(part, (regions or {}).get(part.name))
-        chiplets += _chiplet_text(part, folder, region_of, written)
+        chiplet = assembly.chiplets.get(part.name, UNJOINED)
+        chiplets += _chiplet_text(part, chiplet, folder, region_of, written)
         stack += _stack_text(assembly, part)
     chiplet_path = os.path.join(folder, f"{name}.3dbv")
     _write(chiplet_path, _header_text(assembly, None) + "ChipletDef:\n" + "".join(chiplets))
     insts = "".join(f"  {part.name}:\n    reference: {part.name}\n" for part in assembly.parts)
     text = (
         _header_text(assembly, f"{name}.3dbv")
-        + f"Design:\n  name: {assembly.name}\n\nChipletInst:\n{insts}\nStack:\n"
+        + _design_text(assembly, folder)
+        + f"ChipletInst:\n{insts}\nStack:\n"
         + "".join(stack)
         + _connection_text(assembly)
+        + _path_text(assembly)
     )
     stack_path = os.path.join(folder, f"{name}.3dbx")
     _write(stack_path, text)
     return [*written, chiplet_path, stack_path]
+
+
+def _design_text(assembly: Assembly, folder: str) -> str:
+    lines = [f"Design:\n  name: {assembly.name}\n"]
+    if assembly.netlist is not None:
+        netlist = os.path.relpath(assembly.netlist, folder)
+        lines.append(f"  external:\n    verilog_file: {netlist}\n")
+    return "".join(lines) + "\n"
 
 
 def _region_names_for(part: Part, chosen: str | None) -> dict[str, str]:
@@ -824,11 +860,13 @@ def _header_text(assembly: Assembly, include: str | None) -> str:
 
 
 def _chiplet_text(
-    part: Part, folder: str, region_of: dict[str, str], written: list[str]
+    part: Part, chiplet: Chiplet, folder: str, region_of: dict[str, str], written: list[str]
 ) -> list[str]:
     from adk.assembly.bumpmap import bmap_text, load_bump_map
 
-    lines = [f"  {part.name}:\n    type: die\n"]
+    lines = [f"  {part.name}:\n    type: {chiplet.kind}\n"]
+    if chiplet.tsv:
+        lines.append("    tsv: true\n")
     magnification = part.placement.magnification
     if magnification != 1.0:
         lines.append(f"    shrink: {magnification:g}\n")
@@ -841,7 +879,8 @@ def _chiplet_text(
     if regions:
         lines.append("    regions:\n")
     for region in regions:
-        lines.append(f"      {region}:\n        side: front\n")
+        side = chiplet.sides.get(region, "front")
+        lines.append(f"      {region}:\n        side: {side}\n")
         if region in part.layers:
             layer, datatype = part.layers[region]
             lines.append(f'        gds_layer: "{layer};{datatype}"\n')
@@ -882,6 +921,17 @@ def _connection_text(assembly: Assembly) -> str:
             bottom = f"{connection.bottom[0]}.regions.{connection.bottom[1]}"
         lines.append(f"  {connection.name}:\n    top: {top}\n    bot: {bottom}\n")
         lines.append("    thickness: 0\n")
+    return "".join(lines)
+
+
+def _path_text(assembly: Assembly) -> str:
+    if not assembly.paths:
+        return ""
+    lines = ["\nPath:\n"]
+    for path in assembly.paths:
+        lines.append(f"  {path.name}:\n")
+        for part, region, negated in path.entries:
+            lines.append(f"    - {'NOT ' if negated else ''}{part}.regions.{region}\n")
     return "".join(lines)
 
 

@@ -52,7 +52,8 @@ def register(sub: Subparsers) -> None:
         "--netlist",
         metavar="FILE.v",
         help="a structural Verilog netlist of the package, compared with the nets across "
-        "a 3Dblox stack's connections (rule 3DBLOX.NETLIST)",
+        "the assembly's connections (rule 3DBLOX.NETLIST); default: the netlist the file "
+        "names (netlist:, or a 3Dblox Design's verilog_file)",
     )
     check.add_argument(
         "--waivers",

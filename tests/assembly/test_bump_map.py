@@ -48,8 +48,9 @@ def fired(run: AssemblyRun) -> dict[str, list[str]]:
 def test_every_bump_map_of_the_examples_agrees_with_its_layout(name, broken, tmp_path):
     write_assembly_example(name, str(tmp_path), broken)
     run = check_maps(tmp_path)
-    assert len(run.result.outcomes) >= 6
-    assert all(o.status == "pass" for o in run.result.outcomes), fired(run)
+    maps = [o for o in run.result.outcomes if not o.rule.id.startswith("3DBLOX.")]
+    assert len(maps) >= 6  # the stack's connections, broken by a turned die, are not maps
+    assert all(o.status == "pass" for o in maps), fired(run)
 
 
 @pytest.fixture(scope="module")

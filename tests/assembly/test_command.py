@@ -29,6 +29,11 @@ def assembly_with(clean, tmp_path, edit) -> str:
     return str(path)
 
 
+def _without_stack(text: str) -> str:
+    """The assembly file without its connections and paths (they come last)."""
+    return text.split("\nconnections:")[0] + "\n"
+
+
 def run(capsys, *argv: str) -> tuple[int, str, str]:
     code = main(["check-assembly", *argv])
     out, err = capsys.readouterr()
@@ -38,7 +43,8 @@ def run(capsys, *argv: str) -> tuple[int, str, str]:
 def test_a_clean_assembly_exits_0_and_lists_every_rule(clean, tmp_path, capsys):
     code, out, _ = run(capsys, str(clean / ASSEMBLY_FILE), "-o", str(tmp_path / "r.lyrdb"))
     assert code == 0
-    assert "BR.SPAN" in out and "37 rules, 0 failed" in out
+    assert "BR.SPAN" in out and "3DBLOX.PATH.Path2" in out
+    assert "46 rules, 0 failed" in out  # the deck's 37, 7 connections and 2 paths
 
 
 def test_json_names_the_parts_in_every_marker(clean, tmp_path, capsys):
@@ -55,10 +61,10 @@ def test_json_names_the_parts_in_every_marker(clean, tmp_path, capsys):
 @pytest.mark.parametrize(
     ("edit", "expected"),
     [
-        (lambda t: t.replace("rotation: 180", "rotation: 45"), ":45:15: error: 'rotation' must be"),
+        (lambda t: t.replace("rotation: 180", "rotation: 45"), ":50:15: error: 'rotation' must be"),
         (lambda t: t.replace("layout: hbm.gds", "layout: nothing.gds", 1), "error: part 'HBM1': "),
         (lambda t: t.replace("at: [3500, 1000]", "at: [3500.0004, 1000]"), "off the database grid"),
-        (lambda t: t.replace("deck: assembly.adk\n", ""), "nothing to check: give a deck"),
+        (lambda t: _without_stack(t.replace("deck: assembly.adk\n", "")), "nothing to check"),
     ],
 )
 def test_bad_input_exits_2_with_the_file_and_line(clean, tmp_path, capsys, edit, expected):
@@ -147,7 +153,7 @@ def test_the_parts_decks_alone_need_no_assembly_deck(clean, tmp_path):
     (clean / "fom.adk").write_text('layer PAD = 20/0\nrule PAD.A "pad area" : area(PAD) >= 1 mm2\n')
 
     def edit(text: str) -> str:
-        text = text.replace("deck: assembly.adk\n", "")
+        text = _without_stack(text.replace("deck: assembly.adk\n", ""))
         return text.replace("bump_map: fom_bumps.csv", "bump_map: fom_bumps.csv\n    deck: fom.adk")
 
     result = check_assembly(assembly_with(clean, tmp_path, edit)).result

@@ -48,6 +48,8 @@ EXPECTED = {
         "ASIC.BR1.N": 1,
         "ASIC.BR1.NET": 5,  # its five signals (its ground lands elsewhere)
         "ASIC.BR2.NET": 6,  # two bumps on each other's pads, and their nets on each side
+        "3DBLOX.CONN.hbm2_br2": 1,  # HBM2 turned: not one of its bumps on a pad
+        "3DBLOX.CONN.hbm2_fom": 1,
     },
     "interposer": {
         "ASIC.IP": 519,

@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import re
 import textwrap
+from pathlib import Path
 
 import pytest
 
 from adk.assembly import parse_assembly
 from adk.assembly.bumpmap import parse_bump_map
-from adk.assembly.model import PACKAGE
+from adk.assembly.model import PACKAGE, Chiplet
 from adk.errors import DeckError
 
 GOOD = """\
@@ -155,6 +157,135 @@ def test_a_shipped_deck_may_be_named():
 def test_each_fault_is_reported_at_its_place(text, expected):
     found = faults(text)
     assert any(f.startswith(expected) for f in found), found
+
+
+STACK = """\
+netlist: package.v
+parts:
+  IP:
+    layout: ip.gds
+    layers: {outline: 1/0, pad: 20/0, c4: 35/0}
+    type: rdl
+    sides: {c4: back}
+  ASIC: {layout: asic.gds, on: IP, layers: {outline: 1/0, bump: 30/0}, type: die, tsv: true}
+  LID: {layout: lid.gds, layers: {outline: 1/0, glue: 40/0}}
+connections:
+  asic_ip: {top: ASIC.bump, bottom: IP.pad}
+  ip_air: {top: IP.c4, bottom: ~}
+paths:
+  Path1: [ASIC.bump, IP.c4, NOT LID.glue]
+"""
+
+
+def test_connections_paths_and_what_parts_join_are_read():
+    assembly = parse_assembly(STACK, "/work/a.yaml")
+    assert [(c.name, c.top, c.bottom) for c in assembly.connections] == [
+        ("asic_ip", ("ASIC", "bump"), ("IP", "pad")),
+        ("ip_air", ("IP", "c4"), None),
+    ]
+    assert assembly.connections[0].span.line == 11
+    (path,) = assembly.paths
+    assert path.name == "Path1" and path.entries == (
+        ("ASIC", "bump", False),
+        ("IP", "c4", False),
+        ("LID", "glue", True),
+    )
+    assert assembly.chiplets == {
+        "IP": Chiplet("rdl", False, {"pad": "front", "c4": "back"}),
+        "ASIC": Chiplet("die", True, {"bump": "front"}),
+    }  # LID names no type: it joins none of its layers
+    assert assembly.netlist == "/work/package.v" and assembly.netlist_span.line == 1
+
+
+PARTS = (
+    "parts:\n  A: {layout: a.gds, layers: {outline: 1/0, bump: 2/0}}\n"
+    "  B: {layout: b.gds, layers: {pad: 3/0}}\n"
+)
+A_PART = "parts:\n  A: {layout: a.gds, layers: {outline: 1/0, bump: 2/0}, %s}\n"
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        (
+            PARTS + "connections:\n  ab: {top: A.bump, bottom: C.pad}\n",
+            "5:29: unknown part 'C' (A, B)",
+        ),
+        (
+            PARTS + "connections:\n  ab: {top: A.bump, bottom: B.pads}\n",
+            "5:29: part 'B' has no layer 'pads' (pad)",
+        ),
+        (
+            PARTS + "connections:\n  ab: {top: A.outline, bottom: B.pad}\n",
+            "5:13: 'A.outline' is the part's extent, not a layer that connects",
+        ),
+        (
+            PARTS + "connections:\n  ab: {top: A/bump, bottom: B.pad}\n",
+            "5:13: expected PART.LAYER, a layer of a part, not 'A/bump'",
+        ),
+        (
+            PARTS + "connections:\n  ab: {top: A.bump}\n",
+            "5:3: connection 'ab' needs 'top' and 'bottom' (~: to nothing)",
+        ),
+        (
+            PARTS + "connections:\n  ab: {top: A.bump, bot: B.pad}\n",
+            "5:21: unknown key 'bot' in connection 'ab'; expected one of top, bottom",
+        ),
+        (
+            PARTS
+            + "connections:\n  ab: {top: A.bump, bottom: B.pad}\n  ab: {top: A.bump, bottom: ~}\n",
+            "6:3: connection 'ab' is given twice",
+        ),
+        (
+            PARTS + "connections:\n  1ab: {top: A.bump, bottom: B.pad}\n",
+            "5:3: connection name '1ab'",
+        ),
+        (PARTS + "connections: [ab]\n", "4:14: 'connections' must be a mapping"),
+        (PARTS + "connections:\n  ab: A.bump\n", "5:7: connection 'ab' must be a mapping"),
+        (
+            PARTS + "paths:\n  Path1: [A.bump, NOT B.pads]\n",
+            "5:23: part 'B' has no layer 'pads' (pad)",
+        ),
+        (
+            PARTS + "paths:\n  Path1: [A.bump]\n  Path1: [B.pad]\n",
+            "6:3: path 'Path1' is given twice",
+        ),
+        (PARTS + "paths:\n  route: [A.bump]\n", "5:3: path 'route' must be named PathN"),
+        (PARTS + "paths:\n  Path1: A.bump\n", "5:10: path 'Path1' must be a list of PART.LAYER"),
+        (PARTS + "paths: [x]\n", "4:8: 'paths' must be a mapping of Path1, Path2, ..."),
+        (PARTS + "netlist: ''\n", "4:10: 'netlist' must be a non-empty text on one line"),
+        (A_PART % "tsv: true", "2:62: 'tsv' describes the part's type: give 'type'"),
+        (A_PART % "sides: {bump: back}", "2:64: 'sides' describes the part's type: give 'type'"),
+        (A_PART % "type: chip", "2:63: 'type' must be die or rdl or ip or substrate"),
+        (A_PART % "type: die, tsv: yes", "2:73: 'tsv' must be true or false"),
+        (A_PART % "type: die, sides: {pad: back}", "2:76: part 'A' has no layer 'pad' (bump)"),
+        (A_PART % "type: die, sides: {bump: top}", "2:82: 'side' must be front or back or"),
+        (A_PART % "type: die, sides: [bump]", "2:75: 'sides' must map the part's layers to"),
+        (
+            A_PART % "type: die, sides: {bump: back, bump: front}",
+            "2:88: the side of 'bump' is given twice",
+        ),
+    ],
+)
+def test_each_connection_and_path_fault_is_reported_at_its_place(text, expected):
+    found = faults(text)
+    assert any(f.startswith(expected) for f in found), found
+
+
+def test_the_assembly_file_in_docs_assembly_md_is_read():
+    text = (Path(__file__).parents[2] / "docs" / "assembly.md").read_text(encoding="utf-8")
+    block = next(b for b in re.findall(r"^```yaml\n(.*?)^```", text, re.M | re.S) if "parts:" in b)
+    assembly = parse_assembly(block, "/work/fb/assembly.yaml")
+    assert [c.name for c in assembly.connections] == ["asic_br1", "asic_fom"]
+    assert assembly.paths[0].entries[-1] == ("FOM", "pad", True)
+    assert assembly.chiplets == {"ASIC": Chiplet("die", False, {"bump": "front"})}
+    assert assembly.netlist == "/work/fb/package.v"
+
+
+def test_a_part_with_faults_is_not_reported_again_where_it_is_connected():
+    text = PARTS.replace("layout: b.gds", "layout: b.gds, face: under")
+    found = faults(text + "connections:\n  ab: {top: A.bump, bottom: B.pad}\n")
+    assert [f.split(": ", 1)[1] for f in found] == ["'face' must be up or down"]
 
 
 def test_every_fault_of_a_file_is_reported_at_once():

@@ -11,10 +11,12 @@ from pathlib import Path
 import pytest
 
 from adk.assembly import check_assembly, load_assembly
+from adk.assembly.bumpmap import load_bump_map
 from adk.assembly.model import Chiplet
 from adk.assembly.stack_checks import region_graph
-from adk.assembly.threedblox import load_3dbx
+from adk.assembly.threedblox import load_3dbx, write_3dblox
 from adk.errors import AdkError
+from adk.examples.assembly import write_3dblox_example, write_assembly_example
 
 CHIPLETS = """\
 Header: {version: "1.0", unit: micron, precision: 1000}
@@ -201,11 +203,74 @@ def test_cli_reports_the_stack_checks(tmp_path: Path) -> None:
     assert "3DBLOX.PATH.Path2" in text and "only through MID.up, avoided" in text
 
 
-def test_an_assembly_file_has_no_stack_checks(tmp_path: Path) -> None:
-    from adk.examples.assembly import write_assembly_example
+# ---------------------------------------------------------------- from an assembly file
+def _stack_markers(path: Path, deck: Path | None = None) -> list[tuple[str, str, str]]:
+    run = check_assembly(str(path), None if deck is None else str(deck))
+    return sorted(
+        (o.rule.id, m.text, str(m.shape))
+        for o in run.result.outcomes
+        if o.rule.id.startswith("3DBLOX.")
+        for m in o.markers
+    )
 
-    write_assembly_example("focos_bridge", str(tmp_path))
-    assert load_assembly(str(tmp_path / "assembly.yaml")).chiplets == {}
+
+def test_an_assembly_file_declares_what_a_stack_does(tmp_path: Path) -> None:
+    """The example's assembly file and the 3Dblox stack written from it: the same parts'
+    insides, connections and paths."""
+    write_3dblox_example("interposer", str(tmp_path))
+    from_yaml = load_assembly(str(tmp_path / "assembly.yaml"))
+    from_stack = load_3dbx(str(tmp_path / "stack.3dbx"))
+    assert from_yaml.chiplets["IP"] == Chiplet("rdl", False, {"pad": "front", "c4": "back"})
+    assert from_yaml.chiplets == from_stack.chiplets
+    assert [(c.name, c.top, c.bottom) for c in from_yaml.connections] == [
+        (c.name, c.top, c.bottom) for c in from_stack.connections
+    ]
+    assert [(p.name, p.entries) for p in from_yaml.paths] == [
+        (p.name, p.entries) for p in from_stack.paths
+    ]
+    assert from_yaml.paths[1].entries == (("ASIC", "bump", False), ("SUB", "pad", False))
+
+
+@pytest.mark.parametrize("name", ["focos_bridge", "interposer"])
+@pytest.mark.parametrize("broken", [False, True])
+def test_the_examples_connections_and_paths_alike_from_yaml_and_3dblox(
+    tmp_path: Path, name: str, broken: bool
+) -> None:
+    write_3dblox_example(name, str(tmp_path), broken)
+    deck = tmp_path / "assembly.adk"
+    from_yaml = _stack_markers(tmp_path / "assembly.yaml", deck)
+    assert from_yaml == _stack_markers(tmp_path / "stack.3dbx", deck)
+    fired = {rule for rule, *_ in from_yaml}
+    expected = {"3DBLOX.CONN.hbm2_br2", "3DBLOX.CONN.hbm2_fom"}
+    assert fired == (expected if broken and name == "focos_bridge" else set())
+
+
+def test_a_path_broken_alike_from_yaml_and_3dblox(tmp_path: Path) -> None:
+    """Without its connection to BR1, the ASIC, and HBM2 beyond it, are reached from HBM1
+    only through the fan-out module, which both paths avoid."""
+    write_assembly_example("focos_bridge", str(tmp_path), per_layer=True)
+    path = tmp_path / "assembly.yaml"
+    text = path.read_text()
+    path.write_text(text.replace("  asic_br1: {top: ASIC.bump, bottom: BR1.pad}\n", ""))
+    stack = write_3dblox(load_assembly(str(path)), str(tmp_path / "x"), "stack")[-1]
+    from_yaml = _stack_markers(path)
+    assert from_yaml == _stack_markers(Path(stack))
+    assert [text for _, text, _ in from_yaml] == [
+        "path Path1 broken: HBM1.bump reaches ASIC.bump only through FOM.pad, avoided [HBM1, ASIC]",
+        "path Path2 broken: HBM1.bump reaches HBM2.bump only through FOM.pad, avoided [HBM1, HBM2]",
+    ]
+
+
+def test_a_part_without_a_type_joins_none_of_its_layers(tmp_path: Path) -> None:
+    """The interposer without its type: its pads no longer reach its C4 bumps."""
+    write_assembly_example("interposer", str(tmp_path))
+    path = tmp_path / "assembly.yaml"
+    text = path.read_text()
+    path.write_text(text.replace("    type: rdl\n    sides: {pad: front, c4: back}\n", ""))
+    assert "IP" not in load_assembly(str(path)).chiplets
+    (found,) = _stack_markers(path)
+    assert found[0] == "3DBLOX.PATH.Path2"
+    assert found[1].startswith("path Path2 broken: SUB.pad is not reached from ASIC.bump")
 
 
 # ---------------------------------------------------------------- the netlist
@@ -274,13 +339,97 @@ def test_netlist_differences(tmp_path: Path, old: str, new: str, expected: list[
     assert _netlist_markers(tmp_path, NETLIST.replace(old, new))[0] == expected
 
 
-def test_a_netlist_needs_a_stack_with_connections(tmp_path: Path) -> None:
-    from adk.examples.assembly import write_assembly_example
-
+def test_a_netlist_needs_connections(tmp_path: Path) -> None:
     write_assembly_example("focos_bridge", str(tmp_path))
+    path = tmp_path / "assembly.yaml"
+    path.write_text(path.read_text().split("connections:")[0] + "netlist: n.v\n")
     (tmp_path / "n.v").write_text(NETLIST)
     with pytest.raises(AdkError, match="declares none"):
-        check_assembly(str(tmp_path / "assembly.yaml"), netlist=str(tmp_path / "n.v"))
+        check_assembly(str(path), netlist=str(tmp_path / "n.v"))
+    run = check_assembly(str(path))  # named by the file: not compared, with a warning
+    assert f"netlist {tmp_path / 'n.v'}: not compared" in run.result.warnings[0]
+    assert "3DBLOX.NETLIST" not in {o.rule.id for o in run.result.outcomes}
+
+
+def _named_netlist(path: Path, netlist: str) -> None:
+    """The tower's stack naming ``netlist`` as its design's Verilog file."""
+    text = path.read_text()
+    named = "Design: {name: tower, external: {verilog_file: NETLIST}}".replace("NETLIST", netlist)
+    path.write_text(text.replace("Design: {name: tower}", named))
+
+
+def test_the_netlist_the_stack_names(tmp_path: Path) -> None:
+    path = _stack(tmp_path)
+    _named_netlist(path, "tower.v")
+    (tmp_path / "tower.v").write_text(NETLIST.replace(".C(c));\n  MID", ".C(b));\n  MID"))
+    (tmp_path / "good.v").write_text(NETLIST)
+    named = check_assembly(str(path)).result
+    (outcome,) = [o for o in named.outcomes if o.rule.id == "3DBLOX.NETLIST"]
+    assert len(outcome.markers) == 2 and "tower.v" in outcome.rule.description
+    given = check_assembly(str(path), netlist=str(tmp_path / "good.v")).result
+    (outcome,) = [o for o in given.outcomes if o.rule.id == "3DBLOX.NETLIST"]
+    assert outcome.markers == [] and "good.v" in outcome.rule.description
+
+
+def test_a_missing_named_netlist_is_one_line_exit_2(tmp_path: Path) -> None:
+    path = _stack(tmp_path)
+    _named_netlist(path, "gone.v")
+    command = [sys.executable, "-m", "adk", "check-assembly", str(path), "-o", "r.lyrdb"]
+    done = subprocess.run(command, capture_output=True, text=True, cwd=tmp_path)
+    assert done.returncode == 2
+    assert done.stderr == f"adk: error: {path}:2:48: no such netlist file {tmp_path / 'gone.v'}\n"
+    (tmp_path / "tower.v").write_text(NETLIST)
+    given = subprocess.run([*command, "--netlist", "tower.v"], capture_output=True, cwd=tmp_path)
+    assert given.returncode == 1, given.stderr  # --netlist instead: the paths still fail
+
+
+def _package_netlist(folder: Path, unconnected: str = "") -> str:
+    """A netlist of the example whose wires are the bump maps' nets, every part's port N
+    on wire N (but ``unconnected``'s ports, ``.N()``): what the clean example's bumps
+    join."""
+    assembly = load_assembly(str(folder / "assembly.yaml"))
+    nets = {
+        part.name: sorted({n for m in part.bump_maps.values() for n in load_bump_map(m).nets})
+        for part in assembly.parts
+    }
+    wires = sorted({n for names in nets.values() for n in names})
+    lines = [f"module {assembly.name};", f"  wire {', '.join(wires)};"]
+    for part, names in nets.items():
+        ports = ", ".join(f".{n}({n})" for n in names)
+        lines.append(f"  CELL_{part} {part} ({ports});")
+    text = "\n".join([*lines, "endmodule", ""])
+    return text.replace(f".{unconnected}({unconnected})", f".{unconnected}()")
+
+
+@pytest.mark.parametrize("per_layer", [False, True])
+def test_the_netlist_an_assembly_file_names(tmp_path: Path, per_layer: bool) -> None:
+    """The example with the netlist of its own bumps: clean, it matches; the same file
+    names it for its 3Dblox stack, which finds the same."""
+    write_assembly_example("focos_bridge", str(tmp_path), per_layer=per_layer)
+    path = tmp_path / "assembly.yaml"
+    path.write_text(path.read_text() + "netlist: package.v\n")
+    (tmp_path / "package.v").write_text(_package_netlist(tmp_path))
+    assert load_assembly(str(path)).netlist == str(tmp_path / "package.v")
+    run = check_assembly(str(path))
+    (outcome,) = [o for o in run.result.outcomes if o.rule.id == "3DBLOX.NETLIST"]
+    assert outcome.markers == [] and outcome.rule.description.startswith("the netlist package.v")
+    (tmp_path / "cut.v").write_text(_package_netlist(tmp_path, "H1_3"))
+    cut = _netlist_texts(check_assembly(str(path), netlist=str(tmp_path / "cut.v")))
+    assert cut == [
+        "netlist: a bump joins ASIC.H1_3 to BR1.H1_3, but the netlist connects no ASIC.H1_3 "
+        "[ASIC, BR1]",
+        "netlist: a bump joins HBM1.H1_3 to BR1.H1_3, but the netlist connects no HBM1.H1_3 "
+        "[HBM1, BR1]",
+    ]
+    if per_layer:
+        stack = write_3dblox(load_assembly(str(path)), str(tmp_path / "x"), "stack")[-1]
+        assert "verilog_file: ../package.v" in Path(stack).read_text()
+        assert _netlist_texts(check_assembly(stack, netlist=str(tmp_path / "cut.v"))) == cut
+
+
+def _netlist_texts(run) -> list[str]:
+    (outcome,) = [o for o in run.result.outcomes if o.rule.id == "3DBLOX.NETLIST"]
+    return sorted(m.text for m in outcome.markers)
 
 
 def test_cli_compares_a_netlist(tmp_path: Path) -> None:

@@ -13,6 +13,7 @@ import pytest
 
 from adk.assembly import check_assembly, load_assembly
 from adk.assembly.bumpmap import bmap_text, load_bump_map, parse_bmap
+from adk.assembly.model import Chiplet
 from adk.assembly.threedblox import ORIENTS, load_3dbx, write_3dblox
 from adk.errors import DeckError
 from adk.examples.assembly import write_3dblox_example, write_assembly_example
@@ -122,6 +123,15 @@ Path:
 TOP_BMAP = "# top die\nb1 BUMP 10 10 A A\nb2 BUMP 30 10 B B\nb3 BUMP 50 10 - -\n"
 BASE_BMAP = "p1 PAD 190 110 - A\np2 PAD 170 110 - B\np3 PAD 150 110 - -\n"
 
+# the netlist the stack names (Design: external: verilog_file)
+NETLIST = """\
+module demo;
+  wire a, b;
+  TOPDIE TOP (.A(a), .B(b));
+  BASE BASE (.A(a), .B(b));
+endmodule
+"""
+
 DECK = """\
 deck demo "3Dblox demo" version "1.0"
 layer TOP_BASE = TOP.outline and BASE.outline
@@ -135,6 +145,7 @@ def _stack(folder: Path, stack: str = STACK, chiplets: str = CHIPLETS, top: str 
     (folder / "top.bmap").write_text(top)
     (folder / "base.bmap").write_text(BASE_BMAP)
     (folder / "demo.adk").write_text(DECK)
+    (folder / "top.v").write_text(NETLIST)
     path = folder / "demo.3dbx"
     path.write_text(stack)
     return path
@@ -168,6 +179,8 @@ def test_every_construct_is_read(tmp_path: Path) -> None:
         ("Path1", (("TOP", "front", False), ("BASE", "pads", False))),
         ("Path2", (("TOP", "front", False), ("TOP", "back", True))),
     ]
+    assert assembly.netlist == str(tmp_path / "top.v")
+    assert assembly.chiplets["BASE"] == Chiplet("substrate", False, {"pads": "front"})
 
 
 @pytest.mark.parametrize("orient", [*ORIENTS, "MZ", "MZ_R90", "MZ_MX", "MZ_MY_R90", "r90"])
@@ -224,6 +237,16 @@ def test_orientations(tmp_path: Path, orient: str) -> None:
             "demo.3dbx:29:10: 'loc' must be a list of 2 numbers",
         ),
         ("    z: 100\n", "", "demo.3dbx:29:5: Stack entry 'TOP' needs 'z'"),
+        (
+            "    bot: ~",
+            "    bot: ~\n  top_base:\n    top: TOP.regions.back\n    bot: ~",
+            "demo.3dbx:41:3: connection 'top_base' is given twice",
+        ),
+        (
+            "  Path2:",
+            "  Path1:",
+            "demo.3dbx:46:3: path assertion 'Path1' is given twice",
+        ),
         ("  unit: micron", "  unit: mm", "demo.3dbx:3:9: 'unit' must be micron, not 'mm'"),
         (
             "Stack:",
@@ -341,7 +364,9 @@ def test_stack_without_layouts_is_checked_at_bump_level(tmp_path: Path) -> None:
     assert _markers(check_assembly(str(path), str(tmp_path / "demo.adk"))) == []
     swapped = TOP_BMAP.replace("A A", "X B").replace("B B", "Y A")
     run = check_assembly(str(_stack(tmp_path, top=swapped)), str(tmp_path / "demo.adk"))
-    texts = [text for rule, text, _ in _markers(run)]
+    texts = [text for rule, text, _ in _markers(run) if rule in ("ALIGN", "NETS")]
+    shorts = [text for rule, text, _ in _markers(run) if text.startswith("netlist short")]
+    assert len(shorts) == 2  # the netlist the stack names sees the swap too
     assert texts == [
         "net A (TOP.front_net) on net B (BASE.pads_net) [TOP, BASE]",
         "net A of BASE.pads_net lands on no TOP.front_net of its net [TOP, BASE]",

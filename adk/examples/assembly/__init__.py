@@ -2,8 +2,9 @@
 the assembly file (YAML) and the assembly's deck, clean or with planted errors.
 
 An example module defines ``NAME``, ``parts(broken) -> {name: PartDrawing}``, ``PLANTED``
-(rule -> the parts its markers may name in the broken variant, and why) and its deck as
-``NAME.adk`` beside it. ``adk example-assembly NAME FOLDER [--broken]`` writes one.
+(rule -> the parts its markers may name in the broken variant, and why), the stack's
+connectivity (``TYPES`` and ``SIDES`` of the parts, ``CONNECTIONS``, ``PATHS``) and its
+deck as ``NAME.adk`` beside it. ``adk example-assembly NAME FOLDER [--broken]`` writes one.
 """
 
 from __future__ import annotations
@@ -120,7 +121,9 @@ def _write(folder: str, file: str, text: str) -> str:
 def assembly_yaml(
     name: str, title: str, drawings: dict[str, PartDrawing], per_layer: bool = False
 ) -> str:
-    """The assembly file: every part with its layout, placement, layers and bump map."""
+    """The assembly file: every part with its layout, placement, layers, bump map and
+    type, then the connections and paths."""
+    module = example(name)
     lines = [f"# {title}", f"assembly: {name}", f"deck: {DECK_FILE}", "parts:"]
     for drawing in drawings.values():
         where = drawing.where
@@ -143,7 +146,28 @@ def assembly_yaml(
         elif drawing.bump_maps:
             maps = ", ".join(f"{layer}: {file}" for layer, file in drawing.bump_maps.items())
             lines.append(f"    bump_map: {{{maps}}}")
+        lines += _connectivity_yaml(module, drawing.name)
+    lines += _stack_yaml(module)
     return "\n".join(lines) + "\n"
+
+
+def _connectivity_yaml(module: ModuleType, part: str) -> list[str]:
+    """The part's type and the sides of its layers not on its front."""
+    lines = [f"    type: {module.TYPES[part]}"]
+    sides = module.SIDES.get(part, {})
+    if sides:
+        lines.append(f"    sides: {{{', '.join(f'{k}: {v}' for k, v in sides.items())}}}")
+    return lines
+
+
+def _stack_yaml(module: ModuleType) -> list[str]:
+    """The connections, top bumps on bottom pads, and the path assertions."""
+    lines = ["connections:"]
+    for name, (top, bottom) in module.CONNECTIONS.items():
+        lines.append(f"  {name}: {{top: {top}, bottom: {bottom}}}")
+    lines.append("paths:")
+    lines += [f"  {name}: [{', '.join(entries)}]" for name, entries in module.PATHS.items()]
+    return lines
 
 
 def _has(drawing: PartDrawing, layer: str) -> bool:

@@ -96,6 +96,31 @@ def _broken(drawn: dict[str, PartDrawing]) -> dict[str, PartDrawing]:
     return drawn
 
 
+# the stack's connectivity (docs/assembly.md, "Connections and paths"): what each part
+# joins inside it, which bumps bond to which pads, and the routes that must exist
+TYPES = {
+    "FOM": "substrate",
+    "BR1": "rdl",
+    "BR2": "rdl",
+    "ASIC": "die",
+    "HBM1": "die",
+    "HBM2": "die",
+}
+SIDES: dict[str, dict[str, str]] = {}  # every region on its part's front
+CONNECTIONS = {
+    "hbm1_br1": ("HBM1.bump", "BR1.pad"),
+    "hbm1_fom": ("HBM1.bump", "FOM.pad"),
+    "asic_br1": ("ASIC.bump", "BR1.pad"),
+    "asic_br2": ("ASIC.bump", "BR2.pad"),
+    "asic_fom": ("ASIC.bump", "FOM.pad"),
+    "hbm2_br2": ("HBM2.bump", "BR2.pad"),
+    "hbm2_fom": ("HBM2.bump", "FOM.pad"),
+}
+PATHS = {
+    "Path1": ("HBM1.bump", "ASIC.bump", "NOT FOM.pad"),  # over the bridge, not the module
+    "Path2": ("HBM1.bump", "HBM2.bump", "NOT FOM.pad"),
+}
+
 # rule -> the parts its markers may name in the broken variant, and why it fires
 PLANTED = {
     "DIE.APART.H2": (("ASIC", "HBM2"), "HBM2 turned by 90 degrees lies over the ASIC"),
@@ -113,4 +138,6 @@ PLANTED = {
     "ASIC.BR1.N": (("ASIC", "BR1"), "the ASIC misses its top row of bumps over BR1"),
     "ASIC.BR1.NET": (("ASIC", "BR1"), "the missing row's five signals land nowhere"),
     "ASIC.BR2.NET": (("ASIC", "BR2"), "two signals swapped in the ASIC's bump map"),
+    "3DBLOX.CONN.hbm2_br2": (("HBM2", "BR2"), "HBM2 turned: none of its bumps on BR2's pads"),
+    "3DBLOX.CONN.hbm2_fom": (("HBM2", "FOM"), "HBM2 turned: none of its bumps on the module's"),
 }

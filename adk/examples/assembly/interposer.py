@@ -96,6 +96,21 @@ def _broken(drawn: dict[str, PartDrawing]) -> dict[str, PartDrawing]:
     return drawn
 
 
+# the stack's connectivity (docs/assembly.md, "Connections and paths"): what each part
+# joins inside it, which bumps bond to which pads, and the routes that must exist
+TYPES = {"SUB": "substrate", "IP": "rdl", "ASIC": "die", "HBM1": "die", "HBM2": "die"}
+SIDES = {"IP": {"pad": "front", "c4": "back"}}  # the interposer joins its two faces
+CONNECTIONS = {
+    "asic_ip": ("ASIC.bump", "IP.pad"),
+    "hbm1_ip": ("HBM1.bump", "IP.pad"),
+    "hbm2_ip": ("HBM2.bump", "IP.pad"),
+    "ip_sub": ("IP.c4", "SUB.pad"),
+}
+PATHS = {
+    "Path1": ("HBM1.bump", "ASIC.bump", "NOT SUB.pad"),  # die to die on the interposer
+    "Path2": ("ASIC.bump", "SUB.pad"),  # through the interposer, pads to C4
+}
+
 # rule -> the parts its markers may name in the broken variant, and why it fires
 PLANTED = {
     "ASIC.IP": (("ASIC", "IP"), "the ASIC turned by 90 degrees: its bumps off their pads"),
