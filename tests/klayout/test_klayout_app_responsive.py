@@ -350,7 +350,8 @@ def _check_progress(found: dict, rules: list[str]) -> None:
         later = [t for t, p, *_ in found["steps"] if p == phase and t > reported[0]]
         behind.append(at - later[0] if later and later[0] < at else 0.0)
     print(f"the bar was at most {max(behind):.2f} s behind the worker")
-    assert max(behind) < 1.5
+    # quiet: under 0.8 s; the bound leaves room for a shared machine's stalls
+    assert max(behind) < 2.0
     order = list(dict.fromkeys(seen))
     assert order == [rule for rule in rules if rule in order]
     assert {"RDL1.W", "RDL1.S", "RDL2.W", "RDL2.S", "RDL3.W", "RDL3.S"} <= set(order)
