@@ -45,6 +45,12 @@ class AssemblyRun:
     result: RunResult
 
 
+def read_assembly_file(path: str) -> Assembly:
+    """An assembly file (YAML) or a 3Dblox stack (``.3dbx``), read and validated; no
+    layout is read. Raises AdkError on bad input."""
+    return load_3dbx(path) if is_3dblox(path) else load_assembly(path)
+
+
 def load_assembly_deck(assembly: Assembly, deck: str, deck_roots: Iterable[str] = ()) -> Deck:
     """The assembly's deck, its ``PART.LAYER`` names bound to the assembled layers."""
     return builder.load_deck(
@@ -70,7 +76,7 @@ def check_assembly(
     the one the file names).
     Decks (and the netlist) are read before any layout, so a fault is reported at once.
     Raises AdkError or DeckError on bad input."""
-    assembly = load_3dbx(path) if is_3dblox(path) else load_assembly(path)
+    assembly = read_assembly_file(path)
     deck_path = deck or assembly.deck
     roots = list(deck_roots)
     main = load_assembly_deck(assembly, deck_path, roots) if deck_path else None

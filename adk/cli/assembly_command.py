@@ -5,10 +5,10 @@ from __future__ import annotations
 
 import argparse
 import os
-import sys
 
 from adk.cli.common import EXIT_CLEAN, Subparsers
 from adk.cli.deck_commands import add_deck_root_option
+from adk.cli.report_options import add_report_options, load_review_inputs, review_and_report
 
 EXAMPLES = ("focos_bridge", "interposer")  # adk.examples.assembly.EXAMPLES, without KLayout
 
@@ -55,11 +55,10 @@ def register(sub: Subparsers) -> None:
         "the assembly's connections (rule 3DBLOX.NETLIST); default: the netlist the file "
         "names (netlist:, or a 3Dblox Design's verilog_file)",
     )
-    check.add_argument(
-        "--waivers",
-        metavar="FILE.yaml",
-        help="waiver file: the violations it names (by rule and box, or rule and net) are "
-        "reported as waived and do not fail",
+    add_report_options(
+        check,
+        waivers_help="waiver file: the violations it names (by rule and box, or rule and "
+        "net) are reported as waived and do not fail",
     )
     check.add_argument(
         "--strict", action="store_true", help="fail on violations of warning and info rules too"
@@ -93,16 +92,11 @@ def register(sub: Subparsers) -> None:
 
 def check_assembly_command(args: argparse.Namespace) -> int:
     from adk.assembly import check_assembly, write_assembled
-    from adk.cli.check_command import exit_code, rule_error_line, unchecked_message
-    from adk.report.json_report import report_json
+    from adk.cli.check_command import finish_run
     from adk.report.markers import default_report
-    from adk.report.review import review_run
-    from adk.report.reviewed_markers import write_reviewed_markers
-    from adk.report.text_report import text_summary
-    from adk.report.waivers import load_waivers
 
     output = args.output or default_report(_stem(args.assembly))
-    waivers = load_waivers(args.waivers) if args.waivers else None  # bad input fails first
+    review_inputs = load_review_inputs(args, output)  # bad input fails before any layout
     run = check_assembly(
         args.assembly,
         args.deck,
@@ -113,22 +107,10 @@ def check_assembly_command(args: argparse.Namespace) -> int:
     )
     if args.write_assembled:
         write_assembled(run.assembled, args.write_assembled)
-    review = review_run(run.result, waivers, waivers_path=args.waivers, strict=args.strict)
-    result = review.with_warnings(run.result)
-    write_reviewed_markers(result, output, review)
-    if args.format == "json":
-        print(report_json(result, review, report_path=output))
-    elif not args.quiet:
-        print(text_summary(result, review))
-        print(f"markers: {output}")
-        if args.write_assembled:
-            print(f"assembled layout: {args.write_assembled}")
-    unchecked = [] if args.allow_unchecked else result.unchecked()
-    if unchecked:
-        print(unchecked_message(result, unchecked), file=sys.stderr)
-    for outcome in result.failed_to_run():
-        print(rule_error_line(outcome), file=sys.stderr)
-    return exit_code(review.counted(result), args.strict, unchecked)
+    layout = run.assembled.loaded(args.write_assembled)
+    result, review = review_and_report(args, run.result, review_inputs, output, layout)
+    written = (f"assembled layout: {args.write_assembled}",) if args.write_assembled else ()
+    return finish_run(args, result, review, output, written)
 
 
 def _stem(path: str) -> str:

@@ -17,12 +17,10 @@ from adk.cli.common import (
     seconds,
 )
 from adk.cli.deck_commands import add_deck_root_option
-from adk.report.options import DEFAULT_TOLERANCE, FAIL_ON, FORMATS, ReportSpec, parse_report_spec
+from adk.cli.report_options import add_report_options, load_review_inputs, review_and_report
 
 if TYPE_CHECKING:  # the command line imports KLayout only when a command needs it
-    from adk.report.baseline import Baseline
     from adk.report.review import Review
-    from adk.report.waivers import Waiver
     from adk.run.result import RuleOutcome, RunResult
 
 # no violation among the rules checked, but rules not checked (every layer they read is
@@ -69,39 +67,7 @@ def register(sub: Subparsers) -> None:
         help="run only this rule, or the rules of this category (repeatable)",
     )
     check.add_argument("--format", choices=("table", "json"), default="table")
-    check.add_argument(
-        "--report",
-        action="append",
-        type=_report_spec,
-        default=[],
-        dest="reports",
-        metavar="FORMAT:PATH",
-        help=f"also write a report: {', '.join(FORMATS)} (repeatable; docs/reports.md)",
-    )
-    check.add_argument(
-        "--waivers",
-        metavar="FILE.yaml",
-        help="waiver file: the violations it names are reported as waived and do not fail",
-    )
-    check.add_argument(
-        "--baseline",
-        metavar="OLD.lyrdb",
-        help="an earlier report (.lyrdb or JSON): its violations are existing, others new",
-    )
-    check.add_argument(
-        "--fail-on",
-        choices=FAIL_ON,
-        default="any",
-        help="fail on any violation not waived (default), or only on new ones (--baseline)",
-    )
-    check.add_argument(
-        "--match-tolerance",
-        type=_tolerance,
-        default=DEFAULT_TOLERANCE,
-        metavar="UM",
-        help="how far in um a violation's box may lie from a baseline marker's, or a "
-        f"waiver's that sets none, and still match (default {DEFAULT_TOLERANCE})",
-    )
+    add_report_options(check)
     check.add_argument(
         "--flat-markers",
         action="store_true",
@@ -181,9 +147,7 @@ def _positive_float(text: str) -> float:
 
 def check_layout(args: argparse.Namespace) -> int:
     import adk
-    from adk.report.json_report import report_json
     from adk.report.markers import default_report
-    from adk.report.text_report import text_summary
 
     deck = adk.load_deck(args.deck, args.layer_map, deck_roots=args.deck_roots)
     loaded = adk.read_layout(args.layout, args.top or args.cell)
@@ -202,11 +166,29 @@ def check_layout(args: argparse.Namespace) -> int:
         cell=args.cell,
     )
     result, review = review_and_report(args, result, review_inputs, output)
+    return finish_run(args, result, review, output)
+
+
+def finish_run(
+    args: argparse.Namespace,
+    result: RunResult,
+    review: Review,
+    output: str,
+    written: tuple[str, ...] = (),
+) -> int:
+    """Print the summary (or the JSON), the rules not checked and the rules that failed
+    to run; the exit code. ``written``: lines naming other files written, after the
+    marker database's."""
+    from adk.report.json_report import report_json
+    from adk.report.text_report import text_summary
+
     if args.format == "json":
         print(report_json(result, review, report_path=output))
     elif not args.quiet:
         print(text_summary(result, review))
         print(f"markers: {output}")
+        for line in written:
+            print(line)
     unchecked = [] if args.allow_unchecked else result.unchecked()
     if unchecked:
         print(unchecked_message(result, unchecked), file=sys.stderr)
@@ -280,66 +262,3 @@ def show_progress(done: int, total: int, label: str) -> None:
     end = "\n" if done == total else ""
     sys.stderr.write(f"\r[{'#' * filled}{'.' * (width - filled)}] {done}/{total} {label:<24}{end}")
     sys.stderr.flush()
-
-
-def _report_spec(text: str) -> ReportSpec:
-    try:
-        return parse_report_spec(text)
-    except ValueError as exc:
-        raise argparse.ArgumentTypeError(str(exc)) from None
-
-
-def _tolerance(text: str) -> float:
-    try:
-        value = float(text)
-    except ValueError:
-        value = -1.0
-    if not 0 <= value < float("inf"):
-        raise argparse.ArgumentTypeError(f"expected a distance in um, 0 or more, not {text!r}")
-    return value
-
-
-def load_review_inputs(
-    args: argparse.Namespace, output: str
-) -> tuple[list[Waiver] | None, Baseline | None]:
-    """The waivers and the baseline, read before the run: bad input then fails at once,
-    leaving every earlier report as it was."""
-    from adk.errors import AdkError
-    from adk.report.baseline import load_baseline
-    from adk.report.options import check_distinct
-    from adk.report.waivers import load_waivers
-
-    if args.fail_on == "new" and not args.baseline:
-        raise AdkError("--fail-on new needs --baseline: new is against a baseline")
-    check_distinct(args.reports, output)
-    waivers = load_waivers(args.waivers, args.match_tolerance) if args.waivers else None
-    baseline = load_baseline(args.baseline) if args.baseline else None
-    return waivers, baseline
-
-
-def review_and_report(
-    args: argparse.Namespace,
-    result: RunResult,
-    inputs: tuple[list[Waiver] | None, Baseline | None],
-    output: str,
-) -> tuple[RunResult, Review]:
-    """Match the waivers and the baseline, then write the marker database and the
-    reports; the result returned carries the review's warnings."""
-    from adk.report.outputs import write_reports
-    from adk.report.review import review_run
-    from adk.report.reviewed_markers import write_reviewed_markers
-
-    waivers, baseline = inputs
-    review = review_run(
-        result,
-        waivers,
-        baseline,
-        waivers_path=args.waivers,
-        tolerance=args.match_tolerance,
-        fail_on=args.fail_on,
-        strict=args.strict,
-    )
-    result = review.with_warnings(result)
-    write_reviewed_markers(result, output, review)
-    write_reports(args.reports, result, review, output)
-    return result, review

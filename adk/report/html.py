@@ -10,7 +10,9 @@ fifty rules with twenty pictures each would make a page of tens of megabytes tha
 browser parses before it shows anything, while with files it shows the text at once.
 
 The layout is read again from ``result.layout_path``: reports receive the run's result,
-not the layout it was made from. The run itself is not touched."""
+not the layout it was made from; a caller whose layout exists in memory only (an
+assembled package) hands it over, and a copy of it is drawn. The run itself is not
+touched."""
 
 from __future__ import annotations
 
@@ -28,7 +30,7 @@ from adk.checks.base import Marker
 from adk.errors import AdkError
 from adk.lang.model import Rule
 from adk.layout.context import LayoutContext
-from adk.layout.reader import read_layout
+from adk.layout.reader import LoadedLayout, read_layout
 from adk.report import pictures
 from adk.report.atomic import _umask, write_text_atomically
 from adk.report.review import MarkerReview, Review
@@ -57,14 +59,19 @@ def write_html(
     review: Review | None = None,
     info: RunInfo | None = None,
     limit: int = PICTURES_PER_RULE,
+    layout: LoadedLayout | None = None,
 ) -> None:
     """Write the report into the folder ``path`` (made when absent). The pictures are drawn
     into a fresh folder that then replaces the old one, and the page is written last, so
-    an earlier report stays whole until the new one is."""
+    an earlier report stays whole until the new one is. ``layout``: the layout checked,
+    when it is not to be read again from ``result.layout_path``; it is left as it is."""
     folder = _folder(path)
     staging = _staging(folder, path)
     try:
-        page = _draw_page(result, review or Review(), info or run_info(result), staging, limit)
+        loaded = _layout_to_draw(result, layout)
+        page = _draw_page(
+            result, loaded, review or Review(), info or run_info(result), staging, limit
+        )
         _replace(staging, os.path.join(folder, PICTURES))
     except AdkError:
         raise
@@ -107,9 +114,23 @@ def _replace(staging: str, target: str) -> None:
 
 
 # ---------------------------------------------------------------- drawing
-def _draw_page(result: RunResult, review: Review, info: RunInfo, staging: str, limit: int) -> str:
+def _layout_to_draw(result: RunResult, layout: LoadedLayout | None) -> LoadedLayout:
+    if layout is None:
+        return read_layout(result.layout_path, result.top_cell)
+    # the layout view frees the layout it shows: it gets a copy, the caller keeps its own
+    copy = layout.layout.dup()
+    return LoadedLayout(layout.path, copy, copy.cell(layout.top.cell_index()))
+
+
+def _draw_page(
+    result: RunResult,
+    loaded: LoadedLayout,
+    review: Review,
+    info: RunInfo,
+    staging: str,
+    limit: int,
+) -> str:
     started = time.perf_counter()
-    loaded = read_layout(result.layout_path, result.top_cell)
     # the maps first: the layout view takes the layout over and frees it when it closes
     context = LayoutContext(loaded, result.deck.layers, result.deck.units)
     maps = _density_section(result, context, staging) + _bump_section(result, context, staging)
