@@ -14,10 +14,11 @@ def register(sub: Subparsers) -> None:
     waive = sub.add_parser(
         "waive",
         help="write waivers for violations of a report",
-        description="Append waiver entries (rule, box in um, reason, owner, expiry) for "
-        "violations of a report to a waiver file for adk check --waivers. REPORT is a "
+        description="Append waiver entries (rule, box in um or net, reason, owner, expiry) "
+        "for violations of a report to a waiver file for adk check --waivers. REPORT is a "
         "marker database (.lyrdb), the waiver database KLayout's marker browser saves "
-        "(REPORT.lyrdb.w) or a JSON report. See docs/reports.md.",
+        "(REPORT.lyrdb.w) or a JSON report (which alone gives the markers' nets, for "
+        "--net). See docs/reports.md.",
     )
     waive.add_argument("report", metavar="REPORT")
     waive.add_argument("--rule", metavar="ID", help="the rule whose violations to waive")
@@ -30,6 +31,13 @@ def register(sub: Subparsers) -> None:
         metavar="N",
         dest="items",
         help="the rule's N-th violation, from 1, in the report's order (repeatable)",
+    )
+    which.add_argument(
+        "--net",
+        type=_net_name,
+        metavar="NET",
+        help="the rule's violations that involve the net, as one entry naming the net "
+        "(REPORT a JSON report: a marker database does not give nets)",
     )
     which.add_argument(
         "--klayout-waived",
@@ -61,6 +69,13 @@ def _item_number(text: str) -> int:
     return int(text)
 
 
+def _net_name(text: str) -> str:
+    """A net as waiver files write it: a word without spaces."""
+    if not text or any(c.isspace() for c in text):
+        raise argparse.ArgumentTypeError(f"expected a net's name without spaces, not {text!r}")
+    return text
+
+
 def _date(text: str) -> datetime.date:
     try:
         return datetime.date.fromisoformat(text)
@@ -70,14 +85,25 @@ def _date(text: str) -> datetime.date:
 
 def waive_markers(args: argparse.Namespace) -> int:
     from adk.report.report_reader import read_report
-    from adk.report.waiving import Selection, append_waivers, new_waivers, selected_markers
+    from adk.report.waiving import (
+        Selection,
+        append_waivers,
+        net_waiver,
+        new_waivers,
+        selected_markers,
+    )
 
     if not args.klayout_waived and (args.rule is None or args.reason is None):
-        args.parser.error("--all and --item need --rule and --reason")
+        args.parser.error("--all, --item and --net need --rule and --reason")
     report = read_report(args.report)
-    selection = Selection(args.rule, tuple(args.items or ()), args.all, args.klayout_waived)
+    selection = Selection(
+        args.rule, tuple(args.items or ()), args.all, args.klayout_waived, args.net
+    )
     markers = selected_markers(report, selection)
-    waivers = new_waivers(report, markers, args.reason, args.owner, args.expires)
+    if args.net is not None:
+        waivers = [net_waiver(markers, args.net, args.reason, args.owner, args.expires)]
+    else:
+        waivers = new_waivers(report, markers, args.reason, args.owner, args.expires)
     added, present = append_waivers(args.output, waivers)
     already = f" ({present} already there)" if present else ""
     print(f"{added} waiver{'' if added == 1 else 's'} added to {args.output}{already}")

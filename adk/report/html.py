@@ -3,7 +3,8 @@ opens from the file system with no server, no script and nothing from the networ
 
 It gives the run's facts and the summary table, then a section per rule with a picture of
 each violation (the first :data:`PICTURES_PER_RULE`) drawn by KLayout's layout view, its
-text beneath, then density maps of the layout's polygon and bump layers.
+text beneath, then density maps of the layout's polygon and bump layers. The rules of a
+category the deck names are grouped in a section of the category.
 
 The pictures are files beside the page rather than ``data:`` URIs inside it: a deck of
 fifty rules with twenty pictures each would make a page of tens of megabytes that a
@@ -33,6 +34,7 @@ from adk.layout.context import LayoutContext
 from adk.layout.reader import LoadedLayout, read_layout
 from adk.report import pictures
 from adk.report.atomic import _umask, write_text_atomically
+from adk.report.categories import named_categories
 from adk.report.review import MarkerReview, Review
 from adk.report.rule_table import rule_row
 from adk.report.run_info import RunInfo, run_info
@@ -135,9 +137,19 @@ def _draw_page(
     context = LayoutContext(loaded, result.deck.layers, result.deck.units)
     maps = _density_section(result, context, staging) + _bump_section(result, context, staging)
     painter = pictures.ViolationPainter(loaded, result.deck)
+    categories = named_categories(outcome.rule for outcome in result.outcomes)
     try:
         sections = [
-            _rule_section(position, outcome, review, painter, staging, limit, result.deck.units)
+            _rule_section(
+                position,
+                outcome,
+                review,
+                painter,
+                staging,
+                limit,
+                result.deck.units,
+                nested=outcome.rule.reported_under in categories,
+            )
             for position, outcome in enumerate(result.outcomes)
         ]
         legend = painter.legend()
@@ -148,9 +160,9 @@ def _draw_page(
         _heading(result),
         _facts(info),
         _messages(result, review),
-        _summary(result),
+        _summary(result, categories),
         _legend(legend),
-        *sections,
+        *_grouped(result.outcomes, sections, categories),
         maps,
         _footer(seconds),
     ]
@@ -165,7 +177,9 @@ def _rule_section(
     staging: str,
     limit: int,
     unit: str,
+    nested: bool = False,
 ) -> str:
+    """The rule's section; ``nested``: in its category's section."""
     rule = outcome.rule
     figures = []
     for index, marker in enumerate(outcome.markers[:limit]):
@@ -174,7 +188,21 @@ def _rule_section(
         detail = "; ".join(filter(None, (_filing(marker), _standing(review.of(rule.id, index)))))
         figures.append(Figure(f"{PICTURES}/{name}", marker.text, detail))
     more = len(outcome.markers) - len(figures)
-    return _rule_html(outcome, figures, more, unit)
+    return _rule_html(outcome, figures, more, unit, nested)
+
+
+def _grouped(outcomes: list[RuleOutcome], sections: list[str], categories: dict) -> list[str]:
+    """The rules' sections, those of a category the deck names in one section of the
+    category, at the place of its first rule."""
+    groups: dict[str, list[tuple[RuleOutcome, str]]] = {}
+    for outcome, section in zip(outcomes, sections):
+        category = outcome.rule.reported_under
+        key = f"category {category}" if category in categories else f"rule {outcome.rule.id}"
+        groups.setdefault(key, []).append((outcome, section))
+    return [
+        _category_html(members) if key.startswith("category ") else members[0][1]
+        for key, members in groups.items()
+    ]
 
 
 def _file_safe(text: str) -> str:
@@ -306,20 +334,24 @@ def _messages(result: RunResult, review: Review) -> str:
     return f'<section id="messages"><h2>Warnings and notes</h2>\n<ul>\n{items}\n</ul></section>'
 
 
-def _summary(result: RunResult) -> str:
-    rows = "\n".join(_summary_row(outcome) for outcome in result.outcomes)
+def _summary(result: RunResult, categories: dict) -> str:
+    """The rules' table; with a column of the category each rule is reported under (its
+    id when it names none, as in the text table) when the deck names a category."""
+    rows = "\n".join(_summary_row(outcome, categories) for outcome in result.outcomes)
+    category = "<th>category</th>" if categories else ""
     return (
         '<section id="summary"><h2>Rules</h2>\n<table class="summary">\n'
-        "<thead><tr><th>rule</th><th>severity</th><th>status</th><th>count</th>"
+        f"<thead><tr><th>rule</th>{category}<th>severity</th><th>status</th><th>count</th>"
         "<th>worst</th><th>description</th></tr></thead>\n"
         f"<tbody>\n{rows}\n</tbody></table></section>"
     )
 
 
-def _summary_row(outcome: RuleOutcome) -> str:
+def _summary_row(outcome: RuleOutcome, categories: dict) -> str:
     rule, worst = outcome.rule, outcome.worst()
     return (
         f'<tr><td><a href="#{_anchor(rule.id)}">{_e(rule.id)}</a></td>'
+        f"{_category_cell(rule, categories)}"
         f'<td class="{_e(rule.severity)}">{_e(rule.severity)}</td>'
         f'<td class="{_status_class(outcome)}">{_e(outcome.status)}</td>'
         f'<td class="count">{_placed(len(outcome.markers), outcome.placed, short=True)}</td>'
@@ -327,8 +359,21 @@ def _summary_row(outcome: RuleOutcome) -> str:
     )
 
 
+def _category_cell(rule: Rule, categories: dict) -> str:
+    if not categories:
+        return ""
+    category = rule.reported_under
+    if category not in categories:
+        return f"<td>{_e(category)}</td>"
+    return f'<td><a href="#{_category_anchor(category)}">{_e(category)}</a></td>'
+
+
 def _anchor(rule_id: str) -> str:
     return _e(f"rule-{rule_id}")
+
+
+def _category_anchor(category: str) -> str:
+    return _e(f"category-{category}")
 
 
 def _status_class(outcome: RuleOutcome) -> str:
@@ -349,12 +394,33 @@ def _legend(styles: list[pictures.LayerStyle]) -> str:
     )
 
 
-def _rule_html(outcome: RuleOutcome, figures: list[Figure], more: int, unit: str) -> str:
+def _category_html(members: list[tuple[RuleOutcome, str]]) -> str:
+    """A category's heading, its rules and markers counted, then its rules' sections."""
+    category = members[0][0].rule.reported_under
+    outcomes = [outcome for outcome, _ in members]
+    markers = _placed(sum(len(o.markers) for o in outcomes), sum(o.placed for o in outcomes))
+    rules = ", ".join(outcome.rule.id for outcome in outcomes)
+    return "\n".join(
+        [
+            f'<section class="category" id="{_category_anchor(category)}">',
+            f"<h2>{_e(category)} <small>category: {_e(rules)}</small></h2>",
+            f"<p>{_rules(len(outcomes))} reported under {_e(category)}, {markers}.</p>",
+            *(section for _, section in members),
+            "</section>",
+        ]
+    )
+
+
+def _rule_html(
+    outcome: RuleOutcome, figures: list[Figure], more: int, unit: str, nested: bool
+) -> str:
+    """The rule's section; in its category's section (``nested``), under an ``h3``."""
     rule = outcome.rule
     check = _check_text(rule, unit)
+    level = "h3" if nested else "h2"
     parts = [
         f'<section class="rule" id="{_anchor(rule.id)}">',
-        f"<h2>{_e(rule.id)} <small>{_e(rule.description)}</small></h2>",
+        f"<{level}>{_e(rule.id)} <small>{_e(rule.description)}</small></{level}>",
         f'<p><span class="{_e(rule.severity)}">{_e(rule.severity)}</span> · '
         f'<span class="{_status_class(outcome)}">{_e(outcome.status)}</span> · '
         f"{_placed(len(outcome.markers), outcome.placed)} · <code>{_e(check)}</code> · "
@@ -392,6 +458,10 @@ def _placed(count: int, placed: int, short: bool = False) -> str:
     """A count of markers, with the count once per placement when it differs."""
     text = str(count) if short else _markers(count)
     return text if placed == count else f"{text} ({placed} placed)"
+
+
+def _rules(count: int) -> str:
+    return f"{count} rule" if count == 1 else f"{count} rules"
 
 
 def _markers(count: int) -> str:
@@ -454,7 +524,9 @@ body { font: 15px/1.45 system-ui, -apple-system, "Segoe UI", sans-serif; color: 
        margin: 0 auto; padding: 1em 2em 3em; max-width: 1600px; }
 h1 { font-size: 1.6em; margin: 0.2em 0; }
 h2 { font-size: 1.25em; margin: 1.6em 0 0.4em; border-bottom: 1px solid #ddd; }
-h2 small { font-weight: normal; color: #555; }
+h3 { font-size: 1.1em; margin: 1.2em 0 0.4em; }
+h2 small, h3 small { font-weight: normal; color: #555; }
+section.category { border-left: 3px solid #ddd; padding-left: 1em; }
 table { border-collapse: collapse; }
 th, td { text-align: left; padding: 0.25em 0.7em; border-bottom: 1px solid #e4e4e4;
          vertical-align: top; }

@@ -5,7 +5,14 @@ One test suite for the run, one test case per rule. A rule fails when it fails t
 count and the worst value, and lists the markers. A rule not checked is skipped, with the
 reason. Waived markers, and under --fail-on new the existing ones, do not fail a rule;
 they are listed in the case's output. A marker filed in a cell is listed once, at its
-first placement, with the cell and how many times it is placed."""
+first placement, with the cell and how many times it is placed.
+
+The rules of a category the deck names (``category``) are grouped by their case's
+``classname``, ``adk.DECK.CATEGORY``, beside the others' ``adk.DECK``: CI test views group
+cases by class (Jenkins: package and class; GitLab: the suite column), so a category shows
+as a group of its rules, each still a case of its own with its severity, failure and
+markers. One case per category would merge rules of different severities into one
+verdict and lose the rule ids that waivers and baselines name."""
 
 from __future__ import annotations
 
@@ -13,6 +20,7 @@ import xml.etree.ElementTree as ET
 from dataclasses import replace
 
 from adk.report.atomic import write_text_atomically
+from adk.report.categories import named_categories
 from adk.report.matching import format_box, marker_box
 from adk.report.review import Review
 from adk.report.run_info import RunInfo, run_info
@@ -25,7 +33,11 @@ LISTED_MARKERS = 200
 def junit_xml(result: RunResult, review: Review | None = None, info: RunInfo | None = None) -> str:
     review = review or Review()
     info = info or run_info(result)
-    cases = [_testcase(outcome, result.deck.name, review) for outcome in result.outcomes]
+    categories = named_categories(outcome.rule for outcome in result.outcomes)
+    cases = [
+        _testcase(outcome, _classname(outcome, result.deck.name, categories), review)
+        for outcome in result.outcomes
+    ]
     failures = sum(case.find("failure") is not None for case in cases)
     skipped = sum(case.find("skipped") is not None for case in cases)
     counts = {
@@ -68,11 +80,15 @@ def _properties(suite: ET.Element, info: RunInfo, review: Review) -> None:
             ET.SubElement(properties, "property", name=name, value=str(value))
 
 
-def _testcase(outcome: RuleOutcome, deck: str, review: Review) -> ET.Element:
+def _classname(outcome: RuleOutcome, deck: str, categories: dict) -> str:
+    """``adk.DECK``, and ``.CATEGORY`` after it for a rule of a category the deck names."""
+    category = outcome.rule.reported_under
+    return f"adk.{deck}.{category}" if category in categories else f"adk.{deck}"
+
+
+def _testcase(outcome: RuleOutcome, classname: str, review: Review) -> ET.Element:
     rule = outcome.rule
-    case = ET.Element(
-        "testcase", name=rule.id, classname=f"adk.{deck}", time=f"{outcome.seconds:.3f}"
-    )
+    case = ET.Element("testcase", name=rule.id, classname=classname, time=f"{outcome.seconds:.3f}")
     if outcome.error is not None:  # JUnit's "error": the test could not run
         ET.SubElement(case, "error", message=outcome.error, type="rule error")
         return case

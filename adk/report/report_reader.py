@@ -29,7 +29,7 @@ class ReportMarker:
     in a cell: ``cell`` names it, "" for the top, and ``placements`` counts them) and its
     text; ``waived_in_klayout`` and ``comment`` say what a user did to it in KLayout's
     marker browser, ``waived_by_file`` whether a waiver file waived it when the report was
-    made."""
+    made; ``nets`` the nets it involves, as a JSON report gives them."""
 
     rule: str
     index: int
@@ -40,13 +40,18 @@ class ReportMarker:
     waived_by_file: bool = False
     cell: str = ""
     placements: int = 1
+    nets: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
 class Report:
+    """``gives_nets``: whether the report says which nets its markers involve (a JSON
+    report of this version; a marker database does not)."""
+
     path: str
     top_cell: str
     markers: list[ReportMarker]
+    gives_nets: bool = False
 
 
 def read_report(path: str) -> Report:
@@ -74,11 +79,14 @@ def _read_json(path: str) -> Report:
                 str(marker.get("text", "")),
                 cell=_json_cell(marker, data),
                 placements=int(marker.get("placements", 1)),
+                nets=tuple(str(net) for net in marker.get("nets", ())),
             )
             for rule in rules
             for index, marker in enumerate(rule["markers"])
         ]
-        return Report(path, str(data.get("top_cell", "")), markers)
+        # a report of an earlier version has no "nets": it does not say, rather than none
+        gives_nets = all("nets" in marker for rule in rules for marker in rule["markers"])
+        return Report(path, str(data.get("top_cell", "")), markers, gives_nets)
     except (ValueError, KeyError, TypeError, IndexError) as exc:
         raise AdkError(f"{path}: not a JSON report of adk check ({_what(exc)})") from None
 

@@ -25,6 +25,7 @@ from urllib.parse import quote
 from adk.checks.base import Marker
 from adk.lang.model import Rule
 from adk.report.atomic import write_text_atomically
+from adk.report.categories import category_description, named_categories
 from adk.report.matching import format_box, marker_box
 from adk.report.review import Review, describe_waiver
 from adk.report.rule_table import rule_row
@@ -38,6 +39,8 @@ SCHEMA = (
 )
 LEVELS = {"error": "error", "warning": "warning", "info": "note"}
 SOURCE_ROOT = "%SRCROOT%"
+# the taxonomy of the categories a deck names: each a taxon, a superset of its rules
+CATEGORIES = "adk categories"
 
 
 def sarif_log(result: RunResult, review: Review | None = None, info: RunInfo | None = None) -> dict:
@@ -58,6 +61,7 @@ def sarif_log(result: RunResult, review: Review | None = None, info: RunInfo | N
             for index, marker in enumerate(outcome.markers)
         ],
         "properties": _run_properties(result, review),
+        **_taxonomies(result),
         # the folder relative paths start from: a CI checkout's root
         "originalUriBaseIds": {SOURCE_ROOT: {"uri": pathlib.Path.cwd().as_uri() + "/"}},
     }
@@ -75,19 +79,25 @@ def write_sarif(
 
 
 def _driver(result: RunResult) -> dict:
+    taxa = list(named_categories(result.deck.rules))
     return {
         "name": "adk",
         "fullName": f"adk (assembly design kit rule checker), deck {result.deck.name}",
         "version": __version__,
         "semanticVersion": __version__,
-        "rules": [_rule_descriptor(rule, result.deck.units) for rule in result.deck.rules],
+        "rules": [_rule_descriptor(rule, result.deck.units, taxa) for rule in result.deck.rules],
     }
 
 
-def _rule_descriptor(rule: Rule, units: str) -> dict:
+def _rule_descriptor(rule: Rule, units: str, taxa: list[str]) -> dict:
+    """The rule, its category in ``properties`` (its id when it names none, as in the JSON
+    report); a rule of a category the deck names also as a tag, which code scanning shows
+    and filters by, and as a relationship to the category's taxon."""
     row = rule_row(rule, units)
     check = f"{row['check']}({row['layers']}) {row['value']}".strip()
-    return {
+    categorised = rule.reported_under in taxa
+    tags = ["layout", rule.check.kind] + [f"category {rule.reported_under}"] * categorised
+    descriptor: dict = {
         "id": rule.id,
         "shortDescription": {"text": rule.description or rule.id},
         "fullDescription": {"text": f"{rule.description or rule.id}: {check}"},
@@ -96,9 +106,39 @@ def _rule_descriptor(rule: Rule, units: str) -> dict:
         "properties": {
             "check": check,
             "severity": rule.severity,
-            "tags": ["layout", rule.check.kind],
+            "category": rule.reported_under,
+            "tags": tags,
         },
     }
+    if categorised:
+        descriptor["relationships"] = [_category_relationship(rule, taxa)]
+    return descriptor
+
+
+def _category_relationship(rule: Rule, taxa: list[str]) -> dict:
+    """The rule's category is a superset of it: SARIF then counts a result of the rule
+    as one of the category too."""
+    category = rule.reported_under
+    return {
+        "target": {
+            "id": category,
+            "index": taxa.index(category),
+            "toolComponent": {"name": CATEGORIES, "index": 0},
+        },
+        "kinds": ["superset"],
+    }
+
+
+def _taxonomies(result: RunResult) -> dict:
+    """The categories the deck names as the taxa of one taxonomy; none without them."""
+    categories = named_categories(result.deck.rules)
+    if not categories:
+        return {}
+    taxa = [
+        {"id": name, "shortDescription": {"text": category_description(members)}}
+        for name, members in categories.items()
+    ]
+    return {"taxonomies": [{"name": CATEGORIES, "taxa": taxa}]}
 
 
 def _where(rule: Rule) -> str:

@@ -90,7 +90,8 @@ def _outcome_json(outcome: RuleOutcome, top_cell: str) -> dict:
 def _marker_json(marker: Marker, top_cell: str) -> dict:
     """``bbox_um`` in the top cell (a marker filed in a cell: at its first placement);
     ``cell`` the cell it is filed in, ``placements`` how many times that cell is placed,
-    ``cell_bbox_um`` the box in the cell's coordinates (null in the top cell)."""
+    ``cell_bbox_um`` the box in the cell's coordinates (null in the top cell); ``nets`` the
+    nets it involves (the net checks': ``adk waive --net`` finds them here)."""
     filing = marker.filed
     return {
         "text": marker.text,
@@ -99,6 +100,7 @@ def _marker_json(marker: Marker, top_cell: str) -> dict:
         "cell": filing.cell if filing else top_cell,
         "placements": marker.placements,
         "cell_bbox_um": _box(filing.shape.bbox()) if filing else None,
+        "nets": list(marker.nets),
     }
 
 

@@ -19,26 +19,35 @@ from adk.report.waivers import Waiver, compose, parse_waivers
 
 HEADER = (
     "# Waivers for adk check --waivers: each accepts the violations of a rule at a box\n"
-    "# (um, top cell coordinates). Format: docs/reports.md.\n"
+    "# (um, top cell coordinates) or involving a net. Format: docs/reports.md.\n"
 )
 
 
 @dataclass(frozen=True)
 class Selection:
     """Which markers of a report to waive: those of ``rule`` (every rule when None), all
-    of them, those at ``items`` (their positions in the rule's list, from 1), or those
-    waived in KLayout's marker browser."""
+    of them, those at ``items`` (their positions in the rule's list, from 1), those
+    involving ``net``, or those waived in KLayout's marker browser."""
 
     rule: str | None = None
     items: tuple[int, ...] = ()
     all: bool = False
     waived_in_klayout: bool = False
+    net: str | None = None
 
 
 def selected_markers(report: Report, selection: Selection) -> list[ReportMarker]:
     markers = [m for m in report.markers if selection.rule in (None, m.rule)]
+    if selection.net is not None and not report.gives_nets:
+        # checked first: a marker database cannot say, whatever its markers
+        raise AdkError(
+            f"{report.path}: this report does not give its markers' nets (a marker database "
+            "never does): --net needs a JSON report of the run (--report json:PATH)"
+        )
     if selection.rule is not None and not markers and not selection.waived_in_klayout:
         raise AdkError(f"{report.path}: no marker of rule {selection.rule}")
+    if selection.net is not None:
+        return _involving(report, markers, selection.net)
     if selection.waived_in_klayout:
         waived = [m for m in markers if m.waived_in_klayout]
         if not waived:
@@ -54,6 +63,31 @@ def selected_markers(report: Report, selection: Selection) -> list[ReportMarker]
             + ", ".join(map(str, wrong))
         )
     return [markers[n - 1] for n in selection.items]
+
+
+def _involving(report: Report, markers: list[ReportMarker], net: str) -> list[ReportMarker]:
+    """The markers that involve ``net``; none is an error naming the nets there are."""
+    found = [m for m in markers if net in m.nets]
+    if not found:
+        nets = sorted({n for m in markers for n in m.nets})
+        there = f"its markers involve {', '.join(nets)}" if nets else "its markers involve no net"
+        raise AdkError(
+            f"{report.path}: no marker of rule {markers[0].rule} involves net {net}; {there}"
+        )
+    return found
+
+
+def net_waiver(
+    markers: list[ReportMarker],
+    net: str,
+    reason: str,
+    owner: str,
+    expires: datetime.date | None,
+) -> Waiver:
+    """One entry for the markers of a rule involving ``net``: it waives them wherever they
+    are, and the markers the net gets later. The text is the marker's when there is one."""
+    text = markers[0].text if len(markers) == 1 else ""
+    return Waiver(markers[0].rule, None, reason, owner, expires, DEFAULT_TOLERANCE, text, net=net)
 
 
 def new_waivers(
@@ -114,17 +148,21 @@ def _not_yet_waived(waivers: list[Waiver], old: list[Waiver]) -> list[Waiver]:
             index.add(waiver.rule, waiver.box, waiver)
     fresh: list[Waiver] = []
     for waiver in waivers:
-        assert waiver.box is not None  # made from a report's marker
-        held = index.find(waiver.rule, waiver.box, DEFAULT_TOLERANCE)
+        if waiver.box is None:  # an entry naming a net: held by one of its rule and net
+            held = any(_same(waiver, other) for other in old)
+        else:
+            held = bool(index.find(waiver.rule, waiver.box, DEFAULT_TOLERANCE))
         if not held and not any(_same(waiver, other) for other in fresh):
             fresh.append(waiver)
     return fresh
 
 
 def _same(first: Waiver, second: Waiver) -> bool:
-    if first.box is None or second.box is None:
+    if first.rule != second.rule:
         return False
-    return first.rule == second.rule and boxes_match(first.box, second.box, DEFAULT_TOLERANCE)
+    if first.box is None or second.box is None:  # net entries: the same net, and no box
+        return first.box is second.box and bool(first.net) and first.net == second.net
+    return boxes_match(first.box, second.box, DEFAULT_TOLERANCE)
 
 
 def _appended(path: str, old_text: str, added: list[Waiver]) -> str:
@@ -189,6 +227,8 @@ def _entry_yaml(waiver: Waiver) -> str:
         entry["expires"] = waiver.expires
     if waiver.text:
         entry["text"] = waiver.text
+    # flow style for the box alone: a mapping of scalars only (a net entry) stays a block
+    flow = None if waiver.box is not None else False
     return yaml.safe_dump(
-        [entry], sort_keys=False, default_flow_style=None, allow_unicode=True, width=100
+        [entry], sort_keys=False, default_flow_style=flow, allow_unicode=True, width=100
     )

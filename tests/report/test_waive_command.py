@@ -1,13 +1,15 @@
-"""``adk waive``: entries from a report appended to a waiver file, and the waivers of
-KLayout's marker browser (REPORT.lyrdb.w) imported."""
+"""``adk waive``: entries from a report appended to a waiver file (by box, or by net from a
+JSON report), and the waivers of KLayout's marker browser (REPORT.lyrdb.w) imported."""
 
 from __future__ import annotations
 
 import datetime
+import json
 
 import klayout.rdb as rdb
 import pytest
 
+from adk.examples.assembly import ASSEMBLY_FILE, write_assembly_example
 from adk.report.waivers import load_waivers
 from tests.report.conftest import DECK, run, write_text
 
@@ -169,3 +171,153 @@ def test_usage_errors(report, capsys):
         capsys, report, "--rule", "M1.W", "--all", "--reason", "r", "--expires", "soon"
     )
     assert status == 2 and "expected a date YYYY-MM-DD" in err
+
+
+# ---------------------------------------------------------------- by net
+NET_REPORT = {
+    "top_cell": "PKG",
+    "rules": [
+        {
+            "id": "PKG.NET",
+            "markers": [
+                {
+                    "text": "short: net VDD lands on nets VDD, VSS",
+                    "bbox_um": [10.0, 20.0, 10.0, 20.0],
+                    "nets": ["VDD", "VSS"],
+                },
+                {"text": "net SENSE floats", "bbox_um": [30.0, 5.0, 30.0, 5.0], "nets": ["SENSE"]},
+                {"text": "net VSS opens", "bbox_um": [40.0, 5.0, 40.0, 5.0], "nets": ["VSS"]},
+            ],
+        },
+        {"id": "M1.W", "markers": [{"text": "width", "bbox_um": [0, 0, 1, 1], "nets": []}]},
+    ],
+}
+
+
+@pytest.fixture
+def net_report(tmp_path) -> str:
+    return write_text(tmp_path / "nets.json", json.dumps(NET_REPORT))
+
+
+def test_a_net_waiver_is_one_entry_for_the_rules_markers_on_the_net(net_report, tmp_path, capsys):
+    waivers = str(tmp_path / "w.yaml")
+    status, out, err = waive(
+        capsys, net_report, "--rule", "PKG.NET", "--net", "VSS", "--reason", "strap on purpose",
+        "--expires", "2999-12-31", "-o", waivers,
+    )  # fmt: skip
+    assert (status, out, err) == (0, f"1 waiver added to {waivers}\n", "")
+    assert read(waivers) == (
+        "# Waivers for adk check --waivers: each accepts the violations of a rule at a box\n"
+        "# (um, top cell coordinates) or involving a net. Format: docs/reports.md.\n"
+        "waivers:\n"
+        "- rule: PKG.NET\n"
+        "  net: VSS\n"
+        "  reason: strap on purpose\n"
+        "  owner: jane\n"
+        "  expires: 2999-12-31\n"
+    )
+    status, out, _ = waive(
+        capsys, net_report, "--rule", "PKG.NET", "--net", "VSS", "--reason", "again", "-o", waivers
+    )
+    assert (status, out) == (0, f"0 waivers added to {waivers} (1 already there)\n")
+    # one marker on the net: the entry keeps its text
+    status, _, _ = waive(
+        capsys, net_report, "--rule", "PKG.NET", "--net", "SENSE", "--reason", "test pad",
+        "-o", waivers,
+    )  # fmt: skip
+    assert status == 0
+    assert read(waivers).endswith(
+        "- rule: PKG.NET\n  net: SENSE\n  reason: test pad\n  owner: jane\n"
+        "  text: net SENSE floats\n"
+    )
+    assert [(w.rule, w.net, w.box) for w in load_waivers(waivers)] == [
+        ("PKG.NET", "VSS", None), ("PKG.NET", "SENSE", None),
+    ]  # fmt: skip
+
+
+def test_a_net_no_marker_of_the_rule_involves_is_refused(net_report, tmp_path, capsys):
+    waivers = tmp_path / "w.yaml"
+    status, _, err = waive(
+        capsys, net_report, "--rule", "PKG.NET", "--net", "GND", "--reason", "r",
+        "-o", str(waivers),
+    )  # fmt: skip
+    assert (status, err) == (
+        2,
+        f"adk: error: {net_report}: no marker of rule PKG.NET involves net GND; its markers "
+        "involve SENSE, VDD, VSS\n",
+    )
+    status, _, err = waive(
+        capsys, net_report, "--rule", "M1.W", "--net", "VSS", "--reason", "r", "-o", str(waivers)
+    )
+    assert err == (
+        f"adk: error: {net_report}: no marker of rule M1.W involves net VSS; its markers "
+        "involve no net\n"
+    )
+    assert not waivers.exists()
+
+
+def test_a_marker_database_gives_no_nets(report, tmp_path, capsys):
+    status, _, err = waive(
+        capsys, report, "--rule", "M1.W", "--net", "VSS", "--reason", "r",
+        "-o", str(tmp_path / "w.yaml"),
+    )  # fmt: skip
+    assert (status, err) == (
+        2,
+        f"adk: error: {report}: this report does not give its markers' nets (a marker "
+        "database never does): --net needs a JSON report of the run (--report json:PATH)\n",
+    )
+
+
+def test_a_json_report_without_nets_gives_none(tmp_path, capsys):
+    older = json.loads(json.dumps(NET_REPORT))
+    for rule in older["rules"]:
+        for marker in rule["markers"]:
+            del marker["nets"]  # as written before markers' nets were
+    path = write_text(tmp_path / "old.json", json.dumps(older))
+    status, _, err = waive(capsys, path, "--rule", "PKG.NET", "--net", "VSS", "--reason", "r")
+    assert status == 2 and "this report does not give its markers' nets" in err
+
+
+def test_net_usage_errors(net_report, capsys):
+    status, _, err = waive(capsys, net_report, "--net", "VSS", "--reason", "r")
+    assert status == 2 and "--all, --item and --net need --rule and --reason" in err
+    status, _, err = waive(
+        capsys, net_report, "--rule", "PKG.NET", "--net", "VDD SENSE", "--reason", "r"
+    )
+    assert status == 2 and "expected a net's name without spaces, not 'VDD SENSE'" in err
+    status, _, err = waive(
+        capsys, net_report, "--rule", "PKG.NET", "--net", "VSS", "--all", "--reason", "r"
+    )
+    assert status == 2 and "not allowed with argument" in err
+
+
+def test_a_net_waiver_written_from_an_assembly_report_waives_its_markers(
+    tmp_path, capsys, monkeypatch
+):
+    """The example assembly with a bump of the ASIC moved to VSS: the net rule's two
+    markers involve the bridge's pad net H2_1; one entry naming it waives both."""
+    monkeypatch.chdir(tmp_path)
+    write_assembly_example("focos_bridge", str(tmp_path))
+    bump_map = tmp_path / "asic_bumps.csv"
+    text = bump_map.read_text(encoding="utf-8")
+    bump_map.write_text(text.replace("\nR_1_0,H2_1,", "\nR_1_0,VSS,"), encoding="utf-8")
+    status, _, _ = run(capsys, "check-assembly", ASSEMBLY_FILE, "-q", "--report", "json:a.json")
+    assert status == 1
+    markers = json.loads((tmp_path / "a.json").read_text(encoding="utf-8"))["rules"]
+    assert [m["nets"] for r in markers if r["id"] == "ASIC.BR2.NET" for m in r["markers"]] == [
+        ["H2_1"], ["VSS", "H2_1"],
+    ]  # fmt: skip
+    status, out, _ = waive(
+        capsys, "a.json", "--rule", "ASIC.BR2.NET", "--net", "H2_1", "--reason", "shield pad",
+        "-o", "w.yaml",
+    )  # fmt: skip
+    assert (status, out) == (0, "1 waiver added to w.yaml\n")
+    assert read("w.yaml").endswith(
+        "- rule: ASIC.BR2.NET\n  net: H2_1\n  reason: shield pad\n  owner: jane\n"
+    )
+    status, out, _ = run(
+        capsys, "check-assembly", ASSEMBLY_FILE, "--waivers", "w.yaml", "--format", "json"
+    )
+    assert status == 0
+    (rule,) = [r for r in json.loads(out)["rules"] if r["id"] == "ASIC.BR2.NET"]
+    assert [m["waived"]["waiver"] for m in rule["markers"]] == ["w.yaml:4", "w.yaml:4"]
