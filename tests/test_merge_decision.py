@@ -3,7 +3,8 @@ KLayout's merge of the whole layer as drawn: the same polygons (holes in any ord
 the shapes as drawn exactly when that merge keeps their count, perimeter and area. Each
 layout is checked in all eight orientations, which takes each case through the ways of
 merging: as drawn, turned, the tall and the wide shapes apart and joined, and the merge
-in one piece as drawn where merging in parts could differ."""
+in one piece as drawn where merging in parts could differ or where the two kinds mostly
+meet."""
 
 from __future__ import annotations
 
@@ -134,6 +135,10 @@ CASES: dict[str, list[kdb.Polygon]] = {
     "vertical buses with jogs": [box(20 * i, 0, 20 * i + 10, 500) for i in range(6)]
     + [box(0, 450, 10, 900), box(20, 500, 30, 900)]  # a line drawn in overlapping, abutting pieces
     + [jog45(0, 200 + 30 * i).transformed(kdb.Trans(kdb.Trans.R90)) for i in range(4)],
+    "wires between pads": [box(100 * i, 0, 100 * i + 40, 40) for i in range(4)]
+    + [box(100 * i, 200, 100 * i + 40, 240) for i in range(4)]
+    + [box(100 * i + 15, 40, 100 * i + 25, 200) for i in range(4)]  # abutting both pads
+    + [box(0, 300, 400, 310)],
     "tall boxes overlapping among wide ones": [box(0, 20 * i, 500, 20 * i + 10) for i in range(5)]
     + [box(600, 0, 610, 300), box(600, 200, 610, 500)],
 }
@@ -246,11 +251,18 @@ def test_the_cases_reach_every_way_of_merging(monkeypatch: pytest.MonkeyPatch) -
     spy(merging, "_merged_turned", "turned")
     spy(merging, "_merged_apart", "apart and joined")
     spy(merging, "_depends_on_order", "in one piece", counts=bool)
+    spy(merging, "_mostly_meeting", "the two kinds meeting", counts=bool)
     for name in CASES:
         for orient in ("r0", "r90"):
             layout, top = build(name, orient)
             context(layout, top, {"A": LAYER}).region(LayerRef("A"))
-    assert seen == {"as drawn", "turned", "apart and joined", "in one piece"}
+    assert seen == {
+        "as drawn",
+        "turned",
+        "apart and joined",
+        "in one piece",
+        "the two kinds meeting",
+    }
 
 
 def test_filtered_region_is_merged_though_it_says_it_is() -> None:

@@ -107,6 +107,10 @@ class CheckContext(Protocol):
     def region(self, expr: LayerExpr) -> kdb.Region:
         """The merged polygons of a layer expression, flat, in database units."""
 
+    def evaluated(self, expr: LayerExpr) -> kdb.Region | None:
+        """The region of a layer expression if a check has asked for it already, else
+        None: for a check that can use it but would not compute it."""
+
     def region_near(self, expr: LayerExpr, near: kdb.Region, distance: int) -> kdb.Region:
         """The merged polygons of a layer expression that come within ``distance`` (dbu)
         of ``near``, exact there; it may hold more."""

@@ -50,6 +50,66 @@ def settled(raw: kdb.Region, shapes: kdb.RecursiveShapeIterator | None = None) -
     return merging.settled(raw, shapes)
 
 
+def selected(op: str, left: kdb.Region, right: kdb.Region) -> kdb.Region:
+    """The polygons of ``left`` that ``op`` (``inside``, ``not_interacting``...) selects
+    by ``right``; both merged."""
+    if op in ("inside", "not_inside"):
+        if right.is_box():
+            return _by_box(op == "inside", left, right.bbox())
+        if merging.is_manhattan(left) and merging.is_manhattan(right):
+            return _by_parts_outside(op == "inside", left, right)
+    select: dict[str, Callable[[kdb.Region], kdb.Region]] = {
+        "inside": left.inside,
+        "outside": left.outside,
+        "interacting": left.interacting,
+        "not_inside": left.not_inside,
+        "not_outside": left.not_outside,
+        "not_interacting": left.not_interacting,
+    }
+    return select[op](right)
+
+
+def _by_box(inside: bool, left: kdb.Region, box: kdb.Box) -> kdb.Region:
+    """The polygons of ``left`` inside ``box`` (or, not ``inside``, the others). A polygon
+    (of some area, as merged polygons are) lies in the box unless part of its area lies
+    beyond, in one of four strips around the box: only the polygons near those are
+    tested, where KLayout's ``inside`` tests every polygon the box holds (a million
+    shapes in an outline less its margin)."""
+    strips = merging.as_drawn(kdb.Region())  # apart: each strip's own bounding box
+    for strip in _around(box, left.bbox().enlarged(1, 1)):
+        strips.insert(strip)
+    return left.not_overlapping(strips) if inside else left.overlapping(strips)
+
+
+def _by_parts_outside(inside: bool, left: kdb.Region, right: kdb.Region) -> kdb.Region:
+    """The polygons of ``left`` inside ``right`` (or, not ``inside``, the others), both
+    Manhattan: a polygon lies inside unless part of its area lies outside, and the parts
+    of ``left`` outside ``right`` (exact on Manhattan shapes) each lie in one polygon of
+    ``left``. A boolean and a few tests cost less than KLayout's ``inside``, which tests
+    each polygon against those of ``right`` it meets."""
+    if not left.bbox().overlaps(right.bbox()):
+        # none inside; and the difference would be ``left`` itself, in which KLayout's
+        # ``overlapping`` does not count a polygon's overlap with itself
+        return kdb.Region() if inside else left.dup()
+    outside = merging.as_drawn(left - right)
+    return left.not_overlapping(outside) if inside else left.overlapping(outside)
+
+
+def _around(box: kdb.Box, extent: kdb.Box) -> list[kdb.Box]:
+    """Boxes covering ``extent`` less ``box``, beside and above and below it."""
+    left, right = max(box.left, extent.left), min(box.right, extent.right)
+    bottom, top = max(box.bottom, extent.bottom), min(box.top, extent.top)
+    if left >= right or bottom >= top:  # no area in common
+        return [extent]
+    strips = [
+        kdb.Box(extent.left, extent.bottom, left, extent.top),
+        kdb.Box(right, extent.bottom, extent.right, extent.top),
+        kdb.Box(left, extent.bottom, right, bottom),
+        kdb.Box(left, top, right, extent.top),
+    ]
+    return [strip for strip in strips if strip.width() > 0 and strip.height() > 0]
+
+
 class LayoutContext:
     """Implements :class:`adk.checks.base.CheckContext` over a loaded layout.
 
@@ -94,6 +154,10 @@ class LayoutContext:
             self._regions[expr] = cached
         return cached
 
+    def evaluated(self, expr: LayerExpr) -> kdb.Region | None:
+        """The region of ``expr`` if it has been evaluated already, else None."""
+        return self._regions.get(expr)
+
     def region_near(self, expr: LayerExpr, near: kdb.Region, distance: int) -> kdb.Region:
         """The merged polygons of a drawn layer that come within ``distance`` (dbu) of
         ``near``: exact there, read without flattening the rest of the layer (a million
@@ -129,17 +193,10 @@ class LayoutContext:
             sized = self.region(expr.layer).sized(distance if expr.op == "grow" else -distance)
             return merged(sized)
         if isinstance(expr, Select):
-            left, right = self.region(expr.left), self.region(expr.right)
-            select: dict[str, Callable[[kdb.Region], kdb.Region]] = {
-                "inside": left.inside,
-                "outside": left.outside,
-                "interacting": left.interacting,
-                "not_inside": left.not_inside,
-                "not_outside": left.not_outside,
-                "not_interacting": left.not_interacting,
-            }
             # a selection of merged polygons is merged
-            return merging.as_drawn(select[expr.op](right))
+            return merging.as_drawn(
+                selected(expr.op, self.region(expr.left), self.region(expr.right))
+            )
         raise TypeError(f"not a layer expression: {expr!r}")
 
     def _drawn_union(self, expr: LayerExpr) -> list[str] | None:

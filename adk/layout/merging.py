@@ -15,7 +15,9 @@ order in which ``Region.transformed`` leaves the polygons doubles the merge's ti
 When a layer has many of both kinds, each kind is merged on its own, and the merged
 shapes of one kind that touch or overlap shapes of the other are merged once more,
 together: the shapes that touch form the same polygons as in a merge of the whole
-layer. Deciding whether a layer needs merging costs this merge: KLayout's own tests of
+layer. Where most of the tall shapes meet wide ones (wires between pads), that join would
+merge most of the layer again, and the layer is merged in one piece, the way most of it
+runs. Deciding whether a layer needs merging costs this merge: KLayout's own tests of
 whether shapes touch (``interacting`` or ``overlapping`` of a region with a copy of
 itself, counting, or a space check at one database unit) take three to four and a half
 times as long as a merge in the direction the shapes run.
@@ -43,6 +45,8 @@ TURN_BACK = kdb.Trans(kdb.Trans.R270)
 # with the rest: merging the two kinds apart and joining them pays from about a sixth on
 # (measured with the benchmark's horizontal and vertical buses side by side).
 SPLIT_SHARE = 0.15
+# How many tall shapes are tried to tell whether the two kinds mostly meet
+MEETING_SAMPLE = 1000
 
 
 def as_drawn(region: kdb.Region) -> kdb.Region:
@@ -89,7 +93,12 @@ def _merge(raw: kdb.Region, shapes: kdb.RecursiveShapeIterator | None) -> kdb.Re
         return _unless_same(merged_as_drawn(raw), drawn)  # as KLayout merges it
     if share > 1 - SPLIT_SHARE:
         return _merged_turned(raw, shapes, drawn)
-    return _merged_apart(raw, tall, drawn)
+    wide = as_drawn(raw.with_relative_height(None, 1.0, False, True, True))
+    if _mostly_meeting(tall, wide):  # joining would merge most of the layer once more
+        if share > 0.5:
+            return _merged_turned(raw, shapes, drawn)
+        return _unless_same(merged_as_drawn(raw), drawn)
+    return _merged_apart(raw, tall, wide, drawn)
 
 
 def _merged_turned(
@@ -106,16 +115,32 @@ def _merged_turned(
     return as_drawn(result.transformed(TURN_BACK))
 
 
-def _merged_apart(raw: kdb.Region, tall: kdb.Region, drawn: Measures) -> kdb.Region:
-    """The merge of ``raw``: its ``tall`` and its wide shapes merged apart and joined;
+def _merged_apart(
+    raw: kdb.Region, tall: kdb.Region, wide: kdb.Region, drawn: Measures
+) -> kdb.Region:
+    """The merge of ``raw``: its ``tall`` and its ``wide`` shapes merged apart and joined;
     ``raw`` when it is the same."""
-    wide = as_drawn(raw.with_relative_height(None, 1.0, False, True, True))
     result = _joined(merged_as_drawn(wide), merged_after_turn(tall))
     if drawn.same(result):
         return raw
     if _depends_on_order(as_drawn(raw.not_in(result))):
         return merged_as_drawn(raw)
     return result
+
+
+def _mostly_meeting(tall: kdb.Region, wide: kdb.Region) -> bool:
+    """Whether most of an evenly spread sample of the ``tall`` shapes come within a
+    database unit of a ``wide`` one (wires between pads): then joining the two kinds
+    merges most of the layer once more, after a search for where they meet that costs
+    several merges (measured on lambdapdk's interposers: 2.9 s against 0.4 s for a merge
+    in one piece). Only the way of merging depends on it, never the result."""
+    count = tall.count()
+    step = max(1, count // MEETING_SAMPLE)
+    sample = kdb.Region()
+    for index in range(0, count, step):
+        sample.insert(tall[index])
+    meeting = as_drawn(_grown(as_drawn(sample)).interacting(wide))
+    return 2 * meeting.count() > sample.count()
 
 
 def _depends_on_order(consumed: kdb.Region) -> bool:
@@ -205,6 +230,12 @@ def _meeting(first: kdb.Region, second: kdb.Region) -> kdb.Region:
 def _grown(region: kdb.Region) -> kdb.Region:
     """Each polygon of ``region`` grown by a database unit, one by one."""
     return as_drawn(as_drawn(region).sized(1))
+
+
+def is_manhattan(region: kdb.Region) -> bool:
+    """Whether every edge of ``region`` runs along x or y: KLayout's booleans and merges
+    of such shapes are exact, with no point snapped to the grid."""
+    return region.non_rectilinear().is_empty()
 
 
 def _has_all_angle_edges(region: kdb.Region) -> bool:

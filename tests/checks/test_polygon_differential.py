@@ -25,6 +25,7 @@ from hypothesis import strategies as st
 
 from adk.checks import runner
 from adk.checks.polygon import oriented
+from adk.lang.model import LayerRef, Select
 from adk.lang.units import Dim
 from tests.util import check, context, new_layout
 
@@ -57,6 +58,9 @@ def shapes(draw) -> kdb.Polygon:
 
 
 layers = st.lists(shapes(), max_size=7)
+boxes = st.builds(
+    lambda x, y, w, h: kdb.Polygon(kdb.Box(x, y, x + w, y + h)), grid, grid, size, size
+)
 
 
 def setup(a: list[kdb.Polygon], b: list[kdb.Polygon]):
@@ -271,6 +275,91 @@ def test_enclosure_matches_klayout_plus_outside_parts(inner, outer, value):
         ctx,
         limit,
     )
+
+
+# Manhattan pockets: parts of the outer layer meeting at corners around the via
+MANHATTAN_POCKETS = [
+    ([kdb.Polygon(kdb.Box(0, 0, 100, 100))], [kdb.Polygon(kdb.Box(*b)) for b in drawn])
+    for drawn in (
+        [(0, 0, 100, 100), (100, 100, 200, 200)],
+        [(-100, -100, 300, 0), (-100, 0, 0, 300), (0, 300, 300, 400), (300, 0, 400, 300)]
+        + [(200, 200, 300, 300)],
+        [(-100, -100, 100, 100), (100, 100, 300, 300), (100, -300, 300, -100)],
+    )
+]
+bars = st.builds(
+    lambda x, y, length, upright: kdb.Polygon(
+        kdb.Box(x, y, x + GRID, y + length) if upright else kdb.Box(x, y, x + length, y + GRID)
+    ),
+    grid,
+    grid,
+    st.integers(1, 100).map(lambda v: v * GRID),
+    st.booleans(),
+)
+
+
+@settings(max_examples=150, deadline=None)
+@given(
+    st.lists(boxes, max_size=12),
+    st.lists(st.one_of(boxes, bars), max_size=20),
+    LIMITS,
+    st.booleans(),
+)
+@example(*MANHATTAN_POCKETS[0], 0.5, True)
+@example(*MANHATTAN_POCKETS[1], 2.0, True)
+@example(*MANHATTAN_POCKETS[2], 1.3, False)
+def test_enclosure_on_manhattan_layers_matches_klayout(inner, outer, value, selected_first):
+    """On Manhattan layers enclosure checks the outer layer as it is, not in KLayout's
+    merged mode, and, with ``none(A not_inside B)`` checked first, cuts the parts outside
+    from the shapes that selected; the markers are KLayout's on the merged layers."""
+    ctx, (vias, pads) = setup(inner, outer)
+    if selected_first:
+        ctx.region(Select("not_inside", LayerRef("A"), LayerRef("B")))
+    limit = ctx.to_dbu(value)
+    assert_like_klayout(
+        run("enclosure", ctx, value, "A", "B"),
+        pads.enclosing_check(vias, limit),
+        vias - pads,
+        ctx,
+        limit,
+    )
+
+
+@settings(max_examples=120, deadline=None)
+@given(layers, st.lists(boxes, min_size=1, max_size=2), st.sampled_from(["inside", "not_inside"]))
+@example([], [kdb.Polygon(kdb.Box(0, 0, 100, 100))], "not_inside")
+@example([kdb.Polygon(kdb.Box(0, 0, 100, 100))], [kdb.Polygon(kdb.Box(0, 0, 100, 100))], "inside")
+def test_selection_by_one_box_matches_klayout(a, b, op):
+    """``A inside B`` and ``A not_inside B`` where B is one box (an outline less its
+    margin) select the polygons KLayout's ``inside`` and ``not_inside`` do."""
+    ctx, (first, second) = setup(a, b)
+    found = ctx.region(Select(op, LayerRef("A"), LayerRef("B")))
+    want = first.inside(second) if op == "inside" else first.not_inside(second)
+    assert Counter(map(str, found.each())) == Counter(map(str, want.each()))
+
+
+manhattan_layers = st.lists(st.one_of(boxes, bars), max_size=20)
+# a box in a ring's hole, a box on a ring and a box beside it, touching
+RING = [kdb.Polygon(kdb.Box(0, 0, 900, 300)), kdb.Polygon(kdb.Box(0, 600, 900, 900))] + [
+    kdb.Polygon(kdb.Box(0, 300, 300, 600)),
+    kdb.Polygon(kdb.Box(600, 300, 900, 600)),
+]
+IN_HOLE = [kdb.Polygon(kdb.Box(400, 400, 500, 500)), kdb.Polygon(kdb.Box(0, 0, 900, 300))]
+BESIDE = IN_HOLE + [kdb.Polygon(kdb.Box(900, 0, 1000, 100))]
+
+
+@settings(max_examples=120, deadline=None)
+@given(manhattan_layers, manhattan_layers, st.sampled_from(["inside", "not_inside"]))
+@example(BESIDE, RING, "inside")
+@example(BESIDE, RING, "not_inside")
+@example(BESIDE, [], "not_inside")
+def test_selection_on_manhattan_layers_matches_klayout(a, b, op):
+    """``A inside B`` and ``A not_inside B`` on Manhattan layers, told by the parts of A
+    outside B, select the polygons KLayout's ``inside`` and ``not_inside`` do."""
+    ctx, (first, second) = setup(a, b)
+    found = ctx.region(Select(op, LayerRef("A"), LayerRef("B")))
+    want = first.inside(second) if op == "inside" else first.not_inside(second)
+    assert Counter(map(str, found.each())) == Counter(map(str, want.each()))
 
 
 @settings(max_examples=40, deadline=None)

@@ -7,6 +7,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from adk.checks import runner
+from adk.checks.kinds import size
 from adk.lang.units import Dim
 from tests.util import check, context, new_layout, polygon
 
@@ -127,3 +128,50 @@ def test_matches_klayout_s_rectangle_and_box_filters(drawn):
     )
     broken = sum(1 for m in found if m.text != "size: not a rectangle")
     assert broken == (rectangles - right).count()
+
+
+side = st.sampled_from([100, 199, 200, 201, 300, 399, 400, 401, 1000])
+limits = st.sampled_from([0.1, 0.2, 0.2005, 0.3, 0.4, 1.0])
+ops = st.sampled_from([">=", ">", "<=", "<", "=="])
+props = st.sampled_from(["size", "width", "length"])
+
+
+@st.composite
+def shapes(draw) -> kdb.Polygon:
+    x, y = draw(st.integers(0, 40)) * 2000, draw(st.integers(0, 40)) * 2000
+    w, h = draw(side), draw(side)
+    kind = draw(st.sampled_from(["box", "box", "box", "slanted", "holed", "L"]))
+    if kind == "box":
+        return kdb.Polygon(kdb.Box(x, y, x + w, y + h))
+    if kind == "slanted":  # four vertices, not a rectangle
+        return kdb.Polygon(
+            [kdb.Point(*p) for p in ((x, y), (x + 50, y + h), (x + w, y + h), (x + w, y))]
+        )
+    if kind == "holed":
+        ring = kdb.Polygon(kdb.Box(x, y, x + w + 200, y + h + 200))
+        ring.insert_hole(kdb.Box(x + 100, y + 100, x + w + 100, y + h + 100))
+        return ring
+    return kdb.Polygon(kdb.Box(x, y, x + w, y + h)) if w == h else polygon_l(x, y, w, h)
+
+
+def polygon_l(x: int, y: int, w: int, h: int) -> kdb.Polygon:
+    return (
+        kdb.Region(kdb.Box(x, y, x + w, y + 100)) + kdb.Region(kdb.Box(x, y, x + 100, y + h))
+    ).merged()[0]
+
+
+@settings(max_examples=150, deadline=None)
+@given(
+    st.lists(shapes(), max_size=12),
+    st.lists(st.tuples(props, ops, limits), min_size=1, max_size=3),
+)
+def test_filtered_rectangles_give_the_markers_of_testing_every_shape(drawn, limits):
+    """Only the shapes KLayout's filters leave are tested one by one; the markers are
+    those of testing every shape."""
+    layout, top = new_layout()
+    for shape in drawn:
+        top.shapes(layout.layer(*V)).insert(shape)
+    ctx = context(layout, top, {"V": V})
+    rule = check("size", "V", constraints=tuple((p, o, v, Dim.LENGTH) for p, o, v in limits))
+    every = [size._marker(p, rule.constraints, ctx) for p in ctx.region(rule.layers[0]).each()]
+    assert run(rule, ctx) == sorted((m for m in every if m), key=lambda m: m.sort_key())

@@ -10,7 +10,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from adk.checks import runner
+from adk.checks.kinds import width
 from adk.lang.units import Dim
+from tests.checks.test_polygon_differential import layers
 from tests.util import box_of, check, context, new_layout, polygon
 
 run = runner("width")
@@ -275,3 +277,23 @@ def test_maximum_matches_klayout_s_idiom_on_manhattan_layouts(drawn, limit):
         doubled = kdb.Region(marker.shape.to_itype(0.001)).transformed(kdb.ICplxTrans(2.0))
         assert units > limit
         assert not doubled.sized(-(units - 1)).is_empty() and doubled.sized(-units).is_empty()
+
+
+@settings(max_examples=150, deadline=None)
+@given(
+    st.one_of(layers, boxes.map(lambda drawn: [kdb.Polygon(box) for box in drawn])),
+    st.sampled_from([0.5, 1.0, 1.3, 2.0, 3.7, 5.0]),
+    st.sampled_from(["<=", "<"]),
+)
+def test_maximum_shrinks_only_the_shapes_wide_enough_and_marks_the_same(drawn, value, op):
+    """Shrinking only the shapes whose bounding box is wide enough both ways, and cutting
+    the grown core by the shapes it meets on a Manhattan layer, give the markers of
+    doing both with every shape."""
+    layout, top = layout_of(*drawn)
+    rule = check("width", "M", constraints=((None, op, value, Dim.LENGTH),))
+    found = run(rule, context(layout, top, {"M": M}))
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(width, "wide_enough", lambda region, allowed: region)
+        patch.setattr(width, "cut_by", lambda grown, quarters: quarters)
+        every = run(rule, context(layout, top, {"M": M}))
+    assert found == every

@@ -20,11 +20,13 @@ um x 0.4 um)``."""
 
 from __future__ import annotations
 
+import math
+
 import klayout.db as kdb
 
 from adk.checks.base import CheckContext, Marker, violation_text
 from adk.checks.drc import drc_markers
-from adk.checks.polygon import breaker, ordered
+from adk.checks.polygon import breaker, ordered, scaled
 from adk.lang.model import Check, Constraint
 from adk.lang.signature import ANY, CheckSpec, Prop
 from adk.lang.units import Dim, Quantity
@@ -49,11 +51,80 @@ def ambit(check: Check) -> float:
 
 def run(check: Check, ctx: CheckContext) -> list[Marker]:
     markers = []
-    for polygon in ctx.region(check.layers[0]).each():
+    for polygon in candidates(ctx.region(check.layers[0]), check.constraints, ctx.dbu).each():
         marker = _marker(polygon, check.constraints, ctx)
         if marker is not None:
             markers.append(marker)
     return ordered(markers)
+
+
+Sides = tuple[int | None, int | None]  # side lengths (dbu) from .. to, either end open
+
+
+def candidates(region: kdb.Region, constraints: tuple[Constraint, ...], dbu: float) -> kdb.Region:
+    """The shapes that may break a constraint: all but the rectangles whose sides
+    KLayout's filters find within the sides allowed (a million vias, a few markers);
+    the exact test of each follows."""
+    allowed = _allowed_sides(constraints, dbu)
+    if allowed is None:
+        return region
+    widths, lengths = (_filter_range(sides) for sides in allowed)
+    rectangles = region.rectangles()
+    width_fits = rectangles.with_bbox_min(*widths, False)
+    others = region.non_rectangles() + rectangles.with_bbox_min(*widths, True)
+    return others + width_fits.with_bbox_max(*lengths, True)
+
+
+def _filter_range(sides: Sides) -> Sides:
+    """``sides`` as KLayout's bounding box filters take them: the upper end excluded."""
+    low, high = sides
+    return low, None if high is None else high + 1
+
+
+def _allowed_sides(constraints: tuple[Constraint, ...], dbu: float) -> tuple[Sides, Sides] | None:
+    """The shorter and the longer sides passing every constraint, or None when some
+    ends cannot be told (a limit between two grid steps for ``==``: no side passes) or
+    do not agree with the exact test at the ends."""
+    allowed: dict[str, Sides] = {"width": (None, None), "length": (None, None)}
+    for constraint in constraints:
+        sides = _passing(constraint, dbu)
+        if sides is None or not _ends_agree(constraint, sides, dbu):
+            return None
+        for side in ("width", "length") if constraint.prop == "size" else (constraint.prop,):
+            allowed[side] = _narrowed(allowed[side], sides)
+    return allowed["width"], allowed["length"]
+
+
+def _passing(constraint: Constraint, dbu: float) -> Sides | None:
+    """The side lengths ``constraint`` passes."""
+    limit = scaled(constraint.limit.value, dbu)
+    if constraint.op == ">=":
+        return math.ceil(limit), None
+    if constraint.op == ">":
+        return math.floor(limit) + 1, None
+    if constraint.op == "<=":
+        return None, math.floor(limit)
+    if constraint.op == "<":
+        return None, math.ceil(limit) - 1
+    if constraint.op == "==" and limit == round(limit):
+        return round(limit), round(limit)
+    return None
+
+
+def _ends_agree(constraint: Constraint, sides: Sides, dbu: float) -> bool:
+    """Whether the exact test passes each end of ``sides`` and fails just beyond it."""
+    broken = breaker((constraint,), dbu)
+    low, high = sides
+    low_agrees = low is None or (broken(low) is None and broken(low - 1) is not None)
+    high_agrees = high is None or (broken(high) is None and broken(high + 1) is not None)
+    return low_agrees and high_agrees
+
+
+def _narrowed(first: Sides, second: Sides) -> Sides:
+    """The sides both pass."""
+    lows = [end for end in (first[0], second[0]) if end is not None]
+    highs = [end for end in (first[1], second[1]) if end is not None]
+    return (max(lows) if lows else None, min(highs) if highs else None)
 
 
 def _marker(

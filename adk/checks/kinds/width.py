@@ -54,6 +54,7 @@ from adk.errors import AdkError
 from adk.lang.model import Check, Constraint
 from adk.lang.signature import MARKERS, MAX, MIN, CheckSpec, Prop
 from adk.lang.units import Dim
+from adk.layout.merging import is_manhattan
 
 SPEC = CheckSpec(
     "width",
@@ -67,6 +68,7 @@ SPEC = CheckSpec(
 # quarter unit is then a whole number, so that widths are compared to the nearest unit
 _QUARTERS = 4
 _LARGEST_COORDINATE = (2**31 - 1) // _QUARTERS  # KLayout's coordinates are 32-bit
+_SIZING_MARGIN = 1  # dbu: how far KLayout's sizing may round a point out of place
 
 
 def ambit(check: Check) -> float:
@@ -107,10 +109,11 @@ def _too_wide(
     allowed = largest_allowed(constraints, ctx.dbu)
     quarters = _in_quarters(region)
     shrink = 2 * allowed + 1  # half the width allowed and a quarter unit
-    core = quarters.sized(-shrink)
+    core = _in_quarters(wide_enough(region, allowed)).sized(-shrink)
     if core.is_empty():
         return []
-    parts = (core.sized(shrink) & quarters).merged()
+    grown = core.sized(shrink)
+    parts = (grown & cut_by(grown, quarters)).merged()
     broken = breaker(constraints, ctx.dbu)
     markers = []
     for part in parts.each():
@@ -123,6 +126,24 @@ def _too_wide(
         shape = part.transformed(kdb.ICplxTrans(1 / _QUARTERS)).to_dtype(ctx.dbu)
         markers.append(Marker(shape, measured, text))
     return markers
+
+
+def wide_enough(region: kdb.Region, allowed: int) -> kdb.Region:
+    """The shapes that may keep an area shrunk by half the width ``allowed`` (dbu): those
+    whose bounding box is at least that wide both ways, less a margin for the rounding of
+    sizing. Each shape is shrunk on its own, and a shape whose bounding box is narrower
+    one way keeps nothing: each of its points lies closer than that to its outline, above
+    or below (or beside) it."""
+    return region.with_bbox_min(allowed - _SIZING_MARGIN, None, False)
+
+
+def cut_by(grown: kdb.Region, quarters: kdb.Region) -> kdb.Region:
+    """The shapes of ``quarters`` to cut ``grown`` by: on a Manhattan layer those it
+    touches or overlaps (the others put no vertex on the cut's outline); every shape
+    otherwise."""
+    if is_manhattan(quarters):
+        return quarters.interacting(grown)
+    return quarters
 
 
 def _in_quarters(region: kdb.Region) -> kdb.Region:
