@@ -7,10 +7,14 @@ from __future__ import annotations
 import math
 import multiprocessing
 import os
+import queue
+import threading
 import time
+from collections import deque
 from collections.abc import Callable, Iterator
-from concurrent.futures import ProcessPoolExecutor, as_completed
+from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import dataclass, replace
+from functools import partial
 
 import klayout.db as kdb
 
@@ -30,8 +34,17 @@ Progress = Callable[[int, int, str], None]
 Found = dict[str, tuple[list[Marker], float, str | None]]
 Finished = Iterator[tuple[tiling.Job, list[tiling.JobResult]]]  # jobs with results, as they end
 
-# tiles per worker when the tile size is not given: enough to balance uneven tiles
-_TILES_PER_WORKER = 4
+# tiles per worker when the tile size is not given: enough to balance uneven tiles, and
+# small enough that a tile run again on a grown window (a long marker across its border)
+# costs little
+_TILES_PER_WORKER = 8
+# shapes a tile holds at least, when the tile size is not given and the layout is small:
+# a tile's own costs (its windows read, each process's first use of the checks) stay small
+# beside its checks (the benchmark's 100k-bump package: 200,000 shapes, 9 tiles)
+_SHAPES_PER_TILE = 25_000
+# jobs a local worker holds at a time: the one it runs and the next, so that it goes on
+# while this process, busy with a job of its own, has not yet handed it another
+_HELD_PER_WORKER = 2
 # workers assumed on a Dask cluster for the default tile size
 _DASK_WORKERS = 16
 # database units a tile's halo may reach: a quarter of KLayout's 32-bit coordinate range
@@ -207,7 +220,8 @@ def jobs_for(
     tiled = tuple(item.rule.id for item in planned if item.tiled)
     if tiled:
         extent = loaded.top.bbox()
-        size = _tile_size(extent, loaded.dbu, planned, parallel)
+        shapes = 0 if parallel.tile_size is not None else _tiled_shapes(loaded, layers, planned)
+        size = _tile_size(extent, loaded.dbu, planned, parallel, shapes)
         tiles = tiling.grid(extent, size)
         jobs += [
             replace(
@@ -218,15 +232,36 @@ def jobs_for(
     return jobs
 
 
-def _tile_size(extent: kdb.Box, dbu: float, planned: list[PlannedRule], parallel: Parallel) -> int:
-    """Tiles of the size asked for; else about ``_TILES_PER_WORKER`` per worker, never
-    smaller than four times the largest halo (a tile should hold more than its halo)."""
+def _tile_size(
+    extent: kdb.Box, dbu: float, planned: list[PlannedRule], parallel: Parallel, shapes: int
+) -> int:
+    """Tiles of the size asked for; else about ``_TILES_PER_WORKER`` per worker, fewer
+    when the ``shapes`` the tiled rules read are few (``_SHAPES_PER_TILE``), never fewer
+    than the workers, and never smaller than four times the largest halo (a tile should
+    hold more than its halo)."""
     halo = max((item.halo for item in planned if item.tiled), default=0.0) / dbu
     if parallel.tile_size is not None:
         return max(1, round(parallel.tile_size / dbu))
     workers = _DASK_WORKERS if parallel.scheduler else parallel.jobs
-    across = math.ceil(math.sqrt(_TILES_PER_WORKER * workers))
+    tiles = max(workers, min(_TILES_PER_WORKER * workers, shapes // _SHAPES_PER_TILE))
+    across = math.ceil(math.sqrt(tiles))
     return max(1, math.ceil(max(extent.width(), extent.height()) / across), math.ceil(4 * halo))
+
+
+def _tiled_shapes(
+    loaded: LoadedLayout, layers: dict[str, Layer], planned: list[PlannedRule]
+) -> int:
+    """The shapes on the drawn layers the tiled rules read, each once per placement,
+    counted without reading them."""
+    numbers = {
+        (layer.layer, layer.datatype)
+        for item in planned
+        if item.tiled
+        for name in item.drawn
+        if isinstance(layer := layers[name], DrawnLayer)
+    }
+    indices = {loaded.layer_index(*number) for number in numbers}
+    return sum(fit.shape_count(loaded.top, index) for index in indices if index is not None)
 
 
 def _run_jobs(
@@ -241,12 +276,10 @@ def _run_jobs(
     found: Found = {item.rule.id: ([], 0.0, None) for item in planned}
     if parallel.scheduler:
         results = _on_dask(jobs, parallel.scheduler)
-    elif parallel.jobs > 1:
-        results = _in_processes(jobs, parallel.jobs)
     else:
         if jobs:
             tiling.seed(jobs[0], deck, layers, loaded)
-        results = ((job, tiling.run_job(job)) for job in jobs)
+        results = _shared(jobs, parallel.jobs, deck, layers) if parallel.jobs > 1 else _here(jobs)
     for done, (job, job_results) in enumerate(results, 1):
         for result in job_results:
             markers, seconds, error = found[result.rule]
@@ -258,13 +291,114 @@ def _run_jobs(
     return found
 
 
-def _in_processes(jobs: list[tiling.Job], workers: int) -> Finished:
+def _here(jobs: list[tiling.Job]) -> Finished:
+    return ((job, tiling.run_job(job)) for job in jobs)
+
+
+def _shared(jobs: list[tiling.Job], workers: int, deck: Deck, layers: dict[str, Layer]) -> Finished:
+    """Run ``jobs`` in ``workers`` local processes and in this one (:class:`_Sharing`);
+    the workers read the layout, and are handed the deck read here."""
+    if len(jobs) < 2:
+        yield from _here(jobs)
+        return
     # spawned, not forked: workers read the layout as remote ones do, and share no state
     context = multiprocessing.get_context("spawn")
-    with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
-        futures = {pool.submit(tiling.run_job, job): job for job in jobs}
-        for future in as_completed(futures):
-            yield futures[future], future.result()
+    handed = (jobs[0], deck, layers)
+    pool = ProcessPoolExecutor(workers, context, tiling.adopt_deck, handed)
+    sharing = _Sharing(jobs, pool, workers)
+    ended = False
+    try:
+        for _ in range(workers):
+            pool.submit(tiling.prepare, jobs[0]).add_done_callback(sharing.worker_ready)
+        for _ in jobs:
+            yield sharing.next_ended()
+        ended = True
+    finally:
+        sharing.pending.clear()
+        # idle workers end at once, and their peak memory counts in the run's (getrusage);
+        # workers still starting up when every job has ended here are not waited for
+        pool.shutdown(wait=ended and sharing.ready >= workers, cancel_futures=True)
+
+
+class _Sharing:
+    """Jobs shared between local worker processes and this process, which has read the
+    layout already. Workers are handed jobs from the front of the list once they have read
+    the layout, and another as each job ends (by the pool's thread, which
+    KLayout's calls here hold up for a fraction of a job); this process runs jobs from the
+    back in between. So checking starts at once, without waiting for the workers to start
+    up, and a small run ends before they have."""
+
+    def __init__(self, jobs: list[tiling.Job], pool: ProcessPoolExecutor, workers: int):
+        self.pending = deque(jobs)
+        self.pool = pool
+        self.workers = workers
+        self.ready = 0  # workers that have read the layout
+        self.held = 0  # jobs handed to the workers, not yet ended
+        self.lock = threading.Lock()
+        self.ended: queue.SimpleQueue[tuple[tiling.Job, Future | BaseException]] = (
+            queue.SimpleQueue()
+        )
+
+    def worker_ready(self, _: Future) -> None:
+        with self.lock:
+            self.ready += 1
+            handed = self._hand_out()
+        self._watch(handed)
+
+    def _job_ended(self, job: tiling.Job, future: Future) -> None:
+        self.ended.put((job, future))
+        with self.lock:
+            self.held -= 1
+            handed = self._hand_out()
+        self._watch(handed)
+
+    def _watch(self, handed: list[tuple[tiling.Job, Future]]) -> None:
+        # outside the lock: a future ended already calls back at once, in this thread
+        for job, future in handed:
+            future.add_done_callback(partial(self._job_ended, job))
+
+    def _hand_out(self) -> list[tuple[tiling.Job, Future]]:
+        """Hand the workers jobs from the front until they hold what they should: the one
+        each runs and the next while many are left, so that each goes straight on; then
+        only the one each runs, so that the last jobs go to whoever is free first."""
+        handed: list[tuple[tiling.Job, Future]] = []
+        while True:
+            each = _HELD_PER_WORKER if len(self.pending) > self.workers + 1 else 1
+            if self.held >= each * min(self.ready, self.workers):
+                break
+            try:
+                job = self.pending.popleft()  # this process takes from the other end meanwhile
+            except IndexError:
+                break
+            try:
+                future = self.pool.submit(tiling.run_job, job)
+            except BaseException as exc:  # a broken pool: the job's end says so
+                self.ended.put((job, exc))
+                break
+            self.held += 1
+            handed.append((job, future))
+        return handed
+
+    def next_ended(self) -> tuple[tiling.Job, list[tiling.JobResult]]:
+        """The next job to end: one a worker has ended, else one run here, else the
+        next a worker ends."""
+        try:
+            return _outcome_of(*self.ended.get_nowait())
+        except queue.Empty:
+            pass
+        try:
+            job = self.pending.pop()
+        except IndexError:
+            return _outcome_of(*self.ended.get())
+        return job, tiling.run_job(job)
+
+
+def _outcome_of(
+    job: tiling.Job, ended: Future | BaseException
+) -> tuple[tiling.Job, list[tiling.JobResult]]:
+    if isinstance(ended, BaseException):
+        raise ended
+    return job, ended.result()
 
 
 def _on_dask(jobs: list[tiling.Job], address: str) -> Finished:

@@ -110,12 +110,29 @@ def owner_in_microns(owner: Bounds, dbu: float) -> Bounds:
 
 # ---------------------------------------------------------------- the worker
 _STATE: dict[tuple, tuple[LayoutContext, dict[str, PlannedRule]]] = {}
+_DECKS: dict[tuple, tuple[Deck, dict[str, Layer]]] = {}  # decks handed over (adopt_deck)
 
 
 def seed(job: Job, deck: Deck, layers: dict[str, Layer], loaded: LoadedLayout) -> None:
     """Let jobs run in this process use a layout and deck read already."""
     _STATE.clear()
     _STATE[_key(job)] = _state_of(deck, layers, loaded)
+
+
+def adopt_deck(job: Job, deck: Deck, layers: dict[str, Layer]) -> None:
+    """Let the jobs run in this process on ``job``'s deck use ``deck``, read already
+    (``layers``: its layers, layer map applied), instead of reading it again."""
+    _DECKS.clear()
+    _DECKS[_deck_key(job)] = (deck, layers)
+
+
+def prepare(job: Job) -> None:
+    """Read the layout and the deck of ``job`` in this process, ready for its jobs."""
+    _state(job)
+
+
+def _deck_key(job: Job) -> tuple:
+    return (job.deck, job.deck_roots, job.layers)
 
 
 def _key(job: Job) -> tuple:
@@ -133,13 +150,17 @@ def _state(job: Job) -> tuple[LayoutContext, dict[str, PlannedRule]]:
     """The worker's layout and deck, read once per process for a run's jobs."""
     key = _key(job)
     if key not in _STATE:
-        from adk.lang import load_deck
-
-        deck = load_deck(job.deck, checks.specs(), job.deck_roots)
-        layers = _renumbered(deck.layers, job.layers)
+        deck, layers = _DECKS.get(_deck_key(job)) or _read_deck(job)
         _STATE.clear()  # one layout at a time: a worker's memory holds one
         _STATE[key] = _state_of(deck, layers, read_layout(job.layout, job.top))
     return _STATE[key]
+
+
+def _read_deck(job: Job) -> tuple[Deck, dict[str, Layer]]:
+    from adk.lang import load_deck
+
+    deck = load_deck(job.deck, checks.specs(), job.deck_roots)
+    return deck, _renumbered(deck.layers, job.layers)
 
 
 def _renumbered(layers: dict[str, Layer], numbers: LayerNumbers) -> dict[str, Layer]:
