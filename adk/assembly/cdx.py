@@ -140,7 +140,7 @@ class _PinReader:
             message = f"malformed XML: {expat.ErrorString(exc.code)}"
             self.problems.append(Diagnostic(self.path, exc.lineno, exc.offset + 1, message))
         except _TooMany:
-            pass  # enough to show
+            return  # the first faults are listed; reading stops there
 
     # ------------------------------------------------------------ events
     def _start(self, parser: expat.XMLParserType, tag: str) -> None:

@@ -4,6 +4,7 @@ on tiles in this process, to show how far a rule has got."""
 
 from __future__ import annotations
 
+import contextlib
 import math
 import multiprocessing
 import os
@@ -382,10 +383,8 @@ class _Sharing:
     def next_ended(self) -> tuple[tiling.Job, list[tiling.JobResult]]:
         """The next job to end: one a worker has ended, else one run here, else the
         next a worker ends."""
-        try:
+        with contextlib.suppress(queue.Empty):
             return _outcome_of(*self.ended.get_nowait())
-        except queue.Empty:
-            pass
         try:
             job = self.pending.pop()
         except IndexError:

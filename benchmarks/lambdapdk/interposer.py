@@ -345,12 +345,18 @@ def _vias_close(via: Via, short: int) -> Site:
     return site
 
 
+def _via_on_pads(draw: Drawer, via: Via, metal: Metal, x: int, y: int, moved: Box | None) -> None:
+    """A via at (x, y) on its pad of the other metal, and of ``metal`` on ``moved`` (None:
+    no pad of ``metal``)."""
+    c = via.size
+    pad = _around(x, y, 3 * c // 2)
+    below, above = (moved, pad) if metal is via.below else (pad, moved)
+    _stack(draw, via, _around(x, y, c // 2), below, above)
+
+
 def _via_without(via: Via, metal: Metal) -> Site:
     def site(draw: Drawer, x: int, y: int) -> None:
-        c = via.size
-        pad = _around(x, y, 3 * c // 2)
-        below, above = (None, pad) if metal is via.below else (pad, None)
-        _stack(draw, via, _around(x, y, c // 2), below, above)
+        _via_on_pads(draw, via, metal, x, y, None)
         what = f"{via.name} without {metal.name}"
         draw.mark("expect", f"{via.name}.in_{metal.name}", x, y, what)
         draw.mark("expect", f"{via.name}.in_{metal.name}.enclosure", x, y, what)
@@ -363,10 +369,7 @@ def _via_out_of(via: Via, metal: Metal) -> Site:
 
     def site(draw: Drawer, x: int, y: int) -> None:
         c = via.size
-        pad = _around(x, y, 3 * c // 2)
-        moved = _around(x + 3 * c // 2, y, 3 * c // 2)
-        below, above = (moved, pad) if metal is via.below else (pad, moved)
-        _stack(draw, via, _around(x, y, c // 2), below, above)
+        _via_on_pads(draw, via, metal, x, y, _around(x + 3 * c // 2, y, 3 * c // 2))
         what = f"{via.name} out of {metal.name}"
         draw.mark("expect", f"{via.name}.in_{metal.name}", x, y, what)
         draw.mark("expect", f"{via.name}.in_{metal.name}.enclosure", x, y, what)
@@ -379,10 +382,7 @@ def _via_thin(via: Via, metal: Metal) -> Site:
 
     def site(draw: Drawer, x: int, y: int) -> None:
         c = via.size
-        pad = _around(x, y, 3 * c // 2)
-        moved = _around(x + GRID, y, 3 * c // 2)
-        below, above = (moved, pad) if metal is via.below else (pad, moved)
-        _stack(draw, via, _around(x, y, c // 2), below, above)
+        _via_on_pads(draw, via, metal, x, y, _around(x + GRID, y, 3 * c // 2))
         what = f"{via.name} thin {metal.name} enclosure"
         draw.mark("expect", f"{via.name}.in_{metal.name}.enclosure", x - c / 2, y, what)
         draw.mark("pass", f"{via.name}.in_{metal.name}", x, y, what)

@@ -161,13 +161,16 @@ def _unlanded(texts: _Side, others: _Side, landing: np.ndarray) -> list[Marker]:
     good[landed] = texts.nets[landed] == others.nets[landing[landed]]
     markers = []
     for net in sorted(set(texts.nets.tolist()) - set(texts.nets[good].tolist())):
-        points = texts.points[texts.nets == net]
-        (left, bottom), (right, top) = points.min(axis=0).tolist(), points.max(axis=0).tolist()
-        shape = (
-            kdb.DEdge(left, bottom, left, bottom)
-            if len(points) == 1
-            else kdb.DBox(left, bottom, right, top)
-        )
+        shape = net_shape(texts.points[texts.nets == net])
         text = f"net {net} of {texts.name} lands on no {others.name} of its net"
         markers.append(Marker(shape, None, text, nets=(net,)))
     return markers
+
+
+def net_shape(points: np.ndarray) -> kdb.DEdge | kdb.DBox:
+    """Where a marker of a net's texts (µm, (N, 2)) stands: a point at its one text, or
+    the box around its texts."""
+    (left, bottom), (right, top) = points.min(axis=0).tolist(), points.max(axis=0).tolist()
+    if len(points) == 1:
+        return kdb.DEdge(left, bottom, left, bottom)
+    return kdb.DBox(left, bottom, right, top)

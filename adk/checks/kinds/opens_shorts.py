@@ -40,6 +40,7 @@ import numpy as np
 
 from adk.checks.base import Check, CheckContext, Marker, layer_param
 from adk.checks.kinds.bump_map import nearest
+from adk.checks.kinds.nets import net_shape
 from adk.checks.polygon import ordered
 from adk.checks.within import inside_region
 from adk.lang.model import LayerExpr, layer_label
@@ -148,14 +149,8 @@ class _Nets:
 
 def _floating(bumps: _Side, pads: _Side, net: str, points: np.ndarray) -> Marker:
     """The marker of a top net none of whose texts lands: at its text, or around its texts."""
-    (left, bottom), (right, top) = points.min(axis=0).tolist(), points.max(axis=0).tolist()
-    shape = (
-        kdb.DEdge(left, bottom, left, bottom)
-        if len(points) == 1
-        else kdb.DBox(left, bottom, right, top)
-    )
     text = f"floating: net {net} ({bumps.name}) lands on no {pads.name}"
-    return Marker(shape, None, text, nets=(net,))
+    return Marker(net_shape(points), None, text, nets=(net,))
 
 
 def _crossing(bumps: _Side, pads: _Side, bump: int, pad: int, nets: _Nets) -> Marker:
