@@ -67,10 +67,8 @@ def descendants(pid):
     """The processes below ``pid`` (Linux)."""
     found = []
     with contextlib.suppress(OSError):
-        for task in os.listdir(f"/proc/{pid}/task"):
-            with open(f"/proc/{pid}/task/{task}/children", encoding="ascii") as stream:
-                for child in map(int, stream.read().split()):
-                    found += [child, *descendants(child)]
+        for child in children(pid):
+            found += [child, *descendants(child)]
     return found
 
 
@@ -116,9 +114,9 @@ def test_a_signal_stops_a_check_at_once(slow_layout, deck, tmp_path, signum, cod
 
 
 def start_with_workers(layout, deck, report):
-    """``adk check --jobs 2``, once its two worker processes run; and every process below
-    the program then (the child, its watcher, the workers, multiprocessing's tracker)."""
-    process = start_check(layout, deck, report, "--jobs", "2")
+    """``adk check --jobs 3``, once its two worker processes run; and every process below
+    the program then (the child, its watcher, the workers)."""
+    process = start_check(layout, deck, report, "--jobs", "3")
     deadline = time.monotonic() + 20
     while len(workers(process.pid)) < 2 and time.monotonic() < deadline:
         time.sleep(0.05)
@@ -129,12 +127,29 @@ def start_with_workers(layout, deck, report):
 
 
 def workers(pid):
-    def command(child):
-        with contextlib.suppress(OSError), open(f"/proc/{child}/cmdline", "rb") as stream:
-            return stream.read()
-        return b""
+    """The worker processes below the program ``pid``: forked by its child, they write
+    where it writes (the child's watcher writes nowhere)."""
 
-    return [child for child in descendants(pid) if b"multiprocessing.spawn" in command(child)]
+    def output(process):
+        with contextlib.suppress(OSError):
+            return os.readlink(f"/proc/{process}/fd/2")
+        return os.devnull
+
+    return [
+        worker
+        for child in children(pid)
+        for worker in children(child)
+        if output(worker) != os.devnull
+    ]
+
+
+def children(pid):
+    found = []
+    with contextlib.suppress(OSError):
+        for task in os.listdir(f"/proc/{pid}/task"):
+            with open(f"/proc/{pid}/task/{task}/children", encoding="ascii") as stream:
+                found += map(int, stream.read().split())
+    return found
 
 
 def gone(processes, within=10.0):

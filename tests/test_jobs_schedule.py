@@ -36,7 +36,7 @@ def dirty(tmp_path_factory) -> tuple[str, list[tuple]]:
 @pytest.mark.parametrize(
     "parallel",
     [Parallel(jobs=2), Parallel(jobs=2, tile_size=300.0), Parallel(jobs=3, tile_size=900.0)],
-    ids=["default tiles", "many small tiles", "three workers"],
+    ids=["default tiles", "many small tiles", "three processes"],
 )
 def test_jobs_shared_with_the_workers_give_the_same_markers(dirty, parallel):
     path, whole = dirty
@@ -65,6 +65,55 @@ def test_the_shapes_counted_are_those_the_tiled_rules_read(dirty):
     bumps = engine._tiled_shapes(loaded, deck.layers, ubump)
     assert bumps > 1000 and engine._tiled_shapes(loaded, deck.layers, density) == 0
     assert engine._tiled_shapes(loaded, deck.layers, planned) > bumps
+
+
+def _planned_rules(count: int) -> list:
+    deck = load_deck(DECK)
+    items = plan(deck, deck.layers)
+    return [replace(items[n % len(items)], rule=replace(items[n % len(items)].rule, id=f"R{n}"))
+            for n in range(count)]  # fmt: skip
+
+
+def _ids(runs) -> list[list[str]]:
+    return [[item.rule.id for item in run] for run in runs]
+
+
+def _in_order(runs) -> list[str]:
+    return [item.rule.id for run in runs for item in run]
+
+
+def test_untiled_rules_go_in_runs_of_deck_neighbours_of_about_equal_cost():
+    untiled = _planned_rules(12)
+    runs = engine._runs_of_rules(untiled, [1] * 12, processes=2)
+    assert _in_order(runs) == [item.rule.id for item in untiled]  # in order, each once
+    assert [len(run) for run in runs] == [3, 3, 3, 3]  # two runs per process
+    # the costs decide where a run ends: one costly rule is a run of its own
+    runs = engine._runs_of_rules(untiled, [30] + [1] * 11, processes=2)
+    assert _ids(runs)[0] == ["R0"] and _in_order(runs) == [f"R{n}" for n in range(12)]
+    assert len(runs) <= 4
+
+
+def test_in_one_process_every_untiled_rule_is_a_job_and_none_is_empty():
+    untiled = _planned_rules(3)
+    assert _ids(engine._runs_of_rules(untiled, [5, 1, 1], processes=1)) == [["R0"], ["R1"], ["R2"]]
+    assert engine._runs_of_rules([], [], processes=4) == []
+    assert _ids(engine._runs_of_rules(untiled[:1], [1], processes=4)) == [["R0"]]
+
+
+@pytest.mark.skipif(engine.isolation.why_not_isolated() is not None, reason="needs fork")
+def test_forked_workers_check_the_layout_this_process_read(dirty, tmp_path):
+    """The workers start with the layout read here: the file replaced by a clean layout
+    after the read (its time kept) changes nothing."""
+    _, whole = dirty
+    copy = str(tmp_path / "dirty.gds")
+    write_example("focos_bridge", copy, dirty=True)
+    deck = load_deck(DECK)
+    loaded = read_layout(copy)
+    stamp = os.stat(copy)
+    write_example("focos_bridge", copy, dirty=False)
+    os.utime(copy, ns=(stamp.st_atime_ns, stamp.st_mtime_ns))
+    result = run_deck(deck, deck.layers, loaded, parallel=Parallel(jobs=3, tile_size=900.0))
+    assert whole and markers_of(result) == whole
 
 
 def test_progress_counts_every_job_shared_with_the_workers(dirty):

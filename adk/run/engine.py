@@ -23,6 +23,7 @@ from adk import checks
 from adk.checks.base import Marker
 from adk.errors import AdkError
 from adk.lang.model import Deck, DrawnLayer, Layer
+from adk.layout import isolation
 from adk.layout.context import LayoutContext
 from adk.layout.reader import LoadedLayout
 from adk.run import cells, fit, stepwise, tiling
@@ -46,6 +47,9 @@ _SHAPES_PER_TILE = 25_000
 # jobs a local worker holds at a time: the one it runs and the next, so that it goes on
 # while this process, busy with a job of its own, has not yet handed it another
 _HELD_PER_WORKER = 2
+# runs of untiled rules per process (:func:`_runs_of_rules`): more even out the end of a
+# run, where some processes wait for the last, fewer build a layer in fewer processes
+_RUNS_PER_PROCESS = 2
 # workers assumed on a Dask cluster for the default tile size
 _DASK_WORKERS = 16
 # database units a tile's halo may reach: a quarter of KLayout's 32-bit coordinate range
@@ -203,8 +207,8 @@ def jobs_for(
     planned: list[PlannedRule],
     parallel: Parallel,
 ) -> list[tiling.Job]:
-    """The untiled rules one job each, in deck order, then one job per tile with
-    every tiled rule."""
+    """The untiled rules in runs of neighbours in deck order (:func:`_runs_of_rules`),
+    then one job per tile with every tiled rule."""
     whole = tiling.Job(
         layout=os.path.abspath(loaded.path),
         top=loaded.top.name,
@@ -213,10 +217,11 @@ def jobs_for(
         rules=(),
         deck_roots=deck.roots,
     )
+    untiled = [item for item in planned if not item.tiled]
+    processes = _DASK_WORKERS if parallel.scheduler else parallel.jobs
     jobs = [
-        replace(whole, rules=(item.rule.id,), label=item.rule.id)
-        for item in planned
-        if not item.tiled
+        replace(whole, rules=tuple(item.rule.id for item in run), label=_run_label(run))
+        for run in _runs_of_rules(untiled, _rule_costs(loaded, layers, untiled), processes)
     ]
     tiled = tuple(item.rule.id for item in planned if item.tiled)
     if tiled:
@@ -231,6 +236,56 @@ def jobs_for(
             for number, (core, owner) in enumerate(tiles)
         ]
     return jobs
+
+
+def _runs_of_rules(
+    untiled: list[PlannedRule], costs: list[int], processes: int
+) -> list[list[PlannedRule]]:
+    """``untiled`` cut, in deck order, into about ``_RUNS_PER_PROCESS`` runs per process
+    of about equal ``costs``. A process builds the layers its rules read and keeps them for
+    its next rules; deck neighbours mostly read the same layers (a via's rules read the
+    metals below and above it), so a run builds each of its layers once, where jobs of one
+    rule each would go to every process in turn, each building nearly every layer. In
+    one process, a rule is a run: progress then names each."""
+    if processes == 1 or not untiled:
+        return [[item] for item in untiled]
+    count = min(len(untiled), _RUNS_PER_PROCESS * processes)
+    share = max(1, sum(costs)) / count
+    runs: list[list[PlannedRule]] = [[]]
+    spent = 0
+    for item, cost in zip(untiled, costs):
+        # cut before a rule that would take the run further past its share than short of it
+        if runs[-1] and len(runs) < count and spent + cost / 2 > share * len(runs):
+            runs.append([])
+        runs[-1].append(item)
+        spent += cost
+    return runs
+
+
+def _rule_costs(
+    loaded: LoadedLayout, layers: dict[str, Layer], planned: list[PlannedRule]
+) -> list[int]:
+    """For each rule, the shapes of the drawn layers it reads (at least 1): a rule's cost
+    grows with them, and so does the cost of building its layers."""
+    counted: dict[int, int] = {}
+
+    def shapes(name: str) -> int:
+        layer = layers[name]
+        if not isinstance(layer, DrawnLayer):
+            return 0
+        index = loaded.layer_index(layer.layer, layer.datatype)
+        if index is None:
+            return 0
+        if index not in counted:
+            counted[index] = fit.shape_count(loaded.top, index)
+        return counted[index]
+
+    return [max(1, sum(shapes(name) for name in item.drawn)) for item in planned]
+
+
+def _run_label(run: list[PlannedRule]) -> str:
+    first, last = run[0].rule.id, run[-1].rule.id
+    return first if len(run) == 1 else f"{first} .. {last}"
 
 
 def _tile_size(
@@ -280,7 +335,8 @@ def _run_jobs(
     else:
         if jobs:
             tiling.seed(jobs[0], deck, layers, loaded)
-        results = _shared(jobs, parallel.jobs, deck, layers) if parallel.jobs > 1 else _here(jobs)
+        workers = parallel.jobs - 1  # this process checks too
+        results = _shared(jobs, workers, deck, layers) if workers else _here(jobs)
     for done, (job, job_results) in enumerate(results, 1):
         for result in job_results:
             markers, seconds, error = found[result.rule]
@@ -297,13 +353,17 @@ def _here(jobs: list[tiling.Job]) -> Finished:
 
 
 def _shared(jobs: list[tiling.Job], workers: int, deck: Deck, layers: dict[str, Layer]) -> Finished:
-    """Run ``jobs`` in ``workers`` local processes and in this one (:class:`_Sharing`);
-    the workers read the layout, and are handed the deck read here."""
+    """Run ``jobs`` in ``workers`` local processes and in this one (:class:`_Sharing`).
+    The workers are forked from this process, with the layout and the deck read already
+    (:func:`adk.run.tiling.seed`) and none of its layers built; where a fork is not safe,
+    they are spawned, read the layout again and are handed the deck."""
     if len(jobs) < 2:
         yield from _here(jobs)
         return
-    # spawned, not forked: workers read the layout as remote ones do, and share no state
-    context = multiprocessing.get_context("spawn")
+    # forked, a worker starts checking at once; spawned, a second later (Python, KLayout
+    # and the layout read again)
+    method = "spawn" if isolation.why_not_isolated() else "fork"
+    context = multiprocessing.get_context(method)
     handed = (jobs[0], deck, layers)
     pool = ProcessPoolExecutor(workers, context, tiling.adopt_deck, handed)
     sharing = _Sharing(jobs, pool, workers)
