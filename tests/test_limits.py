@@ -185,8 +185,9 @@ def test_limits_need_the_child_process(folder, deck, capfd):
             "adk: error: --timeout and --max-memory need a child process: other threads are running"
         )
         # without limits, the check runs in this process
+        report = str(folder / "threads.lyrdb")
         status, _, err = run_cli(
-            capfd, "check", layout, "--deck", deck, "--allow-unchecked", isolated=True
+            capfd, "check", layout, "--deck", deck, "-o", report, "--allow-unchecked", isolated=True
         )
         assert status == 0 and "holds no shapes" in err
     finally:

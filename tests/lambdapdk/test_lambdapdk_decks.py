@@ -110,7 +110,9 @@ def test_without_pins_and_fill_every_rule_is_checked(tmp_path, capsys):
     interposer, path = written("3ML_0400", tmp_path / "drawn.gds", labels=True, pins_fill=False)
     datatypes = {info.datatype for info in interposer.layout.layer_infos() if info.layer != 255}
     assert datatypes == {stackups.DRAWN}
-    status = main(["check", str(path), "--deck", "lambdapdk_3ML_0400", "--format", "json"])
+    markers = str(tmp_path / "drawn.lyrdb")
+    deck = "lambdapdk_3ML_0400"
+    status = main(["check", str(path), "--deck", deck, "-o", markers, "--format", "json"])
     report = json.loads(capsys.readouterr().out)
     assert status == 1
     assert all(rule["checked"] and rule["count"] for rule in report["rules"])
@@ -126,7 +128,8 @@ def test_a_layout_of_another_layer_map_fails_with_one_line(tmp_path, capsys):
     _, path = written("3ML_0400", tmp_path / "ip.gds")
     other = tmp_path / "other.gds"
     renumbered(path, other, 200)
-    status = main(["check", str(other), "--deck", "lambdapdk_3ML_0400", "-q"])
+    report = str(tmp_path / "other.lyrdb")
+    status = main(["check", str(other), "--deck", "lambdapdk_3ML_0400", "-o", report, "-q"])
     err = capsys.readouterr().err
     assert status == 4
     assert err.count("\n") == 1, err
