@@ -36,7 +36,7 @@ Progress = Callable[[int, int, str], None]
 Found = dict[str, tuple[list[Marker], float, str | None]]
 Finished = Iterator[tuple[tiling.Job, list[tiling.JobResult]]]  # jobs with results, as they end
 
-# tiles per worker when the tile size is not given: enough to balance uneven tiles, and
+# tiles per process when the tile size is not given: enough to balance uneven tiles, and
 # small enough that a tile run again on a grown window (a long marker across its border)
 # costs little
 _TILES_PER_WORKER = 8
@@ -291,10 +291,10 @@ def _run_label(run: list[PlannedRule]) -> str:
 def _tile_size(
     extent: kdb.Box, dbu: float, planned: list[PlannedRule], parallel: Parallel, shapes: int
 ) -> int:
-    """Tiles of the size asked for; else about ``_TILES_PER_WORKER`` per worker, fewer
-    when the ``shapes`` the tiled rules read are few (``_SHAPES_PER_TILE``), never fewer
-    than the workers, and never smaller than four times the largest halo (a tile should
-    hold more than its halo)."""
+    """Tiles of the size asked for; else about ``_TILES_PER_WORKER`` per process (``--jobs``,
+    or Dask worker), fewer when the ``shapes`` the tiled rules read are few
+    (``_SHAPES_PER_TILE``), never fewer than the processes, and never smaller than four
+    times the largest halo (a tile should hold more than its halo)."""
     halo = max((item.halo for item in planned if item.tiled), default=0.0) / dbu
     if parallel.tile_size is not None:
         return max(1, round(parallel.tile_size / dbu))
@@ -383,11 +383,11 @@ def _shared(jobs: list[tiling.Job], workers: int, deck: Deck, layers: dict[str, 
 
 class _Sharing:
     """Jobs shared between local worker processes and this process, which has read the
-    layout already. Workers are handed jobs from the front of the list once they have read
-    the layout, and another as each job ends (by the pool's thread, which
-    KLayout's calls here hold up for a fraction of a job); this process runs jobs from the
-    back in between. So checking starts at once, without waiting for the workers to start
-    up, and a small run ends before they have."""
+    layout already. Workers are handed jobs from the front of the list once they are ready
+    (forked, at once; spawned, once they have read the layout), and another as each job
+    ends (by the pool's thread, which KLayout's calls here hold up for a fraction of a
+    job); this process runs jobs from the back in between. So checking starts at once,
+    without waiting for the workers to start up, and a small run ends before they have."""
 
     def __init__(self, jobs: list[tiling.Job], pool: ProcessPoolExecutor, workers: int):
         self.pending = deque(jobs)
