@@ -8,6 +8,8 @@ meet."""
 
 from __future__ import annotations
 
+import random
+
 import klayout.db as kdb
 import pytest
 
@@ -273,3 +275,65 @@ def test_filtered_region_is_merged_though_it_says_it_is() -> None:
         region.insert(polygon)
     tall = merging.as_drawn(region).with_relative_height(1.0, None, False, True)
     assert merging.merged_as_drawn(tall).count() == 1
+
+
+# ---------------------------------------------------------------- asked tile by tile
+def drawn_region(layout: kdb.Layout, top: kdb.Cell) -> kdb.Region:
+    return merging.as_drawn(kdb.Region(top.begin_shapes_rec(layout.layer(*LAYER))))
+
+
+@pytest.mark.parametrize("across", [1, 2, 3, 16])
+@pytest.mark.parametrize("orient", ["r0", "r90", "m45"])
+@pytest.mark.parametrize("name", CASES)
+def test_asked_tile_by_tile_in_threads_the_answer_is_the_whole_merge(
+    name: str, orient: str, across: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """In threads, whether merging changes a layer is asked tile by tile (for large layers:
+    here every layer), with the same answer as the merge of the whole layer, and the
+    layer read is the same."""
+    monkeypatch.setattr(merging, "TILED_TEST_SHAPES", 0)
+    monkeypatch.setattr(merging, "TILES_ACROSS", across)
+    layout, top = build(name, orient, array=True)
+    raw = drawn_region(layout, top)
+    unchanged = unchanged_by(full_merge(layout, top), raw)
+    assert merging._unchanged_tile_by_tile(raw, 2) == unchanged
+    threaded = context(layout, top, {"A": LAYER})
+    threaded.threads = 2
+    assert_same_merge(threaded.region(LayerRef("A")), layout, top)
+
+
+@pytest.mark.parametrize("seed", range(60))
+def test_shapes_meeting_on_tile_borders_are_seen(seed: int) -> None:
+    """Random boxes and diamonds on a coarse grid, so that many meet on edges and corners
+    where tiles meet: the tile by tile answer is the whole merge's, whatever the tiles."""
+    rng = random.Random(seed)
+    layout, top = new_layout()
+    index = layout.layer(*LAYER)
+    for _ in range(rng.randrange(2, 30)):
+        x, y = rng.randrange(0, 20) * 50, rng.randrange(0, 20) * 50
+        if rng.random() < 0.7:
+            top.shapes(index).insert(box(x, y, x + rng.choice((10, 50, 100)), y + 50))
+        else:
+            side = rng.choice((25, 50))
+            top.shapes(index).insert(
+                points((x, y), (x + side, y + side), (x, y + 2 * side), (x - side, y + side))
+            )
+    raw = drawn_region(layout, top)
+    unchanged = unchanged_by(full_merge(layout, top), raw)
+    for across in (2, 3, 4, 7, 20):
+        with pytest.MonkeyPatch.context() as patch:
+            patch.setattr(merging, "TILES_ACROSS", across)
+            assert merging._unchanged_tile_by_tile(raw, 2) == unchanged, across
+
+
+def test_only_large_layers_and_spare_threads_ask_tile_by_tile(monkeypatch: pytest.MonkeyPatch):
+    asked: list[int] = []
+    monkeypatch.setattr(merging, "_unchanged_tile_by_tile", lambda raw, t: asked.append(t))
+    layout, top = build("isolated boxes", "r0")
+    raw = drawn_region(layout, top)
+    merging.settled(raw.dup(), threads=2)  # few shapes
+    monkeypatch.setattr(merging, "TILED_TEST_SHAPES", 1)
+    merging.settled(raw.dup(), threads=1)  # one thread
+    assert asked == []
+    merging.settled(raw.dup(), threads=2)
+    assert asked == [2]

@@ -42,12 +42,15 @@ def merged(region: kdb.Region) -> kdb.Region:
     return result
 
 
-def settled(raw: kdb.Region, shapes: kdb.RecursiveShapeIterator | None = None) -> kdb.Region:
+def settled(
+    raw: kdb.Region, shapes: kdb.RecursiveShapeIterator | None = None, threads: int = 1
+) -> kdb.Region:
     """The merged shapes of a drawn layer ``raw``, marked as needing no merge; ``raw``
     itself when merging changes nothing (no shape overlaps or touches another or
     itself: the count, the area and the perimeter stay). ``shapes``: what ``raw``
-    reads from the layout (:func:`adk.layout.merging.settled`)."""
-    return merging.settled(raw, shapes)
+    reads from the layout; ``threads``: what the test whether merging changes a large
+    layer may use (:func:`adk.layout.merging.settled`)."""
+    return merging.settled(raw, shapes, threads)
 
 
 def selected(op: str, left: kdb.Region, right: kdb.Region) -> kdb.Region:
@@ -119,6 +122,9 @@ class LayoutContext:
     """
 
     focus: kdb.Box | None = None  # the whole layout; a window's tile in WindowContext
+    # threads KLayout may use where a layer is read: one, unless this process has the
+    # cores to itself (a run in one process sets them)
+    threads = 1
 
     def __init__(self, loaded: LoadedLayout, layers: dict[str, Layer], length_unit: str = "um"):
         self.loaded = loaded
@@ -224,7 +230,7 @@ class LayoutContext:
         indices = {self.drawn_index(name) for name in names}
         for index in sorted(index for index in indices if index is not None):
             raw.insert(self.loaded.top.begin_shapes_rec(index))
-        region = settled(raw)
+        region = settled(raw, threads=self.threads)
         self.seconds[" or ".join(names)] += time.perf_counter() - started
         return region
 
@@ -238,7 +244,7 @@ class LayoutContext:
             return kdb.Region()
         if near is None:
             shapes = self.loaded.top.begin_shapes_rec(index)
-            region = settled(kdb.Region(shapes), shapes)
+            region = settled(kdb.Region(shapes), shapes, self.threads)
         else:
             region = settled(self._connected(index, near))
         self.seconds[name] += time.perf_counter() - started

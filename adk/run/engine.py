@@ -100,10 +100,12 @@ def run_deck(
     ]
     if parallel is not None and parallel.tiled:
         found = _run_jobs(deck, layers, loaded, runnable, parallel, progress)
-    elif tile_progress is not None:
-        found = stepwise.run_by_rule(runnable, context, tile_progress)
     else:
-        found = _run_here(runnable, context, progress)
+        context.threads = _cores()  # one process: KLayout's threads may use every core
+        if tile_progress is not None:
+            found = stepwise.run_by_rule(runnable, context, tile_progress)
+        else:
+            found = _run_here(runnable, context, progress)
     hierarchy = cells.Hierarchy(loaded.layout, loaded.top)  # walked only when needed
     for outcome in outcomes:
         if outcome.checked:
@@ -144,6 +146,13 @@ def _absent(planned: list[PlannedRule], context: LayoutContext) -> tuple[list[st
         {name for item in planned for name in item.drawn if context.drawn_index(name) is None}
     )
     return missing, [name for name in missing if _is_optional(context.layers[name])]
+
+
+def _cores() -> int:
+    """The cores this process may run on."""
+    if hasattr(os, "sched_getaffinity"):
+        return len(os.sched_getaffinity(0))
+    return os.cpu_count() or 1
 
 
 def _untiled_beyond_grid(item: PlannedRule, dbu: float) -> PlannedRule:
