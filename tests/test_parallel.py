@@ -253,3 +253,32 @@ def test_random_layout_in_local_processes(random_deck, tmp_path):
     path = str(tmp_path / "random.gds")
     layout.write(path)
     assert check(path, random_deck, Parallel(jobs=2, tile_size=5.0)) == check(path, random_deck)
+
+
+def test_one_process_lends_klayout_its_cores_but_one_for_the_progress_window(dirty, monkeypatch):
+    """The threads a layer's merge test may use: every core in a run in one process, one
+    left for the window in a run that shows its progress tile by tile (the plugin), one
+    per process with --jobs, whose processes take the cores."""
+    from adk.layout import merging
+    from adk.run import engine
+
+    seen: list[int] = []
+    settled = merging.settled
+
+    def spy(region, shapes=None, threads=1):
+        seen.append(threads)
+        return settled(region, shapes, threads)
+
+    monkeypatch.setattr(merging, "settled", spy)
+    monkeypatch.setattr(engine, "_cores", lambda: 4)
+    path, _ = dirty
+    deck = load_deck(DECK)
+
+    def threads_of(**options) -> set[int]:
+        seen.clear()
+        run_deck(deck, deck.layers, read_layout(path), **options)
+        return set(seen)
+
+    assert threads_of() == {4}
+    assert max(threads_of(tile_progress=lambda step: None)) == 3
+    assert threads_of(parallel=Parallel(jobs=2, tile_size=900.0)) == {1}

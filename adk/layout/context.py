@@ -246,7 +246,7 @@ class LayoutContext:
             shapes = self.loaded.top.begin_shapes_rec(index)
             region = settled(kdb.Region(shapes), shapes, self.threads)
         else:
-            region = settled(self._connected(index, near))
+            region = settled(self._connected(index, near), threads=self.threads)
         self.seconds[name] += time.perf_counter() - started
         return region
 

@@ -101,7 +101,9 @@ def run_deck(
     if parallel is not None and parallel.tiled:
         found = _run_jobs(deck, layers, loaded, runnable, parallel, progress)
     else:
-        context.threads = _cores()  # one process: KLayout's threads may use every core
+        # one process: KLayout's threads may use every core, but one for the window
+        # that shows the progress (the plugin's worker)
+        context.threads = _cores() if tile_progress is None else max(1, _cores() - 1)
         if tile_progress is not None:
             found = stepwise.run_by_rule(runnable, context, tile_progress)
         else:
