@@ -25,6 +25,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from adk.assembly.textfile import TextFault, read_text
 from adk.errors import AdkError, DeckError, Diagnostic
 
 COLUMNS = ("name", "net", "x", "y")
@@ -62,17 +63,14 @@ def load_bump_map(path: str) -> BumpMap:
 
 def _read_text(path: str) -> str:
     try:
-        with open(path, "rb") as handle:
-            data = handle.read(MAX_BYTES + 1)
-    except OSError as exc:
-        raise AdkError(f"{path}: cannot read bump map: {exc.strerror}") from None
-    if len(data) > MAX_BYTES:
-        raise AdkError(f"{path}: bump map over the limit of {MAX_BYTES // 1024 // 1024} MB")
-    try:
-        return data.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        line = data.count(b"\n", 0, exc.start) + 1
-        raise DeckError([Diagnostic(path, line, 1, "bump map is not UTF-8 text")]) from None
+        return read_text(path, MAX_BYTES)
+    except TextFault as fault:
+        if fault.kind == "not utf-8":
+            fault_at = Diagnostic(path, fault.line, 1, "bump map is not UTF-8 text")
+            raise DeckError([fault_at]) from None
+        if fault.kind == "unreadable":
+            raise AdkError(f"{path}: cannot read bump map: {fault.detail}") from None
+        raise AdkError(f"{path}: bump map over the limit of {fault.detail}") from None
 
 
 def parse_bump_map(text: str, path: str) -> BumpMap:

@@ -49,6 +49,7 @@ from adk.assembly.model import (
     Placement,
     regions,
 )
+from adk.assembly.textfile import TextFault, read_text
 from adk.errors import AdkError, DeckError, Diagnostic
 from adk.lang.model import Span
 from adk.layout.layermap import LimitedSafeLoader, yaml_fault
@@ -100,18 +101,13 @@ def parse_assembly(text: str, path: str) -> Assembly:
 
 def _read_text(path: str) -> str:
     try:
-        with open(path, "rb") as handle:
-            data = handle.read(MAX_BYTES + 1)
-    except OSError as exc:
-        raise AdkError(f"{path}: cannot read assembly: {exc.strerror}") from None
-    if len(data) > MAX_BYTES:
-        raise _fault(path, 1, 1, f"assembly over the limit of {MAX_BYTES // 1024 // 1024} MB")
-    try:
-        return data.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        line = data.count(b"\n", 0, exc.start) + 1
-        column = exc.start - (data.rfind(b"\n", 0, exc.start) + 1) + 1
-        raise _fault(path, line, column, "assembly is not UTF-8 text") from None
+        return read_text(path, MAX_BYTES)
+    except TextFault as fault:
+        if fault.kind == "unreadable":
+            raise AdkError(f"{path}: cannot read assembly: {fault.detail}") from None
+        if fault.kind == "too large":
+            raise _fault(path, 1, 1, f"assembly over the limit of {fault.detail}") from None
+        raise _fault(path, fault.line, fault.column, "assembly is not UTF-8 text") from None
 
 
 def _fault(path: str, line: int, column: int, message: str) -> DeckError:

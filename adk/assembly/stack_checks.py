@@ -85,26 +85,20 @@ def _span(assembly: Assembly, span: Span | None) -> Span:
 def _connection_rule(assembly: Assembly, connection: Connection) -> Rule:
     assert connection.bottom is not None
     top, bottom = _name(connection.top), _name(connection.bottom)
+    text = f"3Dblox connection {connection.name}: bumps of {top} land on pads of {bottom}"
     span = _span(assembly, connection.span)
-    return Rule(
-        CONNECTION_RULE + connection.name,
-        f"3Dblox connection {connection.name}: bumps of {top} land on pads of {bottom}",
-        "error",
-        Check("3dblox_connection", (), (), (), span),
-        span,
-    )
+    return _stack_rule(CONNECTION_RULE + connection.name, text, "3dblox_connection", span)
 
 
 def _path_rule(assembly: Assembly, path: PathAssertion) -> Rule:
     entries = ", ".join(("NOT " if negated else "") + f"{p}.{r}" for p, r, negated in path.entries)
-    span = _span(assembly, path.span)
-    return Rule(
-        PATH_RULE + path.name,
-        f"3Dblox path {path.name}: {entries}",
-        "error",
-        Check("3dblox_path", (), (), (), span),
-        span,
-    )
+    text = f"3Dblox path {path.name}: {entries}"
+    return _stack_rule(PATH_RULE + path.name, text, "3dblox_path", _span(assembly, path.span))
+
+
+def _stack_rule(rule_id: str, text: str, kind: str, span: Span) -> Rule:
+    """An error rule of a stack check ``kind``, which reads no layer, declared at ``span``."""
+    return Rule(rule_id, text, "error", Check(kind, (), (), (), span), span)
 
 
 def _name(region: Region) -> str:

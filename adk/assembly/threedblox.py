@@ -47,6 +47,7 @@ from adk.assembly.model import (
     Placement,
 )
 from adk.assembly.model import regions as part_regions
+from adk.assembly.textfile import TextFault, read_text
 from adk.errors import AdkError, DeckError, Diagnostic
 from adk.lang.model import Span
 from adk.layout.layermap import LimitedSafeLoader, yaml_fault
@@ -185,19 +186,14 @@ class _Reader:
 
     def _read(self, path: str, at: Span | None) -> str | None:
         try:
-            with open(path, "rb") as handle:
-                data = handle.read(MAX_BYTES + 1)
-        except OSError as exc:
-            self._problem_at(at, f"cannot read {path}: {exc.strerror}")
-            return None
-        if len(data) > MAX_BYTES:
-            self._problem_at(at, f"{path}: over the limit of {MAX_BYTES // 1024 // 1024} MB")
-            return None
-        try:
-            return data.decode("utf-8-sig")
-        except UnicodeDecodeError as exc:
-            line = data.count(b"\n", 0, exc.start) + 1
-            self.problems.append(Diagnostic(path, line, 1, "not UTF-8 text"))
+            return read_text(path, MAX_BYTES)
+        except TextFault as fault:
+            if fault.kind == "not utf-8":
+                self.problems.append(Diagnostic(path, fault.line, 1, "not UTF-8 text"))
+            elif fault.kind == "unreadable":
+                self._problem_at(at, f"cannot read {path}: {fault.detail}")
+            else:
+                self._problem_at(at, f"{path}: over the limit of {fault.detail}")
             return None
 
     def stack(self, path: str) -> Assembly:

@@ -26,6 +26,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
+from adk.assembly.textfile import TextFault, read_text
 from adk.errors import AdkError, DeckError, Diagnostic
 
 MAX_BYTES = 64 * 1024 * 1024
@@ -85,16 +86,13 @@ class _Token:
 def load_netlist(path: str) -> Netlist:
     """Read the structural netlist at ``path``; DeckError listing every fault."""
     try:
-        with open(path, "rb") as handle:
-            data = handle.read(MAX_BYTES + 1)
-    except OSError as exc:
-        raise AdkError(f"{path}: cannot read the netlist: {exc.strerror}") from None
-    if len(data) > MAX_BYTES:
-        raise AdkError(f"{path}: netlist over the limit of {MAX_BYTES // 1024 // 1024} MB")
-    try:
-        text = data.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        raise AdkError(f"{path}: the netlist is not UTF-8 text") from None
+        text = read_text(path, MAX_BYTES)
+    except TextFault as fault:
+        fault_text = {
+            "unreadable": f"cannot read the netlist: {fault.detail}",
+            "too large": f"netlist over the limit of {fault.detail}",
+        }.get(fault.kind, "the netlist is not UTF-8 text")
+        raise AdkError(f"{path}: {fault_text}") from None
     return parse_netlist(text, path)
 
 
