@@ -134,11 +134,17 @@ def main() -> int:
     with tempfile.TemporaryDirectory(prefix="adk-assembly-bench-") as folder:
         write_parts(folder, args.side, args.nets)
         runs = [run_once(folder, args.nets) for _ in range(args.repeats)]
+    expected = {rule: EXPECTED[rule] for rule in runs[0][1]}
+    return report(runs, expected, args.side, 9)
+
+
+def report(runs: list[tuple[dict, dict]], expected: dict, side: int, width: int) -> int:
+    """Print each step's median seconds over ``runs`` and the first run's marker counts
+    against ``expected``; the exit status: 0 when they are as planted."""
     counts = runs[0][1]
-    expected = {rule: EXPECTED[rule] for rule in counts}
-    print(f"{args.side * args.side:,} bumps on {args.side * args.side - 1:,} pads")
+    print(f"{side * side:,} bumps on {side * side - 1:,} pads")
     for step in runs[0][0]:
-        print(f"  {step:<9} {statistics.median(r[0][step] for r in runs):7.2f} s")
+        print(f"  {step:<{width}} {statistics.median(r[0][step] for r in runs):7.2f} s")
     print(f"markers {counts} {'as planted' if counts == expected else f'!= {expected}'}")
     return 0 if counts == expected else 1
 

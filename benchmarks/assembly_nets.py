@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import argparse
 import os
-import statistics
 import sys
 import tempfile
 import time
@@ -27,7 +26,7 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.dirname(HERE))
 sys.path.insert(0, HERE)
 
-from assembly import write_parts  # noqa: E402  (benchmarks/assembly.py)
+from assembly import report, write_parts  # noqa: E402  (benchmarks/assembly.py)
 
 from adk.assembly import build, load_assembly, load_assembly_deck  # noqa: E402
 from adk.assembly.stack_checks import check_stack  # noqa: E402
@@ -84,12 +83,7 @@ def main() -> int:
         with open(deck_path, "w", encoding="utf-8") as handle:
             handle.write(DECK)
         runs = [run_once(stack, deck_path) for _ in range(args.repeats)]
-    counts = runs[0][1]
-    print(f"{args.side * args.side:,} bumps on {args.side * args.side - 1:,} pads")
-    for step in runs[0][0]:
-        print(f"  {step:<22} {statistics.median(r[0][step] for r in runs):7.2f} s")
-    print(f"markers {counts} {'as planted' if counts == EXPECTED else f'!= {EXPECTED}'}")
-    return 0 if counts == EXPECTED else 1
+    return report(runs, EXPECTED, args.side, 22)
 
 
 if __name__ == "__main__":
