@@ -18,7 +18,7 @@ from adk.api import load_deck
 from adk.checks.base import shape_key
 from adk.examples.writer import write_example
 from adk.layout.reader import read_layout
-from adk.run import engine, tiling
+from adk.run import engine, fit, tiling
 from adk.run.engine import Parallel, run_deck
 from adk.run.plan import plan
 from tests.test_parallel import check, markers_of
@@ -62,9 +62,10 @@ def test_the_shapes_counted_are_those_the_tiled_rules_read(dirty):
     planned = plan(deck, deck.layers)
     ubump = [item for item in planned if item.rule.id == "UB.P"]
     density = [item for item in planned if item.rule.id == "UB.DEN"]  # untiled
-    bumps = engine._tiled_shapes(loaded, deck.layers, ubump)
-    assert bumps > 1000 and engine._tiled_shapes(loaded, deck.layers, density) == 0
-    assert engine._tiled_shapes(loaded, deck.layers, planned) > bumps
+    shapes = fit.ShapeCounts(loaded, deck.layers)
+    bumps = engine._tiled_shapes(shapes, ubump)
+    assert bumps > 1000 and engine._tiled_shapes(shapes, density) == 0
+    assert engine._tiled_shapes(shapes, planned) > bumps
 
 
 def _planned_rules(count: int) -> list:

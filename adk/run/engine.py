@@ -228,17 +228,20 @@ def jobs_for(
         rules=(),
         deck_roots=deck.roots,
     )
+    shapes = fit.ShapeCounts(loaded, layers)
     untiled = [item for item in planned if not item.tiled]
     processes = _DASK_WORKERS if parallel.scheduler else parallel.jobs
+    # a rule's cost grows with the shapes it reads, and so does building its layers
+    costs = [max(1, shapes.on(item.drawn)) for item in untiled] if processes > 1 else []
     jobs = [
         replace(whole, rules=tuple(item.rule.id for item in run), label=_run_label(run))
-        for run in _runs_of_rules(untiled, _rule_costs(loaded, layers, untiled), processes)
+        for run in _runs_of_rules(untiled, costs, processes)
     ]
     tiled = tuple(item.rule.id for item in planned if item.tiled)
     if tiled:
         extent = loaded.top.bbox()
-        shapes = 0 if parallel.tile_size is not None else _tiled_shapes(loaded, layers, planned)
-        size = _tile_size(extent, loaded.dbu, planned, parallel, shapes)
+        count = 0 if parallel.tile_size is not None else _tiled_shapes(shapes, planned)
+        size = _tile_size(extent, loaded.dbu, planned, parallel, count)
         tiles = tiling.grid(extent, size)
         jobs += [
             replace(
@@ -273,27 +276,6 @@ def _runs_of_rules(
     return runs
 
 
-def _rule_costs(
-    loaded: LoadedLayout, layers: dict[str, Layer], planned: list[PlannedRule]
-) -> list[int]:
-    """For each rule, the shapes of the drawn layers it reads (at least 1): a rule's cost
-    grows with them, and so does the cost of building its layers."""
-    counted: dict[int, int] = {}
-
-    def shapes(name: str) -> int:
-        layer = layers[name]
-        if not isinstance(layer, DrawnLayer):
-            return 0
-        index = loaded.layer_index(layer.layer, layer.datatype)
-        if index is None:
-            return 0
-        if index not in counted:
-            counted[index] = fit.shape_count(loaded.top, index)
-        return counted[index]
-
-    return [max(1, sum(shapes(name) for name in item.drawn)) for item in planned]
-
-
 def _run_label(run: list[PlannedRule]) -> str:
     first, last = run[0].rule.id, run[-1].rule.id
     return first if len(run) == 1 else f"{first} .. {last}"
@@ -315,20 +297,9 @@ def _tile_size(
     return max(1, math.ceil(max(extent.width(), extent.height()) / across), math.ceil(4 * halo))
 
 
-def _tiled_shapes(
-    loaded: LoadedLayout, layers: dict[str, Layer], planned: list[PlannedRule]
-) -> int:
-    """The shapes on the drawn layers the tiled rules read, each once per placement,
-    counted without reading them."""
-    numbers = {
-        (layer.layer, layer.datatype)
-        for item in planned
-        if item.tiled
-        for name in item.drawn
-        if isinstance(layer := layers[name], DrawnLayer)
-    }
-    indices = {loaded.layer_index(*number) for number in numbers}
-    return sum(fit.shape_count(loaded.top, index) for index in indices if index is not None)
+def _tiled_shapes(shapes: fit.ShapeCounts, planned: list[PlannedRule]) -> int:
+    """The shapes on the drawn layers the tiled rules read."""
+    return shapes.on(name for item in planned if item.tiled for name in item.drawn)
 
 
 def _run_jobs(

@@ -8,12 +8,13 @@ and neither changes the exit code; both are said where the results are read.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 
 import klayout.db as kdb
 
-from adk.lang.model import LayerExpr, LayerRef, Rule, is_drawn, layer_label
+from adk.lang.model import DrawnLayer, Layer, LayerExpr, LayerRef, Rule, is_drawn, layer_label
 from adk.layout.context import LayoutContext
+from adk.layout.reader import LoadedLayout
 from adk.run.result import RuleOutcome
 
 # a rule firing on this share of its first layer's shapes, with at least this many shapes,
@@ -111,6 +112,30 @@ def first_layer_shapes(context: LayoutContext, evaluated: bool) -> ShapeCount:
         return counted[expr]
 
     return first_layer
+
+
+class ShapeCounts:
+    """The shapes on drawn layers, each once per placement, counted without reading them
+    (:func:`shape_count`), each layer once."""
+
+    def __init__(self, loaded: LoadedLayout, layers: dict[str, Layer]):
+        self.loaded = loaded
+        self.layers = layers
+        self._counted: dict[int, int] = {}
+
+    def on(self, names: Iterable[str]) -> int:
+        """The shapes on the drawn layers ``names`` (each layer once; others count none)."""
+        indices = {
+            self.loaded.layer_index(layer.layer, layer.datatype)
+            for name in names
+            if isinstance(layer := self.layers[name], DrawnLayer)
+        }
+        return sum(self._count(index) for index in indices if index is not None)
+
+    def _count(self, index: int) -> int:
+        if index not in self._counted:
+            self._counted[index] = shape_count(self.loaded.top, index)
+        return self._counted[index]
 
 
 def shape_count(top: kdb.Cell, layer: int) -> int:
