@@ -25,8 +25,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from adk.assembly.textfile import TextFault, read_text
 from adk.errors import AdkError, DeckError, Diagnostic
+from adk.textfile import TextFault, read_text
 
 COLUMNS = ("name", "net", "x", "y")
 MAX_BYTES = 256 * 1024 * 1024  # ten million bumps at some 25 bytes a row

@@ -47,10 +47,10 @@ from adk.assembly.model import (
     Placement,
 )
 from adk.assembly.model import regions as part_regions
-from adk.assembly.textfile import TextFault, read_text
 from adk.errors import AdkError, DeckError, Diagnostic
 from adk.lang.model import Span
 from adk.layout.layermap import LimitedSafeLoader, yaml_fault
+from adk.textfile import TextFault, read_text
 
 MAX_BYTES = 1024 * 1024
 STACK_KEYS = ("Header", "Design", "ChipletInst", "Stack", "Connection", "Path")

@@ -26,8 +26,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from adk.assembly.textfile import TextFault, read_text
 from adk.errors import AdkError, DeckError, Diagnostic
+from adk.textfile import TextFault, read_text
 
 MAX_BYTES = 64 * 1024 * 1024
 _TOKEN = re.compile(

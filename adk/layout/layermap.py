@@ -23,6 +23,7 @@ import yaml
 
 from adk.errors import DeckError, Diagnostic
 from adk.lang.model import Deck, DrawnLayer, Layer
+from adk.textfile import TextFault, read_text
 
 Entries = dict[str, tuple[int, int, Diagnostic]]  # name -> layer, datatype, where it is written
 
@@ -102,18 +103,13 @@ def parse_layer_map(text: str, path: str) -> Entries:
 def _read_text(path: str) -> str:
     """The file's text, if it is at most MAX_BYTES of UTF-8."""
     try:
-        with open(path, "rb") as handle:
-            data = handle.read(MAX_BYTES + 1)
-    except OSError as exc:
-        raise _fault(path, 1, 1, f"cannot read layer map: {exc.strerror}") from None
-    if len(data) > MAX_BYTES:
-        raise _fault(path, 1, 1, f"layer map over the limit of {MAX_BYTES // 1024 // 1024} MB")
-    try:
-        return data.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        line = data.count(b"\n", 0, exc.start) + 1
-        column = exc.start - (data.rfind(b"\n", 0, exc.start) + 1) + 1
-        raise _fault(path, line, column, "layer map is not UTF-8 text") from None
+        return read_text(path, MAX_BYTES)
+    except TextFault as fault:
+        if fault.kind == "unreadable":
+            raise _fault(path, 1, 1, f"cannot read layer map: {fault.detail}") from None
+        if fault.kind == "too large":
+            raise _fault(path, 1, 1, f"layer map over the limit of {fault.detail}") from None
+        raise _fault(path, fault.line, fault.column, "layer map is not UTF-8 text") from None
 
 
 def _fault(path: str, line: int, column: int, message: str) -> DeckError:

@@ -1,6 +1,7 @@
-"""Reading a text file of bounded size, as every assembly reader does: the bytes up to a
-limit, decoded as UTF-8 (a byte-order mark dropped). Each reader words the fault in its
-own terms and reports it its own way (a one-line error, or a diagnostic at a position)."""
+"""Reading a text file of bounded size, as the layer map and the assembly readers do: the
+bytes up to a limit, decoded as UTF-8 (a byte-order mark dropped). Each reader words the
+fault in its own terms and reports it its own way (a one-line error, or a diagnostic at a
+position)."""
 
 from __future__ import annotations
 
