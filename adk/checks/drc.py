@@ -77,8 +77,11 @@ def drc_check(layer: str, method: str, limits: str, *others: str) -> str:
 def drc_pairs(prop: str, limits: str, layer: str, method: str, *others: str) -> str:
     """The markers of the edge pairs of KLayout's check ``layer.method(others...)`` whose
     distance breaks ``limits`` (a :func:`drc_limits` list of the limits on ``prop``), with
-    texts such as ``width 1.5 um < 2 um``."""
-    return f'adk_pairs({drc_check(layer, method, limits, *others)}, "{prop}", {limits})'
+    texts such as ``width 1.5 um < 2 um``. A check of one layer (no ``others``) gives
+    symmetric pairs."""
+    symmetric = "false" if others else "true"
+    check = drc_check(layer, method, limits, *others)
+    return f'adk_pairs({check}, "{prop}", {limits}, {symmetric})'
 
 
 def drc_pieces(layer: str, text: str) -> str:

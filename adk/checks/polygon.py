@@ -72,8 +72,11 @@ def pair_markers(
     prop: str,
     ctx: CheckContext,
     suffix: str | Callable[[kdb.EdgePair], str] = "",
+    symmetric: bool = False,
 ) -> list[Marker]:
-    """One marker per edge pair whose distance breaks a constraint; ``suffix`` ends its text."""
+    """One marker per edge pair whose distance breaks a constraint; ``suffix`` ends its text.
+    ``symmetric``: the pairs of a check of one layer (width, space), whose edges have no
+    order of their own."""
     markers = []
     broken = breaker(constraints, ctx.dbu)
     for pair in pairs.each():
@@ -83,17 +86,19 @@ def pair_markers(
             measured = round(distance * ctx.dbu, 9)  # without the float noise of the product
             end = suffix if isinstance(suffix, str) else suffix(pair)
             text = violation_text(prop, measured, constraint, ctx.length_unit, end)
-            markers.append(Marker(oriented(pair, ctx.dbu), measured, text))
+            markers.append(Marker(oriented(pair, ctx.dbu, symmetric), measured, text))
     return markers
 
 
-def oriented(pair: kdb.EdgePair, dbu: float) -> kdb.DEdgePair:
+def oriented(pair: kdb.EdgePair, dbu: float, symmetric: bool = False) -> kdb.DEdgePair:
     """The pair in µm. The edges of a symmetric pair (space: neither edge comes first)
     are put in a fixed order, the lesser first: KLayout's order depends on the order it
     meets the shapes in, which differs between a tile and the whole layout, or between
-    a flat and a hierarchical copy of one layout."""
+    a flat and a hierarchical copy of one layout. A pair of a check of one layer is
+    symmetric (``symmetric``) whether or not KLayout says so: it does not for some pairs
+    of two edges of one polygon, depending on that order too."""
     result = pair.to_dtype(dbu)
-    if pair.symmetric and result.second < result.first:
+    if (symmetric or pair.symmetric) and result.second < result.first:
         return kdb.DEdgePair(result.second, result.first)
     return result
 

@@ -401,8 +401,9 @@ def adk_distance(pair)
 end
 
 # markers for the edge pairs whose rounded distance breaks a limit (a 45 degree line snapped
-# to the grid at the limit passes); a block gives the end of each pair's text
-def adk_pairs(pairs, prop, limits)
+# to the grid at the limit passes); a block gives the end of each pair's text; symmetric:
+# the pairs of a check of one layer, whose edges have no order of their own
+def adk_pairs(pairs, prop, limits, symmetric = false)
   texts = {}  # by distance: many pairs share one
   markers = []
   pairs.data.each do |pair|
@@ -410,7 +411,7 @@ def adk_pairs(pairs, prop, limits)
     text = texts.fetch(distance) { texts[distance] = adk_pair_text(distance, prop, limits) }
     next unless text
     text += yield(pair) if block_given?
-    markers << [adk_oriented(pair), (distance * dbu).round(9), text]
+    markers << [adk_oriented(pair, symmetric), (distance * dbu).round(9), text]
   end
   markers
 end
@@ -422,9 +423,10 @@ def adk_pair_text(distance, prop, limits)
 end
 
 # a symmetric pair (space: neither edge comes first) with the lesser edge first, as adk
-# writes it: KLayout's order depends on the order it meets the shapes in
-def adk_oriented(pair)
-  return pair unless pair.symmetric? && pair.second < pair.first
+# writes it: KLayout's order depends on the order it meets the shapes in (and so, for two
+# edges of one polygon, whether it says the pair is symmetric)
+def adk_oriented(pair, symmetric = false)
+  return pair unless (symmetric || pair.symmetric?) && pair.second < pair.first
   RBA::EdgePair.new(pair.second, pair.first)
 end
 

@@ -58,7 +58,7 @@ def test_each_kind_translates_its_rules():
     limits = '[[">=", 2.0]]'
     assert (
         f"[adk_pairs(l_A.edges.enclosing(((l_A & l_B).edges & l_B.edges), "
-        f'adk_threshold({limits})), "extension", {limits})]' in script
+        f'adk_threshold({limits})), "extension", {limits}, false)]' in script
     )
     limits, named = '[[">=", 5.0]]', '[["A", l_A], ["B", l_B]]'
     assert (
@@ -72,11 +72,11 @@ def test_each_kind_translates_its_rules():
     limits = '[[">=", 1.0]]'
     assert (
         f"[adk_pairs((l_B).sized(1.0).enclosing(l_A, adk_threshold({limits})), "
-        f'"enclosure", {limits}), adk_pieces(l_A - (l_B).sized(1.0), ' in script
+        f'"enclosure", {limits}, false), adk_pieces(l_A - (l_B).sized(1.0), ' in script
     )
     limits = '[[">=", 3.0]]'
     assert (
-        f'[adk_pairs(l_A.separation(l_B, adk_threshold({limits})), "separation", {limits}), '
+        f'[adk_pairs(l_A.separation(l_B, adk_threshold({limits})), "separation", {limits}, false), '
         'adk_pieces(l_A & l_B, "separation: A overlaps B")]' in script
     )
 
@@ -184,7 +184,7 @@ def test_grid_maximum_width_size_and_none_translate():
     script = script_of(export_deck(load_text(text, "demo.adk")).text)
     assert "[adk_off_grid(l_A, 0.005)]" in script
     assert (
-        '[adk_pairs(l_A.width(adk_threshold([[">=", 1.0]])), "width", [[">=", 1.0]]), '
+        '[adk_pairs(l_A.width(adk_threshold([[">=", 1.0]])), "width", [[">=", 1.0]], true), '
         'adk_too_wide(l_A, [["<=", 10.0]])]' in script
     )
     assert '[adk_size(l_A, [["size", "==", 0.2], ["length", "<", 1.0]])]' in script

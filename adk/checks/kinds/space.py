@@ -42,7 +42,7 @@ def ambit(check: Check) -> float:
 def run(check: Check, ctx: CheckContext) -> list[Marker]:
     constraints = check.constraint("space")
     pairs = ctx.region(check.layers[0]).space_check(threshold(constraints, ctx.dbu))
-    return ordered(pair_markers(pairs, constraints, "space", ctx))
+    return ordered(pair_markers(pairs, constraints, "space", ctx, symmetric=True))
 
 
 def lydrc(check: Check, layers: list[str]) -> str:

@@ -85,7 +85,7 @@ def run(check: Check, ctx: CheckContext) -> list[Marker]:
     minimum = _limits(check, MIN)
     if minimum:
         pairs = region.width_check(threshold(minimum, ctx.dbu))
-        markers += pair_markers(pairs, minimum, "width", ctx)
+        markers += pair_markers(pairs, minimum, "width", ctx, symmetric=True)
     maximum = _limits(check, MAX)
     if maximum:
         markers += _too_wide(region, maximum, ctx)
