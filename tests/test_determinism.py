@@ -9,6 +9,7 @@ import klayout.db as kdb
 import pytest
 
 from adk.api import load_deck
+from adk.checks import tiled_space
 from adk.checks.base import shape_key
 from adk.examples.writer import write_example
 from adk.layout.reader import read_layout
@@ -62,3 +63,17 @@ def test_any_number_of_jobs_gives_the_same_violations(copies, parallel):
 
 def test_runs_repeat_exactly(copies):
     assert violations(copies[0]) == violations(copies[0])
+
+
+def test_space_checks_in_tiles_give_the_same_violations(copies, monkeypatch):
+    hierarchical, flat = copies
+    expected = violations(flat)
+    monkeypatch.setattr(tiled_space, "TILED_SHAPES", 0)
+    monkeypatch.setattr(tiled_space, "TILED_SHAPES_THREADED", 0)
+    monkeypatch.setattr(tiled_space, "SPREAD_BUDGET", float("inf"))
+    tiled = []
+    by_tile = tiled_space._by_tile
+    monkeypatch.setattr(tiled_space, "_by_tile", lambda *args: tiled.append(1) or by_tile(*args))
+    assert violations(flat) == expected
+    assert violations(hierarchical) == expected
+    assert tiled  # the space rules did run in tiles

@@ -103,6 +103,7 @@ class CheckContext(Protocol):
     dbu: float  # µm per database unit
     length_unit: str  # the deck's unit, for messages
     focus: kdb.Box | None  # a tile: checks may skip work whose markers it does not own
+    threads: int  # how many threads KLayout's checks may use
 
     def region(self, expr: LayerExpr) -> kdb.Region:
         """The merged polygons of a layer expression, flat, in database units."""

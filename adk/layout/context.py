@@ -122,8 +122,8 @@ class LayoutContext:
     """
 
     focus: kdb.Box | None = None  # the whole layout; a window's tile in WindowContext
-    # threads KLayout may use where a layer is read: one, unless this process has the
-    # cores to itself (a run in one process sets them)
+    # threads KLayout may use where a layer is read or checked: one, unless this process
+    # has the cores to itself (a run in one process sets them)
     threads = 1
 
     def __init__(self, loaded: LoadedLayout, layers: dict[str, Layer], length_unit: str = "um"):

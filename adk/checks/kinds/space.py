@@ -22,6 +22,7 @@ from __future__ import annotations
 from adk.checks.base import CheckContext, Marker
 from adk.checks.drc import drc_limits, drc_markers, drc_pairs
 from adk.checks.polygon import largest_limit, ordered, pair_markers, threshold
+from adk.checks.tiled_space import space_pairs
 from adk.lang.model import Check
 from adk.lang.signature import MARKERS, MIN, CheckSpec, Prop
 from adk.lang.units import Dim
@@ -41,7 +42,8 @@ def ambit(check: Check) -> float:
 
 def run(check: Check, ctx: CheckContext) -> list[Marker]:
     constraints = check.constraint("space")
-    pairs = ctx.region(check.layers[0]).space_check(threshold(constraints, ctx.dbu))
+    region = ctx.region(check.layers[0])
+    pairs = space_pairs(region, threshold(constraints, ctx.dbu), ctx.threads)
     return ordered(pair_markers(pairs, constraints, "space", ctx, symmetric=True))
 
 
