@@ -3,33 +3,32 @@ edge pairs of the check on the whole layer.
 
 KLayout's space check on a whole layer of 330,000 RDL lines takes 3.5 s; in 64 tiles it
 takes 2.5 s in one thread and 1.25 s in two (its width check takes 0.1 s whole, and
-tiles do not pay). A tile's check sees only the shapes near the
-tile, so its pairs are sorted by what they depend on.
+tiles do not pay). A tile's check sees only the shapes near the tile, so its pairs are
+sorted by what they depend on.
 
 A pair depends on the shapes that touch its bounding box: its two polygons, and any
-that shield it (KLayout drops or cuts a pair where another edge runs between its
-edges). Each tile hands its check the shapes that come within a border of it, whole.
-A pair is **trusted** in a tile when its bounding box, grown by the distance, lies
-within the tile grown by the border: every shape it depends on is then among the
-tile's, and the tile's pair is the whole layer's. Each pair is **owned** by the tile
-holding its anchor, the least of its edges' end points (half-open tiles, so one tile
-each). A trusted pair is kept by its owner, from its owner's check.
+that shield it (KLayout 0.28 and 0.30 drop a pair when an edge between its edges covers
+it whole; nothing here relies on how). Each tile hands its check the shapes that come
+within a border of it, whole. A pair is **trusted** in a tile when its bounding box,
+grown by the distance, lies within the tile grown by the border: every shape it depends
+on is then among the tile's, and the tile's pair is the whole layer's. Each pair is
+**owned** by the tile holding its anchor, the least of its edges' end points (half-open
+tiles, so one tile each). A trusted pair is kept by its owner, from its owner's check.
 
 The other pairs are checked again: every pair a tile finds untrusted and touching the
-tile gives a window, its bounding box grown by the distance and a unit; the shapes touching the
-windows are checked in one piece, and the pairs from that check that lie, grown by the
-distance, within the windows and that their owner would not trust are kept. A pair of
-the whole layer that its owner would not trust lies within a window: its owner's tile
-holds its two polygons (the border is twice the distance, and each point of either
-edge of a pair lies within the distance of the other edge), and without the shapes
-beyond the border the tile finds that pair, or a longer one where a shape it does not
-hold would shield part of it; that pair touches the tile and is not trusted either.
+tile gives a window, its bounding box grown by the distance and a unit; the shapes
+touching the windows are checked in one piece, and the pairs of that check that lie,
+grown by the distance, within the windows and that their owner would not trust are kept.
+A pair of the whole layer that its owner would not trust lies within a window: its
+owner's tile holds its two polygons (the border is twice the distance, and each point of
+either edge of a pair lies within the distance of the other edge), and without the
+shapes beyond the border the tile finds that pair, or one that a shape it does not hold
+would cut or drop; that pair touches the tile and is not trusted either.
 
 So the pairs are those of the check on the whole layer, each once. This holds for a
 region in KLayout's raw mode (its polygons taken as they are: a drawn layer that no
 merge changes, or a merged one); a region in merged mode is checked whole.
-``tests/checks/test_tiled_space.py`` compares the two on random layouts.
-"""
+``tests/checks/test_tiled_space.py`` compares the two on random layers."""
 
 from __future__ import annotations
 
