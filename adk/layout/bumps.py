@@ -129,22 +129,23 @@ def _elements(inst: kdb.CellInstArray) -> np.ndarray:
 
 
 # ---------------------------------------------------------------- hierarchy walk
-def placements(layout: kdb.Layout, top: kdb.Cell, layer_index: int) -> dict[int, np.ndarray]:
-    """Every placement in ``top`` of each cell holding shapes on the layer, (K, 6) in dbu.
+def placements(layout: kdb.Layout, top: kdb.Cell, layer_index: int) -> dict[int, list[np.ndarray]]:
+    """Every placement in ``top`` of each cell holding shapes on the layer, in parts (one
+    per placement of its parent), each (K, 6) in dbu: a million bumps are 48 MB of
+    placements, which the caller need not hold at once.
 
     Subtrees with nothing on the layer are not visited.
     """
     pending: dict[int, list[np.ndarray]] = {top.cell_index(): [IDENTITY]}
-    result: dict[int, np.ndarray] = {}
+    result: dict[int, list[np.ndarray]] = {}
     relevant: dict[int, bool] = {}
     for index in layout.each_cell_top_down():
         parts = pending.pop(index, None)
         if parts is None:
             continue
         cell = layout.cell(index)
-        placed = np.concatenate(parts)
         if not cell.shapes(layer_index).is_empty():
-            result[index] = placed
+            result[index] = parts
         children: dict[int, list[np.ndarray]] = {}
         for inst in cell.each_inst():
             child = inst.cell_index
@@ -152,6 +153,7 @@ def placements(layout: kdb.Layout, top: kdb.Cell, layer_index: int) -> dict[int,
                 relevant[child] = not layout.cell(child).bbox(layer_index).empty()
             if relevant[child]:
                 children.setdefault(child, []).append(_elements(inst.cell_inst))
+        placed = np.concatenate(parts) if children else IDENTITY
         for child, elements in children.items():
             pending.setdefault(child, []).append(compose(placed, np.concatenate(elements)))
     return result
@@ -210,11 +212,14 @@ def centres(layout: kdb.Layout, top: kdb.Cell, layer_index: int) -> np.ndarray:
     (N, 2) float µm, sorted by x then y; each shape counts once per placement.
     """
     parts = [np.empty((0, 2))]
-    for index, cell_placements in placements(layout, top, layer_index).items():
+    for index, cell_parts in placements(layout, top, layer_index).items():
         shapes = _shapes(layout.cell(index), layer_index)
         if shapes:
-            parts.append(_placed_centres(cell_placements, shapes))
-    return _sorted(np.concatenate(parts) * layout.dbu)
+            parts += [_placed_centres(cell_placements, shapes) for cell_placements in cell_parts]
+    points = np.concatenate(parts)
+    del parts
+    points *= layout.dbu
+    return _sorted(points)
 
 
 def region_centres(region: kdb.Region, dbu: float) -> np.ndarray:
@@ -248,8 +253,11 @@ def outlines(layout: kdb.Layout, top: kdb.Cell, layer_index: int) -> list[Outlin
     """The distinct outlines on the layer under ``top``, each with all its placements."""
     return _grouped(
         [
-            ([shape.polygon for shape in _shapes(layout.cell(index), layer_index)], placed)
-            for index, placed in placements(layout, top, layer_index).items()
+            (
+                [shape.polygon for shape in _shapes(layout.cell(index), layer_index)],
+                np.concatenate(parts),
+            )
+            for index, parts in placements(layout, top, layer_index).items()
         ]
     )
 
