@@ -131,7 +131,7 @@ def _elements(inst: kdb.CellInstArray) -> np.ndarray:
 # ---------------------------------------------------------------- hierarchy walk
 def placements(layout: kdb.Layout, top: kdb.Cell, layer_index: int) -> dict[int, list[np.ndarray]]:
     """Every placement in ``top`` of each cell holding shapes on the layer, in parts (one
-    per placement of its parent), each (K, 6) in dbu: a million bumps are 48 MB of
+    per cell that places it), each (K, 6) in dbu: a million bumps are 48 MB of
     placements, which the caller need not hold at once.
 
     Subtrees with nothing on the layer are not visited.
