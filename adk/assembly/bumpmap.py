@@ -21,38 +21,21 @@ from __future__ import annotations
 import csv
 import math
 import re
-from dataclasses import dataclass
 
 import numpy as np
 
+from adk.assembly import cdx
+from adk.assembly.bump_table import MAX_COORDINATE, MAX_ERRORS, WORD, BumpMap
 from adk.errors import AdkError, DeckError, Diagnostic
 from adk.textfile import TextFault, read_text
 
 COLUMNS = ("name", "net", "x", "y")
 MAX_BYTES = 256 * 1024 * 1024  # ten million bumps at some 25 bytes a row
-MAX_ERRORS = 100  # a file this broken is not worth listing row by row
-MAX_COORDINATE = 1e6  # µm: a metre
-
-
-@dataclass(frozen=True)
-class BumpMap:
-    """Bump names, their nets and positions (µm, part coordinates), in file order."""
-
-    path: str
-    names: list[str]
-    nets: list[str]
-    points: np.ndarray  # (N, 2)
-    cells: list[str] | None = None  # a 3Dblox bump map's bump cells and ports
-    ports: list[str] | None = None
-
-    def __len__(self) -> int:
-        return len(self.names)
 
 
 def load_bump_map(path: str) -> BumpMap:
     """Read the bump map at ``path`` (CSV, 3Dblox for ``.bmap``, CDX for ``.xml`` and
     ``.cdx``); DeckError listing its faults."""
-    from adk.assembly import cdx  # it builds on this module's BumpMap
 
     if path.lower().endswith(".bmap"):
         return parse_bmap(_read_text(path), path)
@@ -270,7 +253,3 @@ def bmap_text(bumps: BumpMap) -> str:
         )
     ]
     return "".join(line + "\n" for line in lines)
-
-
-# a name or a net: printable, no spaces (a CDX pin map's too)
-WORD = re.compile(r"[^\s\x00-\x1f\x7f]+")

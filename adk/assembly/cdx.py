@@ -33,7 +33,7 @@ from xml.sax.saxutils import escape
 
 import numpy as np
 
-from adk.assembly.bumpmap import MAX_COORDINATE, MAX_ERRORS, WORD, BumpMap
+from adk.assembly.bump_table import MAX_COORDINATE, MAX_ERRORS, WORD, BumpMap
 from adk.errors import AdkError, DeckError, Diagnostic
 
 SUFFIXES = (".xml", ".cdx")
