@@ -70,15 +70,22 @@ def _layout(seed: int) -> kdb.Region:
 
 
 def _parallel_runs() -> kdb.Region:
-    """Pairs of lines at 1.5 um over the whole extent, with dots between them here and
-    there (shielding parts of a pair far from the tile that owns it)."""
+    """Pairs of lines 1.5 um apart over the whole extent, across every tile of a row:
+    with dots between them here and there (each a pair to either line), or with a bar
+    between them over the whole length (which shields the pair of the two lines), or a
+    bar over half the length (which does not, in KLayout 0.28 and 0.30)."""
     region = kdb.Region()
     for row in range(6):
         y = 10_000 + row * 20_000
         region.insert(kdb.Box(0, y, EXTENT, y + 1000))
         region.insert(kdb.Box(0, y + 2500, EXTENT, y + 3500))
-        for x in range(7_000 + row * 3000, EXTENT, 23_000):
-            region.insert(kdb.Box(x, y + 1600, x + 300, y + 1900))
+        if row == 4:
+            region.insert(kdb.Box(0, y + 1600, EXTENT, y + 1900))
+        elif row == 5:
+            region.insert(kdb.Box(0, y + 1600, EXTENT // 2, y + 1900))
+        else:
+            for x in range(7_000 + row * 3000, EXTENT, 23_000):
+                region.insert(kdb.Box(x, y + 1600, x + 300, y + 1900))
         region.insert(kdb.Box(y, 0, y + 1000, 5000))  # a short vertical line near the edge
     region.merged_semantics = False
     return region
@@ -113,13 +120,20 @@ def test_random_layers_give_the_whole_layers_pairs(
 @pytest.mark.usefixtures("tiled_always")
 @pytest.mark.parametrize("turn", ORIENTATIONS, ids=str)
 @pytest.mark.parametrize("threads", [1, 2])
-def test_long_pairs_shielded_far_from_their_tile(turn: kdb.Trans, threads: int) -> None:
+def test_long_pairs_across_many_tiles(turn: kdb.Trans, threads: int) -> None:
     region = _parallel_runs().transformed(turn)
     region.merged_semantics = False
     whole = region.space_check(DISTANCE)
     tiled = space_pairs(region, DISTANCE, threads)
     assert _pairs(tiled) == _pairs(whole)
-    assert tiled.count() == whole.count() > 6 * 6  # each pair once, dots split the runs
+    assert tiled.count() == whole.count()  # each pair once
+    long = EXTENT - 1
+    across = [
+        pair for pair in whole.each() if pair.bbox().width() > long or pair.bbox().height() > long
+    ]
+    # the rows with dots: the two lines' pair (4); the full bar: a pair to each line, the
+    # lines' pair shielded (2); the half bar: the lines' pair (1)
+    assert len(across) == 4 + 2 + 1
 
 
 @pytest.mark.usefixtures("tiled_always")
