@@ -278,21 +278,27 @@ def test_filtered_region_is_merged_though_it_says_it_is() -> None:
 
 
 # ---------------------------------------------------------------- asked tile by tile
+TURNS = {False: kdb.Trans(), True: merging.QUARTER_TURN}  # the tiles asked as drawn, turned
+
+
 def drawn_region(layout: kdb.Layout, top: kdb.Cell) -> kdb.Region:
     return merging.as_drawn(kdb.Region(top.begin_shapes_rec(layout.layer(*LAYER))))
 
 
+@pytest.mark.parametrize("turned", [None, False, True])
 @pytest.mark.parametrize("across", [1, 2, 3, 16])
 @pytest.mark.parametrize("orient", ["r0", "r90", "m45"])
 @pytest.mark.parametrize("name", CASES)
 def test_asked_tile_by_tile_in_threads_the_answer_is_the_whole_merge(
-    name: str, orient: str, across: int, monkeypatch: pytest.MonkeyPatch
+    name: str, orient: str, across: int, turned: bool | None, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """In threads, whether merging changes a layer is asked tile by tile (for large layers:
-    here every layer), with the same answer as the merge of the whole layer, and the
-    layer read is the same."""
+    here every layer), with the tiles turned by a quarter turn or not, with the same
+    answer as the merge of the whole layer, and the layer read is the same."""
     monkeypatch.setattr(merging, "TILED_TEST_SHAPES", 0)
     monkeypatch.setattr(merging, "TILES_ACROSS", across)
+    if turned is not None:  # else as the centre tile's shapes run
+        monkeypatch.setattr(merging, "_turn_for", lambda sample: TURNS[turned])
     layout, top = build(name, orient, array=True)
     raw = drawn_region(layout, top)
     unchanged = unchanged_by(full_merge(layout, top), raw)
@@ -321,9 +327,11 @@ def test_shapes_meeting_on_tile_borders_are_seen(seed: int) -> None:
     raw = drawn_region(layout, top)
     unchanged = unchanged_by(full_merge(layout, top), raw)
     for across in (2, 3, 4, 7, 20):
-        with pytest.MonkeyPatch.context() as patch:
-            patch.setattr(merging, "TILES_ACROSS", across)
-            assert merging._unchanged_tile_by_tile(raw, 2) == unchanged, across
+        for turned in (False, True):
+            with pytest.MonkeyPatch.context() as patch:
+                patch.setattr(merging, "TILES_ACROSS", across)
+                patch.setattr(merging, "_turn_for", lambda sample, turned=turned: TURNS[turned])
+                assert merging._unchanged_tile_by_tile(raw, 2) == unchanged, (across, turned)
 
 
 def test_only_large_layers_and_spare_threads_ask_tile_by_tile(monkeypatch: pytest.MonkeyPatch):
@@ -337,3 +345,25 @@ def test_only_large_layers_and_spare_threads_ask_tile_by_tile(monkeypatch: pytes
     assert asked == []
     merging.settled(raw.dup(), threads=2)
     assert asked == [2]
+
+
+def test_a_layer_of_vertical_lines_is_asked_turned(monkeypatch: pytest.MonkeyPatch):
+    asked: list[kdb.Trans] = []
+    tiles_merged = merging._tiles_merged
+    monkeypatch.setattr(
+        merging,
+        "_tiles_merged",
+        lambda raw, turn, *rest: asked.append(turn) or tiles_merged(raw, turn, *rest),
+    )
+    lines = kdb.Region()
+    for i in range(20):
+        lines.insert(box(20 * i, 0, 20 * i + 10, 500))
+    lines.insert(box(0, 600, 300, 610))
+    lines.merged_semantics = False
+    for region, turn in (
+        (lines, merging.QUARTER_TURN),
+        (lines.transformed(merging.QUARTER_TURN), kdb.Trans()),
+    ):
+        asked.clear()
+        assert merging._unchanged_tile_by_tile(region, 2)
+        assert asked == [kdb.Trans(), turn]  # the centre tile as drawn, then every tile

@@ -121,13 +121,19 @@ def _merge(raw: kdb.Region, shapes: kdb.RecursiveShapeIterator | None) -> kdb.Re
 
 
 class _Changed(kdb.TileOutputReceiver):
-    """Whether the merge changed the shapes of any tile."""
+    """Whether the merge changed the shapes of any tile; with the centre tile's sample,
+    the perimeter of its shapes and of those that run up (taller than wide, or square)."""
 
     def __init__(self) -> None:
         self.changed = False
+        self.perimeter = self.tall = 0
 
     def put(self, *args: object) -> None:
-        self.changed = self.changed or bool(args[3])  # ix, iy, tile, the value, dbu, clip
+        value = args[3]  # ix, iy, tile, the value, dbu, clip
+        if isinstance(value, list):
+            self.perimeter, self.tall = self.perimeter + value[0], self.tall + value[1]
+        else:
+            self.changed = self.changed or bool(value)
 
 
 # each tile's shapes, whole, merged, and their measures compared; in raw mode, as a
@@ -135,6 +141,11 @@ class _Changed(kdb.TileOutputReceiver):
 _TILE_TEST = (
     "r.merged_semantics = false; var m = r.merged(false, 0); m.merged_semantics = false; "
     "_output(o, m.count() != r.count() || m.area() != r.area() || m.perimeter() != r.perimeter())"
+)
+# and how much of the tile's perimeter is that of shapes that run up
+_TILE_SAMPLE = (
+    "; var t = r.with_relative_height(1.0, nil, false); t.merged_semantics = false; "
+    "_output(o, [r.perimeter(), t.perimeter()])"
 )
 
 
@@ -145,33 +156,50 @@ def _unchanged_tile_by_tile(raw: kdb.Region, threads: int) -> bool:
     its merge changes its shapes; a shape that overlaps itself changes in any tile. Where
     no tile's merge changes count, area or perimeter, no merge of the whole layer does.
     The tile at the centre is asked first: where most shapes meet others (pads and
-    wires), it says so for a sixty-fourth of the cost."""
+    wires), it says so for a sixty-fourth of the cost. Where most of that tile's shapes
+    run up, the tiles are asked turned by a quarter turn, the way KLayout's merge runs
+    fastest (a layer of vertical lines: 0.72 s against 1.06 s); a quarter turn is exact
+    on the grid and keeps count, area and perimeter."""
     extent = raw.bbox()
     side = max(1, math.ceil(max(extent.width(), extent.height()) / TILES_ACROSS))
     centre = kdb.Box(extent.center(), extent.center()).enlarged(side // 2, side // 2)
-    return _tiles_unchanged(raw, threads, side, centre) and _tiles_unchanged(raw, threads, side)
+    first = _tiles_merged(raw, kdb.Trans(), threads, side, centre, _TILE_TEST + _TILE_SAMPLE)
+    if first.changed:
+        return False
+    return not _tiles_merged(raw, _turn_for(first), threads, side, None, _TILE_TEST).changed
 
 
-def _tiles_unchanged(
-    raw: kdb.Region, threads: int, side: int, frame: kdb.Box | None = None
-) -> bool:
-    """Whether no tile of ``side`` (within ``frame``: the whole layer) changes when merged."""
+def _turn_for(sample: _Changed) -> kdb.Trans:
+    """A quarter turn where most of the sample's perimeter is that of shapes that run up."""
+    return QUARTER_TURN if 2 * sample.tall > sample.perimeter else kdb.Trans()
+
+
+def _tiles_merged(
+    raw: kdb.Region,
+    turn: kdb.Trans,
+    threads: int,
+    side: int,
+    frame: kdb.Box | None,
+    script: str,
+) -> _Changed:
+    """Whether a tile of ``side`` (within ``frame``; None: the whole layer) of ``raw``
+    turned by ``turn`` changes when merged, tile by tile in ``threads`` (``script``)."""
     processor = kdb.TilingProcessor()
     # the region holds database units; the processor takes sizes in µm of its own unit,
     # any unit will do (with 1.0, KLayout 0.30 ran the tiles in one thread)
     unit = 0.001
     processor.dbu = unit
-    processor.input("r", raw)
+    processor.input("r", raw, kdb.ICplxTrans(turn))
     changed = _Changed()
     processor.output("o", changed)
-    processor.queue(_TILE_TEST)
+    processor.queue(script)
     processor.tile_size(side * unit, side * unit)
     processor.tile_border(2 * unit, 2 * unit)
     if frame is not None:
         processor.frame = frame.to_dtype(unit)  # type: ignore[misc,assignment]  # a setter too
     processor.threads = threads
     processor.execute("merge test")
-    return not changed.changed
+    return changed
 
 
 def _merged_turned(
